@@ -1,0 +1,135 @@
+"""Turn command text ("/compare A vs B", "vote cursor ship") into a command and its arguments.
+
+Used by the console and Slack (which hand us raw text); Discord passes options directly.
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from bot.core.views import ErrorView
+
+MAX_COMMAND_CHARS = 500
+
+USAGE = {
+    "compare": "/compare <tool> vs <tool>",
+    "vote": "/vote <tool> ship|skip",
+    "bookmark": "/bookmark <tool>",
+    "bookmarks": "/bookmarks",
+    "tool": "/tool <tool>",
+    "help": "/help",
+}
+ALIASES = {"cmp": "compare", "vs": "compare", "info": "tool", "saved": "bookmarks", "?": "help"}
+_SEPARATOR = re.compile(r"\s+(?:vs\.?|versus)\s+|\s*,\s*", re.IGNORECASE)
+_INVISIBLE = re.compile(
+    "[\u0000-\u0008\u000b-\u001f\u007f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Command:
+    name: str
+    args: tuple[str, ...]
+
+
+def clean(text: str) -> str:
+    """Drop control and direction-override characters; keep everything readable."""
+    return " ".join(_INVISIBLE.sub("", text).split())
+
+
+def parse_command(line: str, is_tool: Callable[[str], bool] | None = None) -> Command | ErrorView:
+    """Parse a whole command line. ``is_tool`` helps split "a b c d" into two tool names."""
+    text = clean(line)
+    if len(text) > MAX_COMMAND_CHARS:
+        return ErrorView(
+            "usage", f"That command is too long (over {MAX_COMMAND_CHARS} characters)."
+        )
+    if not text:
+        return ErrorView(
+            "usage", "Type a command, for example /compare cursor vs copilot.", usage="/help"
+        )
+    head, _, rest = text.partition(" ")
+    name = head.lstrip("/!").casefold()
+    name = ALIASES.get(name, name)
+    if name not in USAGE:
+        shown = head[:40]
+        return ErrorView(
+            "unknown_command", f"There is no command {shown!r}.", usage="/help lists the commands"
+        )
+    rest = rest.strip()
+    if name == "compare":
+        pair = split_compare(rest, is_tool)
+        return pair if isinstance(pair, ErrorView) else Command("compare", pair)
+    if name == "vote":
+        vote = split_vote(rest)
+        return vote if isinstance(vote, ErrorView) else Command("vote", vote)
+    if name in ("bookmark", "tool"):
+        if not rest:
+            return ErrorView("usage", f"Which tool? /{name} needs a tool name.", usage=USAGE[name])
+        return Command(name, (_unquote(rest),))
+    return Command(name, ())
+
+
+def split_compare(
+    text: str, is_tool: Callable[[str], bool] | None = None
+) -> tuple[str, str] | ErrorView:
+    """Two tool names from "A vs B", "A, B", '"Name with spaces" other', or "a b"."""
+    usage = USAGE["compare"]
+    text = clean(text)
+    if not text:
+        return ErrorView("usage", "Which two tools? /compare needs two tool names.", usage=usage)
+    parts = [p for p in _SEPARATOR.split(text) if p.strip()] if _SEPARATOR.search(text) else []
+    if not parts:
+        try:
+            parts = shlex.split(text) if any(q in text for q in "\"'") else text.split()
+        except ValueError:
+            return ErrorView("usage", "A quote is not closed.", usage=usage)
+        if len(parts) > 2 and is_tool is not None:
+            parts = _best_split(parts, is_tool) or parts
+    parts = [_unquote(p) for p in parts]
+    if len(parts) == 1:
+        return ErrorView("usage", "Compare needs a second tool.", usage=usage)
+    if len(parts) > 2:
+        return ErrorView(
+            "usage",
+            f"Compare takes exactly two tools; I read {len(parts)}. "
+            "Separate them with 'vs' or a comma.",
+            usage=usage,
+        )
+    return parts[0], parts[1]
+
+
+def split_vote(text: str) -> tuple[str, str] | ErrorView:
+    """(tool, verdict) from "<tool> ship|skip" (the verdict may also come first)."""
+    usage = USAGE["vote"]
+    words = clean(text).split()
+    if not words:
+        return ErrorView("usage", "Vote on which tool, ship or skip?", usage=usage)
+    verdicts = {"ship": "ship", "skip": "skip", "👍": "ship", "👎": "skip"}
+    last, first = words[-1].casefold(), words[0].casefold()
+    if last in verdicts and len(words) > 1:
+        return _unquote(" ".join(words[:-1])), verdicts[last]
+    if first in verdicts and len(words) > 1:
+        return _unquote(" ".join(words[1:])), verdicts[first]
+    if last in verdicts:
+        return ErrorView("usage", "Vote on which tool?", usage=usage)
+    return ErrorView("usage", "End your vote with ship or skip.", usage=usage)
+
+
+def _best_split(words: list[str], is_tool: Callable[[str], bool]) -> list[str] | None:
+    """Split words into two names where both halves name a tool."""
+    for cut in range(1, len(words)):
+        left, right = " ".join(words[:cut]), " ".join(words[cut:])
+        if is_tool(left) and is_tool(right):
+            return [left, right]
+    return None
+
+
+def _unquote(text: str) -> str:
+    text = text.strip()
+    if len(text) >= 2 and text[0] == text[-1] and text[0] in "\"'“”":
+        return text[1:-1].strip()
+    return text.strip("\"'“”").strip()

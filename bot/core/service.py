@@ -1,0 +1,312 @@
+"""The command handlers: typed inputs in, view models out, for every front end."""
+
+from __future__ import annotations
+
+import functools
+import logging
+from collections.abc import Awaitable, Callable
+from typing import ParamSpec, TypeVar, cast
+
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+
+from bot.core.cards import compare_card, tool_card
+from bot.core.context import CommandContext
+from bot.core.parsing import USAGE, Command, parse_command
+from bot.core.rate_limit import RateLimiter
+from bot.core.tool_index import Found, ToolIndex
+from bot.core.views import (
+    BookmarkItem,
+    BookmarkList,
+    BookmarkResult,
+    Choice,
+    CommunityTally,
+    CompareCard,
+    ErrorView,
+    HelpEntry,
+    HelpView,
+    Reply,
+    ToolCard,
+    Verdict,
+    VoteResult,
+)
+from db.engine import Database
+from db.models import Tool
+from db.queries import bookmarks as bookmark_queries
+from db.queries import requests as request_queries
+from db.queries import tools as tool_queries
+from db.queries import votes as vote_queries
+from db.queries.tools import ToolName
+
+log = logging.getLogger(__name__)
+P = ParamSpec("P")
+R = TypeVar("R")
+
+UNAVAILABLE = ErrorView(
+    "unavailable", "The database is not answering right now. Nothing was changed; try again."
+)
+HELP = HelpView(
+    entries=(
+        HelpEntry(USAGE["compare"], "Two tools side by side: panel verdict, scorecard, community."),
+        HelpEntry(USAGE["vote"], "Cast or change your community vote."),
+        HelpEntry(USAGE["bookmark"], "Save a tool for later (again to remove it)."),
+        HelpEntry(USAGE["bookmarks"], "Your saved tools with their current verdicts."),
+        HelpEntry(USAGE["tool"], "One tool's card."),
+        HelpEntry(USAGE["help"], "This list."),
+    )
+)
+
+
+def _database_down(exc: BaseException) -> bool:
+    if isinstance(exc, OperationalError | InterfaceError | OSError | TimeoutError):
+        return True
+    return isinstance(exc, DBAPIError) and exc.connection_invalidated
+
+
+def answers_when_down(
+    handler: Callable[P, Awaitable[R]],
+) -> Callable[P, Awaitable[R | ErrorView]]:
+    """Turn a lost database into a clear 'try again' answer instead of an exception."""
+
+    @functools.wraps(handler)
+    async def wrapper(*args: P.args, **kwargs: P.kwargs) -> R | ErrorView:
+        try:
+            return await handler(*args, **kwargs)
+        except Exception as exc:
+            if not _database_down(exc):
+                raise
+            log.warning("database unavailable during %s: %s", handler.__name__, exc)
+            return UNAVAILABLE
+
+    return wrapper
+
+
+class CommandService:
+    """Every command, platform-neutral. Front ends own parsing of their input and rendering."""
+
+    def __init__(
+        self,
+        database: Database,
+        index: ToolIndex | None = None,
+        vote_limiter: RateLimiter | None = None,
+    ) -> None:
+        self.database = database
+        self.index = index or ToolIndex()
+        self.vote_limiter = vote_limiter or RateLimiter(limit=10, window_s=10.0)
+
+    # -- lookups -----------------------------------------------------------------------------
+
+    async def _find(self, name: str) -> ToolName | ErrorView:
+        await self.index.refresh(self.database)
+        found = self.index.resolve(name)
+        if isinstance(found, Found):
+            return found.tool
+        shown = " ".join(name.split())[:80] or "(empty)"
+        return ErrorView(
+            "unknown_tool",
+            f"No tool named “{shown}”.",
+            suggestions=tuple(t.name for t in found.suggestions),
+        )
+
+    async def _cards(self, slugs: list[str]) -> dict[str, ToolCard]:
+        async with self.database.read() as session:
+            tools = await tool_queries.tools_with_reviews(session, slugs)
+            tallies = await vote_queries.tallies(session, [t.id for t in tools.values()])
+        return {slug: tool_card(tool, tallies[tool.id]) for slug, tool in tools.items()}
+
+    async def _critic_order(self) -> list[str]:
+        async with self.database.read() as session:
+            return [c.slug for c in await tool_queries.critics_in_order(session)]
+
+    # -- commands ----------------------------------------------------------------------------
+
+    @answers_when_down
+    async def compare(
+        self, ctx: CommandContext, first: str, second: str
+    ) -> CompareCard | ErrorView:
+        """Both tools side by side; records the request (also when a name is unknown)."""
+        if not first.strip() or not second.strip():
+            return ErrorView("usage", "Compare needs two tool names.", usage=USAGE["compare"])
+        a, b = await self._find(first), await self._find(second)
+        async with self.database.write() as session:
+            await request_queries.record_compare(
+                session,
+                ctx.voter,
+                (first.strip(), a.id if isinstance(a, ToolName) else None),
+                (second.strip(), b.id if isinstance(b, ToolName) else None),
+            )
+        if isinstance(a, ErrorView):
+            return a
+        if isinstance(b, ErrorView):
+            return b
+        if a.slug == b.slug:
+            return ErrorView(
+                "same_tool",
+                f"Both names point to {a.name}. Pick two different tools.",
+                usage=USAGE["compare"],
+            )
+        return await self._compare_slugs(a.slug, b.slug)
+
+    async def _compare_slugs(self, first: str, second: str) -> CompareCard | ErrorView:
+        cards = await self._cards([first, second])
+        missing = [slug for slug in (first, second) if slug not in cards]
+        if missing:
+            return _gone(missing[0])
+        return compare_card(cards[first], cards[second], await self._critic_order())
+
+    @answers_when_down
+    async def compare_by_id(self, first_id: int, second_id: int) -> CompareCard | ErrorView:
+        """Re-render a comparison card (after a button click) from tool ids."""
+        slugs = await self._slugs_of([first_id, second_id])
+        if len(slugs) < 2:
+            return _gone()
+        return await self._compare_slugs(slugs[first_id], slugs[second_id])
+
+    @answers_when_down
+    async def tool(self, ctx: CommandContext, name: str) -> ToolCard | ErrorView:
+        found = await self._find(name)
+        if isinstance(found, ErrorView):
+            return found
+        cards = await self._cards([found.slug])
+        return cards.get(found.slug) or _gone(found.slug)
+
+    @answers_when_down
+    async def tool_by_id(self, tool_id: int) -> ToolCard | ErrorView:
+        slugs = await self._slugs_of([tool_id])
+        if not slugs:
+            return _gone()
+        cards = await self._cards([slugs[tool_id]])
+        return cards.get(slugs[tool_id]) or _gone()
+
+    @answers_when_down
+    async def vote(self, ctx: CommandContext, name: str, verdict: str) -> VoteResult | ErrorView:
+        choice = verdict.strip().casefold()
+        if choice not in ("ship", "skip"):
+            return ErrorView("usage", "A vote is ship or skip.", usage=USAGE["vote"])
+        found = await self._find(name)
+        if isinstance(found, ErrorView):
+            return found
+        return await self._vote(ctx, found.id, cast(Verdict, choice))
+
+    @answers_when_down
+    async def vote_by_id(
+        self, ctx: CommandContext, tool_id: int, verdict: Verdict
+    ) -> VoteResult | ErrorView:
+        """A vote from a button: the tool may have left the catalog since the card was sent."""
+        return await self._vote(ctx, tool_id, verdict)
+
+    async def _vote(
+        self, ctx: CommandContext, tool_id: int, verdict: Verdict
+    ) -> VoteResult | ErrorView:
+        if not self.vote_limiter.allow((ctx.platform, ctx.workspace, ctx.user_id)):
+            return ErrorView(
+                "rate_limited", "You are voting very fast. Wait a few seconds and try again."
+            )
+        async with self.database.write() as session:
+            tool = await session.get(Tool, tool_id)
+            if tool is None:
+                return _gone()
+            outcome = await vote_queries.cast_vote(session, ctx.voter, tool_id, verdict)
+            tally = (await vote_queries.tallies(session, [tool_id]))[tool_id]
+            name, slug = tool.name, tool.slug
+        return VoteResult(slug, name, verdict, outcome, CommunityTally(tally.ship, tally.skip))
+
+    @answers_when_down
+    async def bookmark(self, ctx: CommandContext, name: str) -> BookmarkResult | ErrorView:
+        found = await self._find(name)
+        if isinstance(found, ErrorView):
+            return found
+        return await self._bookmark(ctx, found.id)
+
+    @answers_when_down
+    async def bookmark_by_id(self, ctx: CommandContext, tool_id: int) -> BookmarkResult | ErrorView:
+        return await self._bookmark(ctx, tool_id)
+
+    async def _bookmark(self, ctx: CommandContext, tool_id: int) -> BookmarkResult | ErrorView:
+        async with self.database.write() as session:
+            tool = await session.get(Tool, tool_id)
+            if tool is None:
+                return _gone()
+            saved = await bookmark_queries.toggle_bookmark(session, ctx.voter, tool_id)
+            return BookmarkResult(tool.slug, tool.name, saved)
+
+    @answers_when_down
+    async def bookmarks(self, ctx: CommandContext) -> BookmarkList:
+        async with self.database.read() as session:
+            saved = await bookmark_queries.bookmarked_tools(session, ctx.voter)
+            order = [t.slug for t in saved]
+            tools = await tool_queries.tools_with_reviews(session, order)
+            ids = [t.id for t in tools.values()]
+            tallies = await vote_queries.tallies(session, ids)
+            mine = await vote_queries.votes_of(session, ctx.voter, ids)
+        items = []
+        for slug in order:
+            tool = tools[slug]
+            card = tool_card(tool, tallies[tool.id])
+            items.append(
+                BookmarkItem(
+                    tool_slug=card.slug,
+                    tool_name=card.name,
+                    category=card.category,
+                    best_for=card.best_for,
+                    panel=card.panel,
+                    community=card.community,
+                    your_vote=cast(Verdict | None, mine.get(tool.id)),
+                )
+            )
+        return BookmarkList(tuple(items))
+
+    def help(self) -> HelpView:
+        return HELP
+
+    async def autocomplete(self, prefix: str, limit: int = 25) -> list[Choice]:
+        """Up to ``limit`` tools for a partly typed name; never raises (autocomplete can't wait)."""
+        try:
+            await self.index.refresh(self.database)
+        except Exception as exc:
+            if not _database_down(exc):
+                raise
+            log.warning("autocomplete served from a stale index: %s", exc)
+        return [Choice(t.name, t.slug) for t in self.index.autocomplete(prefix, limit)]
+
+    def is_tool(self, name: str) -> bool:
+        return isinstance(self.index.resolve(name), Found)
+
+    async def _slugs_of(self, ids: list[int]) -> dict[int, str]:
+        async with self.database.read() as session:
+            return await tool_queries.slugs_by_id(session, ids)
+
+    # -- text commands (console, Slack, tests) ----------------------------------------------
+
+    async def run(self, ctx: CommandContext, text: str) -> Reply:
+        """Parse one command line and answer it; never raises for bad input."""
+        try:
+            await self.index.refresh(self.database)
+        except Exception as exc:
+            if not _database_down(exc):
+                raise
+            return UNAVAILABLE
+        parsed = parse_command(text, self.is_tool)
+        if isinstance(parsed, ErrorView):
+            return parsed
+        return await self.dispatch(ctx, parsed)
+
+    async def dispatch(self, ctx: CommandContext, command: Command) -> Reply:
+        args = command.args
+        match command.name:
+            case "compare":
+                return await self.compare(ctx, args[0], args[1])
+            case "vote":
+                return await self.vote(ctx, args[0], args[1])
+            case "bookmark":
+                return await self.bookmark(ctx, args[0])
+            case "bookmarks":
+                return await self.bookmarks(ctx)
+            case "tool":
+                return await self.tool(ctx, args[0])
+            case _:
+                return self.help()
+
+
+def _gone(slug: str | None = None) -> ErrorView:
+    what = f"“{slug}”" if slug else "That tool"
+    return ErrorView("unknown_tool", f"{what} is no longer in the catalog.")

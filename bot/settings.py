@@ -1,0 +1,201 @@
+"""All configuration, read once at start-up and passed in.
+
+One small pydantic-settings class per section, each reading its own environment
+variables (and an optional ``.env``). Nothing else in the code reads the environment.
+"""
+
+from __future__ import annotations
+
+import zoneinfo
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./shiporskip.db"
+
+
+def _config(prefix: str = "") -> SettingsConfigDict:
+    return SettingsConfigDict(
+        env_prefix=prefix, env_file=".env", extra="ignore", populate_by_name=True
+    )
+
+
+class DatabaseSettings(BaseSettings):
+    model_config = _config("DATABASE_")
+
+    url: str = Field(DEFAULT_DATABASE_URL, description="SQLAlchemy async URL of the database.")
+
+    @field_validator("url")
+    @classmethod
+    def _known_driver(cls, value: str) -> str:
+        if not value.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
+            raise ValueError("must start with sqlite+aiosqlite:// or postgresql+asyncpg://")
+        return value
+
+
+class AppSettings(BaseSettings):
+    model_config = _config()
+
+    catalog_path: Path | None = Field(
+        None, description="Catalog YAML (file or folder) imported at start-up; demo if unset."
+    )
+    public_url: str = Field(
+        "http://127.0.0.1:8080", description="Public base URL of the web app (links in posts)."
+    )
+    secret_key: SecretStr = Field(
+        SecretStr("dev-insecure-secret-key-change-me"),
+        description="Signs tokens and encrypts stored Slack tokens.",
+    )
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
+        "INFO", description="Log threshold."
+    )
+    log_format: Literal["text", "json"] = Field("text", description="text or json logs.")
+
+    @field_validator("public_url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must be an http:// or https:// URL")
+        return value.rstrip("/")
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper(cls, value: Any) -> Any:
+        return value.upper() if isinstance(value, str) else value
+
+
+class DiscordSettings(BaseSettings):
+    model_config = _config("DISCORD_")
+
+    token: SecretStr | None = Field(None, description="Bot token; enables Discord.")
+    api_url: str | None = Field(None, description="REST base override (tests, proxies).")
+    gateway_url: str | None = Field(None, description="Gateway URL override.")
+    shard_count: int | None = Field(None, ge=1, description="Total shards across processes.")
+    shard_ids: str | None = Field(None, description="Comma-separated shard ids this process runs.")
+    guild_id: int | None = Field(None, description="Sync commands to this guild only.")
+
+
+class SlackSettings(BaseSettings):
+    model_config = _config("SLACK_")
+
+    bot_token: SecretStr | None = Field(None, description="Bot token (single workspace).")
+    signing_secret: SecretStr | None = Field(None, description="Verifies HTTP requests.")
+    app_token: SecretStr | None = Field(None, description="App-level token; enables Socket Mode.")
+    api_url: str | None = Field(None, description="Web API base override (tests, proxies).")
+    client_id: str | None = Field(None, description="OAuth client id (many workspaces).")
+    client_secret: SecretStr | None = Field(None, description="OAuth client secret.")
+
+
+class HttpSettings(BaseSettings):
+    model_config = _config("HTTP_")
+
+    host: str = Field("127.0.0.1", description="Address the web app listens on.")
+    port: int = Field(8080, ge=0, le=65535, description="Port of the web app.")
+
+
+class MailSettings(BaseSettings):
+    model_config = _config()
+
+    smtp_url: str | None = Field(None, description="smtp:// or smtps:// URL; outbox if unset.")
+    mail_from: str = Field(
+        "Ship or Skip <digest@shiporskip.local>", description="From header of every email."
+    )
+    outbox_dir: Path = Field(Path("outbox"), description="Where .eml files go without SMTP.")
+    smtp_rate: float = Field(50.0, gt=0, description="Emails per second at most.")
+
+    @field_validator("smtp_url")
+    @classmethod
+    def _smtp_scheme(cls, value: str | None) -> str | None:
+        if value and not value.startswith(("smtp://", "smtps://")):
+            raise ValueError("must start with smtp:// or smtps://")
+        return value or None
+
+
+class DigestSettings(BaseSettings):
+    model_config = _config("DIGEST_")
+
+    cron: str = Field("0 9 * * mon", description="When the weekly digest goes out (crontab).")
+    timezone: str = Field("UTC", description="Time zone of the cron and of the ISO week.")
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        try:
+            zoneinfo.ZoneInfo(value)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r}") from exc
+        return value
+
+    @field_validator("cron")
+    @classmethod
+    def _five_fields(cls, value: str) -> str:
+        if len(value.split()) != 5:
+            raise ValueError("must have five crontab fields, e.g. '0 9 * * mon'")
+        return value
+
+
+class Settings(BaseModel):
+    """The whole configuration: one section per concern."""
+
+    database: DatabaseSettings
+    app: AppSettings
+    discord: DiscordSettings
+    slack: SlackSettings
+    http: HttpSettings
+    mail: MailSettings
+    digest: DigestSettings
+
+
+_SECTIONS: dict[str, tuple[type[BaseSettings], str]] = {
+    "database": (DatabaseSettings, "DATABASE_"),
+    "app": (AppSettings, ""),
+    "discord": (DiscordSettings, "DISCORD_"),
+    "slack": (SlackSettings, "SLACK_"),
+    "http": (HttpSettings, "HTTP_"),
+    "mail": (MailSettings, ""),
+    "digest": (DigestSettings, "DIGEST_"),
+}
+
+
+class SettingsError(Exception):
+    """Raised with one readable line per invalid value."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+def load_settings(env_file: str | Path | None = ".env") -> Settings:
+    """Read every section; collect all problems before failing."""
+    values: dict[str, BaseSettings] = {}
+    problems: list[str] = []
+    for name, (cls, prefix) in _SECTIONS.items():
+        try:
+            values[name] = cls(_env_file=env_file)  # type: ignore[call-arg]
+        except ValidationError as exc:
+            for error in exc.errors():
+                field = str(error["loc"][0]) if error["loc"] else "?"
+                variable = (prefix + field).upper()
+                problems.append(f"{variable}: {error['msg']}")
+    if problems:
+        raise SettingsError(problems)
+    return Settings(**values)  # type: ignore[arg-type]
+
+
+def describe_settings(settings: Settings) -> list[tuple[str, str, str]]:
+    """(variable, effective value with secrets masked, meaning) for every setting."""
+    rows: list[tuple[str, str, str]] = []
+    for name, (cls, prefix) in _SECTIONS.items():
+        section = getattr(settings, name)
+        for field, info in cls.model_fields.items():
+            value = getattr(section, field)
+            if isinstance(value, SecretStr):
+                shown = "********" if value.get_secret_value() else ""
+            elif value is None:
+                shown = "(unset)"
+            else:
+                shown = str(value)
+            rows.append(((prefix + field).upper(), shown, info.description or ""))
+    return rows

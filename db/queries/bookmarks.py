@@ -1,0 +1,53 @@
+"""Bookmarks: a person's saved tools."""
+
+from __future__ import annotations
+
+from sqlalchemy import delete, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from db.models import Bookmark, Tool
+from db.queries.votes import Voter
+
+
+async def toggle_bookmark(session: AsyncSession, voter: Voter, tool_id: int) -> bool:
+    """Save the tool, or remove it when already saved; returns whether it is saved now."""
+    removed = await session.execute(
+        delete(Bookmark)
+        .where(
+            Bookmark.platform == voter.platform,
+            Bookmark.workspace == voter.workspace,
+            Bookmark.user_id == voter.user_id,
+            Bookmark.tool_id == tool_id,
+        )
+        .returning(Bookmark.id)
+    )
+    if removed.first() is not None:
+        return False
+    dialect = session.bind.dialect.name if session.bind else "sqlite"
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    await session.execute(
+        insert(Bookmark)
+        .values(
+            platform=voter.platform,
+            workspace=voter.workspace,
+            user_id=voter.user_id,
+            tool_id=tool_id,
+        )
+        .on_conflict_do_nothing()
+    )
+    return True
+
+
+async def bookmarked_tools(session: AsyncSession, voter: Voter) -> list[Tool]:
+    result = await session.scalars(
+        select(Tool)
+        .join(Bookmark, Bookmark.tool_id == Tool.id)
+        .where(
+            Bookmark.platform == voter.platform,
+            Bookmark.workspace == voter.workspace,
+            Bookmark.user_id == voter.user_id,
+        )
+        .order_by(Bookmark.created_at, Bookmark.id)
+    )
+    return list(result.all())

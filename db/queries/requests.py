@@ -1,0 +1,28 @@
+"""Compare requests: who asked to compare what; the digest ranks them."""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from db.models import CompareRequest
+from db.queries.votes import Voter
+
+
+async def record_compare(
+    session: AsyncSession,
+    voter: Voter,
+    first: tuple[str, int | None],
+    second: tuple[str, int | None],
+) -> None:
+    """Store the request; unknown names are kept as typed (tool id None)."""
+    session.add(
+        CompareRequest(
+            platform=voter.platform,
+            workspace=voter.workspace,
+            user_id=voter.user_id,
+            first_query=first[0][:200],
+            first_tool_id=first[1],
+            second_query=second[0][:200],
+            second_tool_id=second[1],
+        )
+    )

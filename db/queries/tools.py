@@ -1,0 +1,66 @@
+"""Reading the catalog: tools with their reviews, names for matching, panel counts."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from db.models import Critic, Review, Tool
+
+
+@dataclass(frozen=True, slots=True)
+class ToolName:
+    id: int
+    slug: str
+    name: str
+    aliases: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class CatalogStamp:
+    """Changes whenever the set of tools or any tool changes; cheap to read."""
+
+    count: int
+    latest: str
+
+
+async def tool_names(session: AsyncSession) -> list[ToolName]:
+    rows = await session.execute(select(Tool.id, Tool.slug, Tool.name, Tool.aliases))
+    return [ToolName(r.id, r.slug, r.name, tuple(r.aliases or ())) for r in rows]
+
+
+async def catalog_stamp(session: AsyncSession) -> CatalogStamp:
+    row = (await session.execute(select(func.count(Tool.id), func.max(Tool.updated_at)))).one()
+    return CatalogStamp(int(row[0]), str(row[1]))
+
+
+async def tools_with_reviews(session: AsyncSession, slugs: Sequence[str]) -> dict[str, Tool]:
+    """Tools by slug with reviews and critics loaded; missing slugs are absent."""
+    result = await session.scalars(
+        select(Tool)
+        .where(Tool.slug.in_(list(slugs)))
+        .options(selectinload(Tool.reviews).selectinload(Review.critic))
+    )
+    return {tool.slug: tool for tool in result}
+
+
+async def tool_ids(session: AsyncSession, slugs: Sequence[str]) -> dict[str, int]:
+    rows = await session.execute(select(Tool.slug, Tool.id).where(Tool.slug.in_(list(slugs))))
+    return {r.slug: r.id for r in rows}
+
+
+async def critics_in_order(session: AsyncSession) -> list[Critic]:
+    return list((await session.scalars(select(Critic).order_by(Critic.position, Critic.id))).all())
+
+
+async def is_catalog_empty(session: AsyncSession) -> bool:
+    return (await session.scalar(select(func.count(Tool.id)))) == 0
+
+
+async def slugs_by_id(session: AsyncSession, ids: Sequence[int]) -> dict[int, str]:
+    rows = await session.execute(select(Tool.id, Tool.slug).where(Tool.id.in_(list(ids))))
+    return {r.id: r.slug for r in rows}
