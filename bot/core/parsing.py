@@ -20,6 +20,7 @@ USAGE = {
     "bookmark": "/bookmark <tool>",
     "bookmarks": "/bookmarks",
     "tool": "/tool <tool>",
+    "subscribe": "/subscribe <email>",
     "help": "/help",
 }
 ALIASES = {"cmp": "compare", "vs": "compare", "info": "tool", "saved": "bookmarks", "?": "help"}
@@ -40,8 +41,13 @@ def clean(text: str) -> str:
     return " ".join(_INVISIBLE.sub("", text).split())
 
 
-def parse_command(line: str, is_tool: Callable[[str], bool] | None = None) -> Command | ErrorView:
-    """Parse a whole command line. ``is_tool`` helps split "a b c d" into two tool names."""
+def parse_command(
+    line: str, match_quality: Callable[[str], int] | None = None
+) -> Command | ErrorView:
+    """Parse a whole command line.
+
+    ``match_quality`` (0 none, 1 fuzzy, 2 exact) helps split "a b c d" into two tool names.
+    """
     text = clean(line)
     if len(text) > MAX_COMMAND_CHARS:
         return ErrorView(
@@ -61,12 +67,12 @@ def parse_command(line: str, is_tool: Callable[[str], bool] | None = None) -> Co
         )
     rest = rest.strip()
     if name == "compare":
-        pair = split_compare(rest, is_tool)
+        pair = split_compare(rest, match_quality)
         return pair if isinstance(pair, ErrorView) else Command("compare", pair)
     if name == "vote":
         vote = split_vote(rest)
         return vote if isinstance(vote, ErrorView) else Command("vote", vote)
-    if name in ("bookmark", "tool"):
+    if name in ("bookmark", "tool", "subscribe"):
         if not rest:
             return ErrorView("usage", f"Which tool? /{name} needs a tool name.", usage=USAGE[name])
         return Command(name, (_unquote(rest),))
@@ -74,7 +80,7 @@ def parse_command(line: str, is_tool: Callable[[str], bool] | None = None) -> Co
 
 
 def split_compare(
-    text: str, is_tool: Callable[[str], bool] | None = None
+    text: str, match_quality: Callable[[str], int] | None = None
 ) -> tuple[str, str] | ErrorView:
     """Two tool names from "A vs B", "A, B", '"Name with spaces" other', or "a b"."""
     usage = USAGE["compare"]
@@ -87,8 +93,8 @@ def split_compare(
             parts = shlex.split(text) if any(q in text for q in "\"'") else text.split()
         except ValueError:
             return ErrorView("usage", "A quote is not closed.", usage=usage)
-        if len(parts) > 2 and is_tool is not None:
-            parts = _best_split(parts, is_tool) or parts
+        if len(parts) > 2 and match_quality is not None:
+            parts = _best_split(parts, match_quality) or parts
     parts = [_unquote(p) for p in parts]
     if len(parts) == 1:
         return ErrorView("usage", "Compare needs a second tool.", usage=usage)
@@ -119,13 +125,15 @@ def split_vote(text: str) -> tuple[str, str] | ErrorView:
     return ErrorView("usage", "End your vote with ship or skip.", usage=usage)
 
 
-def _best_split(words: list[str], is_tool: Callable[[str], bool]) -> list[str] | None:
-    """Split words into two names where both halves name a tool."""
+def _best_split(words: list[str], match_quality: Callable[[str], int]) -> list[str] | None:
+    """Split words into the two names that match tools best (exact beats fuzzy)."""
+    best: tuple[int, list[str]] | None = None
     for cut in range(1, len(words)):
         left, right = " ".join(words[:cut]), " ".join(words[cut:])
-        if is_tool(left) and is_tool(right):
-            return [left, right]
-    return None
+        a, b = match_quality(left), match_quality(right)
+        if a and b and (best is None or a + b > best[0]):
+            best = (a + b, [left, right])
+    return best[1] if best else None
 
 
 def _unquote(text: str) -> str:

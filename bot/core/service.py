@@ -12,6 +12,7 @@ from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from bot.core.cards import compare_card, tool_card
 from bot.core.context import CommandContext
 from bot.core.parsing import USAGE, Command, parse_command
+from bot.core.ports import Subscriptions
 from bot.core.rate_limit import RateLimiter
 from bot.core.tool_index import Found, ToolIndex
 from bot.core.views import (
@@ -24,6 +25,7 @@ from bot.core.views import (
     ErrorView,
     HelpEntry,
     HelpView,
+    NoticeView,
     Reply,
     ToolCard,
     Verdict,
@@ -32,6 +34,7 @@ from bot.core.views import (
 from db.engine import Database
 from db.models import Tool
 from db.queries import bookmarks as bookmark_queries
+from db.queries import channels as channel_queries
 from db.queries import requests as request_queries
 from db.queries import tools as tool_queries
 from db.queries import votes as vote_queries
@@ -51,6 +54,7 @@ HELP = HelpView(
         HelpEntry(USAGE["bookmark"], "Save a tool for later (again to remove it)."),
         HelpEntry(USAGE["bookmarks"], "Your saved tools with their current verdicts."),
         HelpEntry(USAGE["tool"], "One tool's card."),
+        HelpEntry(USAGE["subscribe"], "Get the weekly verdict digest by email."),
         HelpEntry(USAGE["help"], "This list."),
     )
 )
@@ -88,10 +92,12 @@ class CommandService:
         database: Database,
         index: ToolIndex | None = None,
         vote_limiter: RateLimiter | None = None,
+        subscriptions: Subscriptions | None = None,
     ) -> None:
         self.database = database
         self.index = index or ToolIndex()
         self.vote_limiter = vote_limiter or RateLimiter(limit=10, window_s=10.0)
+        self.subscriptions = subscriptions
 
     # -- lookups -----------------------------------------------------------------------------
 
@@ -258,6 +264,39 @@ class CommandService:
     def help(self) -> HelpView:
         return HELP
 
+    async def subscribe(self, ctx: CommandContext, email: str) -> NoticeView | ErrorView:
+        """Start the email double opt-in for ``email``."""
+        if not email.strip():
+            return ErrorView("usage", "Which address?", usage=USAGE["subscribe"])
+        if self.subscriptions is None:
+            return ErrorView("unavailable", "Email subscriptions are not set up here.")
+        return await self.subscriptions.request(email.strip(), source=ctx.platform)
+
+    @answers_when_down
+    async def digest_channel(
+        self, ctx: CommandContext, channel_id: str, *, enable: bool, is_admin: bool
+    ) -> NoticeView | ErrorView:
+        """Opt a channel in to (or out of) the weekly digest post; admins only."""
+        if not is_admin:
+            return ErrorView(
+                "usage", "Only server or workspace admins can change where the digest is posted."
+            )
+        async with self.database.write() as session:
+            changed = await channel_queries.set_channel_digest(
+                session, ctx.platform, ctx.workspace, channel_id, ctx.user_id, enable=enable
+            )
+        if enable:
+            return NoticeView(
+                "This channel will get the weekly verdict digest."
+                if changed
+                else "This channel already gets the weekly verdict digest."
+            )
+        return NoticeView(
+            "This channel will no longer get the weekly digest."
+            if changed
+            else "This channel was not getting the weekly digest."
+        )
+
     async def autocomplete(self, prefix: str, limit: int = 25) -> list[Choice]:
         """Up to ``limit`` tools for a partly typed name; never raises (autocomplete can't wait)."""
         try:
@@ -267,9 +306,6 @@ class CommandService:
                 raise
             log.warning("autocomplete served from a stale index: %s", exc)
         return [Choice(t.name, t.slug) for t in self.index.autocomplete(prefix, limit)]
-
-    def is_tool(self, name: str) -> bool:
-        return isinstance(self.index.resolve(name), Found)
 
     async def _slugs_of(self, ids: list[int]) -> dict[int, str]:
         async with self.database.read() as session:
@@ -285,7 +321,7 @@ class CommandService:
             if not _database_down(exc):
                 raise
             return UNAVAILABLE
-        parsed = parse_command(text, self.is_tool)
+        parsed = parse_command(text, self.index.match_quality)
         if isinstance(parsed, ErrorView):
             return parsed
         return await self.dispatch(ctx, parsed)
@@ -303,6 +339,8 @@ class CommandService:
                 return await self.bookmarks(ctx)
             case "tool":
                 return await self.tool(ctx, args[0])
+            case "subscribe":
+                return await self.subscribe(ctx, args[0])
             case _:
                 return self.help()
 

@@ -19,7 +19,7 @@ from db.engine import Database
 from db.queries.tools import CatalogStamp, ToolName, catalog_stamp, tool_names
 
 ACCEPT_SCORE = 86.0
-SUGGEST_SCORE = 55.0
+SUGGEST_SCORE = 68.0
 AMBIGUITY_MARGIN = 4.0
 _NON_WORD = re.compile(r"[\W_]+", re.UNICODE)
 
@@ -98,6 +98,12 @@ class ToolIndex:
             if ranked[0][1] - runner_up >= AMBIGUITY_MARGIN:
                 return Found(ranked[0][0])
         return NotFound(query, tuple(tool for tool, _ in ranked[:3]))
+
+    def match_quality(self, query: str) -> int:
+        """2 for an exact name, slug or alias; 1 for a confident fuzzy match; 0 for none."""
+        if normalize(query) in self._exact:
+            return 2
+        return 1 if isinstance(self.resolve(query), Found) else 0
 
     def autocomplete(self, prefix: str, limit: int = 25) -> list[ToolName]:
         """Prefix matches first (name, slug, alias, then any word), then fuzzy ones."""

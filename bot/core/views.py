@@ -231,4 +231,44 @@ class Choice:
     value: str
 
 
-Reply = CompareCard | ToolCard | VoteResult | BookmarkResult | BookmarkList | HelpView | ErrorView
+@dataclass(frozen=True, slots=True)
+class NoticeView:
+    """A short confirmation meant for one person (subscribe, digest opt-in)."""
+
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
+class DigestItem:
+    title: str
+    detail: str
+    url: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class DigestSection:
+    title: str
+    items: tuple[DigestItem, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class DigestPost:
+    """The weekly digest as a chat post; built from the same snapshot as the email."""
+
+    week: str
+    title: str
+    intro: str
+    sections: tuple[DigestSection, ...]
+    archive_url: str
+
+
+Reply = (
+    CompareCard
+    | ToolCard
+    | VoteResult
+    | BookmarkResult
+    | BookmarkList
+    | HelpView
+    | NoticeView
+    | ErrorView
+)

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-27 18:04:42.566045
+Create Date: 2026-11-27 18:09:09.373320
 """
 
 from collections.abc import Sequence
@@ -24,6 +24,19 @@ def upgrade() -> None:
         sa.Column("value", sa.Text(), nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("key", name=op.f("pk_app_state")),
+    )
+    op.create_table(
+        "channel_subscriptions",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("platform", sa.String(length=16), nullable=False),
+        sa.Column("workspace", sa.String(length=64), nullable=False),
+        sa.Column("channel_id", sa.String(length=64), nullable=False),
+        sa.Column("added_by", sa.String(length=64), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_channel_subscriptions")),
+        sa.UniqueConstraint(
+            "platform", "workspace", "channel_id", name=op.f("uq_channel_subscriptions_platform")
+        ),
     )
     op.create_table(
         "critics",
@@ -196,5 +209,6 @@ def downgrade() -> None:
     op.drop_table("bookmarks")
     op.drop_table("tools")
     op.drop_table("critics")
+    op.drop_table("channel_subscriptions")
     op.drop_table("app_state")
     # ### end Alembic commands ###

@@ -1,0 +1,49 @@
+# Two commands set everything up on a fresh machine: `make run` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+PG_HOST ?= 127.0.0.1
+PG_PORT ?= 5432
+
+.PHONY: run test lint format bench chromium check-postgres clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e ".[dev]"
+	touch $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/shiporskip run
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+format: $(STAMP)
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+check-postgres: $(STAMP)
+	@$(BIN)/python -c "import asyncio; from tests.postgres import check_reachable; asyncio.run(check_reachable())" \
+	  || { echo "make test: PostgreSQL must be running on $(PG_HOST):$(PG_PORT) (see README)."; exit 1; }
+
+# Debian's chromium renders the digest email for the screenshot tests.
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  echo "installing Debian's chromium for the email rendering tests"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
+test: $(STAMP) chromium check-postgres lint
+	$(BIN)/pytest
+
+bench: $(STAMP) check-postgres
+	$(BIN)/python -m tests.bench
+
+clean:
+	rm -rf $(VENV) shiporskip.db* outbox preview

@@ -1,0 +1,40 @@
+"""Getting the database ready: migrate, then load a catalog if there is none."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from db.catalog import import_catalog
+from db.engine import Database
+from db.migrate import upgrade
+from db.queries.tools import is_catalog_empty
+
+log = logging.getLogger(__name__)
+DEMO_CATALOG = Path(__file__).resolve().parent.parent / "db" / "demo_catalog"
+
+
+async def prepare_database(
+    url: str, *, catalog_path: Path | None = None, demo: bool = True
+) -> Database:
+    """Open the database, apply migrations, and load the catalog.
+
+    ``catalog_path`` (CATALOG_PATH) is imported at every start so edits take effect;
+    otherwise the sample catalog is loaded once, into an empty database, unless ``demo`` is off.
+    """
+    database = Database(url)
+    try:
+        await upgrade(database)
+        if catalog_path is not None:
+            summary = await import_catalog(database, catalog_path)
+            log.info("catalog %s imported: %s", catalog_path, summary)
+        elif demo:
+            async with database.read() as session:
+                empty = await is_catalog_empty(session)
+            if empty:
+                summary = await import_catalog(database, DEMO_CATALOG)
+                log.info("database was empty; loaded the sample catalog: %s", summary)
+    except BaseException:
+        await database.dispose()
+        raise
+    return database

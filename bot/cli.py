@@ -1,0 +1,166 @@
+"""The `shiporskip` command line."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from bot.settings import Settings, SettingsError, describe_settings, load_settings
+
+app = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__)
+db_app = typer.Typer(no_args_is_help=True, help="Database schema.")
+catalog_app = typer.Typer(no_args_is_help=True, help="Catalog of tools, critics and reviews.")
+config_app = typer.Typer(no_args_is_help=True, help="Configuration.")
+app.add_typer(db_app, name="db")
+app.add_typer(catalog_app, name="catalog")
+app.add_typer(config_app, name="config")
+
+err = Console(stderr=True)
+NoDemo = Annotated[bool, typer.Option("--no-demo", help="Don't load the sample catalog.")]
+
+
+def settings_or_exit() -> Settings:
+    try:
+        return load_settings()
+    except SettingsError as exc:
+        for problem in exc.problems:
+            err.print(f"[red]invalid setting[/red] {problem}", markup=True, highlight=False)
+        raise typer.Exit(2) from None
+
+
+def _logging(settings: Settings, quiet: bool = False) -> None:
+    from bot.logging_setup import setup_logging
+
+    setup_logging("WARNING" if quiet else settings.app.log_level, settings.app.log_format)
+
+
+@app.command()
+def run(no_demo: NoDemo = False) -> None:
+    """Run everything the settings enable (console chat when no platform is configured)."""
+    from bot.runner import run as run_all
+
+    settings = settings_or_exit()
+    _logging(settings)
+    asyncio.run(run_all(settings, demo=not no_demo))
+
+
+@app.command()
+def chat(no_demo: NoDemo = False) -> None:
+    """Chat with the bot in this terminal, or answer commands piped in, one per line."""
+    from bot.bootstrap import prepare_database
+    from bot.console.repl import chat as chat_loop
+    from bot.core.service import CommandService
+
+    settings = settings_or_exit()
+    _logging(settings, quiet=True)
+
+    async def main() -> None:
+        database = await prepare_database(
+            settings.database.url, catalog_path=settings.app.catalog_path, demo=not no_demo
+        )
+        try:
+            await chat_loop(CommandService(database))
+        finally:
+            await database.dispose()
+
+    asyncio.run(main())
+
+
+@config_app.command("check")
+def config_check() -> None:
+    """Print the effective settings (secrets masked); exit 2 on invalid values."""
+    settings = settings_or_exit()
+    table = Table("Variable", "Value", "Meaning", title="Effective settings")
+    for variable, value, meaning in describe_settings(settings):
+        table.add_row(variable, value, meaning)
+    Console().print(table)
+
+
+@db_app.command("upgrade")
+def db_upgrade(revision: str = "head") -> None:
+    """Apply schema migrations."""
+    from db.engine import Database
+    from db.migrate import current_revision, upgrade
+
+    settings = settings_or_exit()
+
+    async def main() -> str | None:
+        database = Database(settings.database.url)
+        try:
+            await upgrade(database, revision)
+            return await current_revision(database)
+        finally:
+            await database.dispose()
+
+    typer.echo(f"database at revision {asyncio.run(main())}")
+
+
+@catalog_app.command("import")
+def catalog_import(
+    path: Path,
+    prune: Annotated[bool, typer.Option(help="Remove tools that are not in the files.")] = False,
+) -> None:
+    """Validate a catalog file or folder, then apply all of it in one transaction."""
+    from db.catalog import CatalogError, import_catalog
+    from db.engine import Database
+    from db.migrate import upgrade
+
+    settings = settings_or_exit()
+
+    async def main() -> str:
+        database = Database(settings.database.url)
+        try:
+            await upgrade(database)
+            return str(await import_catalog(database, path, prune=prune))
+        finally:
+            await database.dispose()
+
+    try:
+        typer.echo(f"imported: {asyncio.run(main())}")
+    except CatalogError as exc:
+        for problem in exc.problems:
+            err.print(str(problem), markup=False, highlight=False)
+        err.print(f"{len(exc.problems)} problem(s); nothing was changed.", style="red")
+        raise typer.Exit(1) from None
+
+
+@catalog_app.command("check")
+def catalog_check(path: Path) -> None:
+    """Validate a catalog without touching the database."""
+    from db.catalog import CatalogError, read_catalog
+
+    try:
+        catalog = read_catalog(path)
+    except CatalogError as exc:
+        for problem in exc.problems:
+            err.print(str(problem), markup=False, highlight=False)
+        raise typer.Exit(1) from None
+    typer.echo(f"ok: {len(catalog.critics)} critics, {len(catalog.tools)} tools")
+
+
+@catalog_app.command("export")
+def catalog_export(path: Path) -> None:
+    """Write the catalog as YAML: one file (PATH.yaml) or a folder."""
+    from db.catalog.exporter import export_catalog
+    from db.engine import Database
+
+    settings = settings_or_exit()
+
+    async def main() -> list[Path]:
+        database = Database(settings.database.url)
+        try:
+            return await export_catalog(database, path)
+        finally:
+            await database.dispose()
+
+    for file in asyncio.run(main()):
+        typer.echo(f"wrote {file}")
+
+
+def main() -> None:
+    app()

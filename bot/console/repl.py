@@ -1,0 +1,133 @@
+"""The chat loop in a terminal (rich, history, tab completion) or over a pipe (plain text)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import getpass
+import sys
+from pathlib import Path
+from typing import TextIO
+
+from rich.console import Console
+
+from bot.console.render_plain import render_plain
+from bot.console.render_rich import render
+from bot.core.context import CommandContext
+from bot.core.parsing import ALIASES, USAGE
+from bot.core.service import CommandService
+
+HISTORY = Path.home() / ".shiporskip_history"
+QUIT = {"quit", "exit", "/quit", "/exit", ":q"}
+
+
+def console_context() -> CommandContext:
+    try:
+        user = getpass.getuser()
+    except (KeyError, OSError):
+        user = "local"
+    return CommandContext(platform="console", workspace="local", user_id=user, user_name=user)
+
+
+async def chat(
+    service: CommandService,
+    *,
+    stdin: TextIO | None = None,
+    stdout: TextIO | None = None,
+    interactive: bool | None = None,
+) -> None:
+    """Answer commands until end of input or ``quit``."""
+    stdin = stdin or sys.stdin
+    stdout = stdout or sys.stdout
+    if interactive is None:
+        interactive = stdin.isatty() and stdout.isatty()
+    context = console_context()
+    await service.index.refresh(service.database, force=True)
+    if interactive:
+        await _interactive(service, context, stdout)
+    else:
+        await _piped(service, context, stdin, stdout)
+
+
+async def _piped(
+    service: CommandService, context: CommandContext, stdin: TextIO, stdout: TextIO
+) -> None:
+    first = True
+    while True:
+        line = await asyncio.to_thread(stdin.readline)
+        if not line:
+            return
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        if line.casefold() in QUIT:
+            return
+        reply = await service.run(context, line)
+        stdout.write(("" if first else "\n") + render_plain(reply) + "\n")
+        stdout.flush()
+        first = False
+
+
+async def _interactive(service: CommandService, context: CommandContext, stdout: TextIO) -> None:
+    console = Console(file=stdout)
+    _setup_readline(service)
+    console.print(
+        "[bold]Ship or Skip[/bold]: panel verdicts on AI tools. "
+        "Try [cyan]/compare claude 4 sonnet vs smolvlm2[/cyan], [cyan]/help[/cyan], "
+        "Tab completes tool names, [cyan]quit[/cyan] leaves."
+    )
+    try:
+        while True:
+            try:
+                line = await asyncio.to_thread(input, "shiporskip> ")
+            except EOFError:
+                console.print()
+                return
+            line = line.strip()
+            if not line:
+                continue
+            if line.casefold() in QUIT:
+                return
+            console.print(render(await service.run(context, line)))
+    finally:
+        _save_history()
+
+
+def _setup_readline(service: CommandService) -> None:
+    try:
+        import readline
+    except ImportError:  # Windows without pyreadline: no history, still a working chat
+        return
+    commands = sorted({*USAGE, *ALIASES})
+
+    def complete(text: str, state: int) -> str | None:
+        head, space, rest = text.partition(" ")
+        if not space:
+            options = [f"/{c} " for c in commands if f"/{c}".startswith("/" + head.lstrip("/"))]
+        else:
+            # After "vs" or a comma the second tool is being typed.
+            for marker in (" vs ", ", "):
+                if marker in rest:
+                    kept, _, partial = rest.rpartition(marker)
+                    prefix = f"{head} {kept}{marker}"
+                    break
+            else:
+                prefix, partial = f"{head} ", rest
+            options = [prefix + t.name for t in service.index.autocomplete(partial, 25)]
+        return options[state] if state < len(options) else None
+
+    readline.set_completer_delims("")
+    readline.set_completer(complete)
+    readline.parse_and_bind("tab: complete")
+    with contextlib.suppress(OSError):
+        readline.read_history_file(HISTORY)
+
+
+def _save_history() -> None:
+    try:
+        import readline
+
+        readline.set_history_length(1000)
+        readline.write_history_file(HISTORY)
+    except (ImportError, OSError):
+        pass

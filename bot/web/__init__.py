@@ -1,0 +1,1 @@
+"""The one aiohttp web application: Slack endpoints, newsletter pages, health."""
