@@ -6,6 +6,7 @@ over thousands of tools; it reloads when the catalog's stamp changes.
 
 from __future__ import annotations
 
+import asyncio
 import bisect
 import re
 import time
@@ -49,6 +50,7 @@ class ToolIndex:
         self.max_age_s = max_age_s
         self._stamp: CatalogStamp | None = None
         self._checked_at = 0.0
+        self._lock = asyncio.Lock()
         self._load(tools)
 
     def _load(self, tools: Iterable[ToolName]) -> None:
@@ -67,16 +69,24 @@ class ToolIndex:
         self._names = [normalize(t.name) for t in self.tools]
 
     async def refresh(self, database: Database, *, force: bool = False) -> None:
-        """Reload names if the catalog changed; checks at most every ``max_age_s``."""
-        now = time.monotonic()
-        if not force and now - self._checked_at < self.max_age_s:
+        """Reload names if the catalog changed; checks at most every ``max_age_s``.
+
+        Concurrent callers share one reload; none of them sees a half-loaded index.
+        """
+        if not force and self._fresh():
             return
-        self._checked_at = now
-        async with database.read() as session:
-            stamp = await catalog_stamp(session)
-            if stamp != self._stamp or force:
-                self._load(await tool_names(session))
-                self._stamp = stamp
+        async with self._lock:
+            if not force and self._fresh():
+                return
+            async with database.read() as session:
+                stamp = await catalog_stamp(session)
+                if stamp != self._stamp or force:
+                    self._load(await tool_names(session))
+                    self._stamp = stamp
+            self._checked_at = time.monotonic()
+
+    def _fresh(self) -> bool:
+        return self._stamp is not None and time.monotonic() - self._checked_at < self.max_age_s
 
     def resolve(self, query: str) -> Found | NotFound:
         key = normalize(query)

@@ -84,9 +84,12 @@ def _read_file(file: Path, problems: list[CatalogProblem]) -> tuple[Any, Catalog
         problems.append(CatalogProblem(name, 0, "", "file is not UTF-8 text"))
         return None
     except MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
+        # The context mark is where the broken construct opened (an unclosed bracket),
+        # which is where a person has to look; the problem mark may be the end of file.
+        mark = exc.context_mark or exc.problem_mark
         line = mark.line + 1 if mark else 0
-        problems.append(CatalogProblem(name, line, "", f"invalid YAML: {exc.problem}"))
+        context = f" ({exc.context})" if exc.context else ""
+        problems.append(CatalogProblem(name, line, "", f"invalid YAML: {exc.problem}{context}"))
         return None
     if document is None:
         document = CommentedMap()

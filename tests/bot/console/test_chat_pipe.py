@@ -1,0 +1,90 @@
+"""`shiporskip chat` over a pipe: the real process, plain text answers, one per command."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests import postgres
+from tests.conftest import DatabaseTarget
+
+SCRIPT = """\
+/compare claude 4 sonnet vs smolvlm2
+/vote cursor ship
+/vote cursor skip
+/bookmark cursor
+/bookmarks
+/compare nothing-like-this vs cursor
+@everyone /vote
+"""
+
+
+def run_chat(url: str, text: str, tmp_path: Path) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DISCORD_", "SLACK_"))}
+    env.update(DATABASE_URL=url, HOME=str(tmp_path))
+    return subprocess.run(
+        [sys.executable, "-m", "bot", "chat"],
+        input=text,
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        timeout=120,
+    )
+
+
+@pytest.fixture
+def chat_url(db_target: DatabaseTarget) -> Iterator[str]:
+    """A database URL the subprocess can use on its own (PostgreSQL: a fresh database)."""
+    if db_target.backend == "sqlite":
+        yield db_target.url
+        return
+    name = asyncio.run(postgres.create_database())
+    yield postgres.pg_url(name)
+    asyncio.run(postgres.drop_database(name))
+
+
+def test_piped_chat_answers_every_line(chat_url: str, tmp_path: Path):
+    done = run_chat(chat_url, SCRIPT, tmp_path)
+    assert done.returncode == 0, done.stderr
+    answers = done.stdout.split("\n\n")
+    out = done.stdout
+    assert out.startswith("Claude 4 Sonnet vs SmolVLM2 Turbo\n")
+    assert "Panel verdict: Claude 4 Sonnet: Ship · 4 ship / 0 skip" in out
+    assert "Builder\n  Claude 4 Sonnet: 84/100 · ship:" in out
+    assert "Counted your ship vote for Cursor." in out
+    assert "Changed your vote on Cursor to skip." in out
+    assert "Bookmarked Cursor." in out
+    assert "- Cursor (Developer Tools): Ship · 4 ship / 0 skip" in out
+    assert "Error: No tool named “nothing-like-this”." in out
+    assert "Error: There is no command '@everyone'." in out
+    assert len(answers) >= 7
+    assert "\x1b[" not in out  # no colour codes when stdout is not a terminal
+
+
+def test_chat_loads_demo_once_and_keeps_votes(chat_url: str, tmp_path: Path):
+    run_chat(chat_url, "/vote cursor ship\n", tmp_path)
+    done = run_chat(chat_url, "/tool cursor\n", tmp_path)
+    assert "Community: 100% ship · 1 vote" in done.stdout
+
+
+def test_no_demo_leaves_catalog_empty(tmp_path: Path):
+    url = f"sqlite+aiosqlite:///{tmp_path / 'empty.db'}"
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DISCORD_", "SLACK_"))}
+    env.update(DATABASE_URL=url, HOME=str(tmp_path))
+    done = subprocess.run(
+        [sys.executable, "-m", "bot", "chat", "--no-demo"],
+        input="/tool cursor\n",
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        timeout=120,
+    )
+    assert "Error: No tool named “cursor”." in done.stdout
