@@ -10,6 +10,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from bot.discord_bot.cli import discord_app
 from bot.settings import Settings, SettingsError, describe_settings, load_settings
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__)
@@ -19,6 +20,7 @@ config_app = typer.Typer(no_args_is_help=True, help="Configuration.")
 app.add_typer(db_app, name="db")
 app.add_typer(catalog_app, name="catalog")
 app.add_typer(config_app, name="config")
+app.add_typer(discord_app, name="discord")
 
 err = Console(stderr=True)
 NoDemo = Annotated[bool, typer.Option("--no-demo", help="Don't load the sample catalog.")]

@@ -40,6 +40,8 @@ def enabled_parts(settings: Settings, *, console: bool) -> dict[str, Part]:
     parts: dict[str, Part] = {"web": _web_part}
     if console:
         parts["console"] = _console_part
+    if settings.discord.token:
+        parts["discord"] = _discord_part
     return parts
 
 
@@ -71,6 +73,12 @@ def wants_console(settings: Settings) -> bool:
         or settings.slack.app_token
         or settings.slack.client_id
     )
+
+
+async def _discord_part(runtime: Runtime) -> None:
+    from bot.discord_bot.part import discord_part
+
+    await discord_part(runtime)
 
 
 async def _console_part(runtime: Runtime) -> None:

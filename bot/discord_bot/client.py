@@ -1,0 +1,158 @@
+"""The Discord client: commands, persistent buttons, and click handling.
+
+One class for sharded and unsharded runs: ``AutoShardedClient`` asks Discord for
+the shard count unless ``DISCORD_SHARD_COUNT`` fixes it, and ``DISCORD_SHARD_IDS``
+picks the shards this process runs (several processes can share one database).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import discord
+from discord import app_commands
+
+from bot.core.service import CommandService
+from bot.core.views import CompareCard, ErrorView, ToolCard, Verdict, VoteResult
+from bot.discord_bot.buttons import BookmarkButton, CardRef, VoteButton
+from bot.discord_bot.commands import build_commands, context_of
+from bot.discord_bot.replies import compare_message, note, render, tool_message
+from bot.discord_bot.respond import (
+    ANSWER_WITHIN_S,
+    NO_MENTIONS,
+    Outgoing,
+    send_personal,
+    timeboxed,
+)
+from bot.discord_bot.sync import sync_if_changed
+from bot.settings import DiscordSettings
+
+log = logging.getLogger(__name__)
+INCOMPLETE = "That command was incomplete or out of date. Try again from the command list."
+
+
+def parse_shard_ids(text: str | None) -> list[int] | None:
+    """``"0,2"`` → ``[0, 2]``; unset → every shard."""
+    if not text or not text.strip():
+        return None
+    return [int(part) for part in text.split(",") if part.strip()]
+
+
+class _Tree(app_commands.CommandTree[discord.Client]):
+    async def on_error(
+        self, interaction: discord.Interaction, error: app_commands.AppCommandError, /
+    ) -> None:
+        # Missing or unexpected options (a stale client, a crafted payload) get a clear answer.
+        if isinstance(error, app_commands.CommandSignatureMismatch | app_commands.CommandNotFound):
+            log.info("bad command payload: %s", error)
+        else:
+            log.error("command failed", exc_info=error)
+        text = (
+            INCOMPLETE
+            if not isinstance(error, app_commands.CommandInvokeError)
+            else "Something went wrong on our side; nothing was changed. Try again."
+        )
+        try:
+            await send_personal(interaction, note(text))
+        except discord.HTTPException:
+            log.warning("could not tell the user about a failed command")
+
+
+class ShipOrSkipClient(discord.AutoShardedClient):
+    """Serves the core's commands; holds no per-message state."""
+
+    def __init__(
+        self,
+        service: CommandService,
+        settings: DiscordSettings,
+        *,
+        answer_within_s: float = ANSWER_WITHIN_S,
+        **options: Any,
+    ) -> None:
+        shard_ids = parse_shard_ids(settings.shard_ids)
+        if shard_ids is not None:
+            options["shard_ids"] = shard_ids
+        intents = discord.Intents.none()
+        intents.guilds = True
+        super().__init__(
+            intents=intents,
+            allowed_mentions=NO_MENTIONS,
+            shard_count=settings.shard_count,
+            # Nothing reads message history; a small cache keeps memory flat.
+            max_messages=None,
+            chunk_guilds_at_startup=False,
+            **options,
+        )
+        self.service = service
+        self.settings = settings
+        self.answer_within_s = answer_within_s
+        self.tree = _Tree(self)
+        for command in build_commands(self):
+            self.tree.add_command(command)
+
+    async def setup_hook(self) -> None:
+        self.add_dynamic_items(VoteButton, BookmarkButton)
+        if self.settings.gateway_url and self.shard_count is None:
+            # With an explicit gateway, ask only for the recommended shard count.
+            self.shard_count, _, _ = await self.http.get_bot_gateway()
+        await sync_if_changed(self.tree, self.service.database, self.settings.guild_id)
+
+    def tool_id(self, slug: str) -> int | None:
+        found = self.service.index.by_slug.get(slug)
+        return None if found is None else found.id
+
+    # -- buttons --------------------------------------------------------------------------
+
+    async def on_vote_click(
+        self, interaction: discord.Interaction, tool_id: int, verdict: Verdict, card: CardRef
+    ) -> None:
+        ctx = context_of(interaction)
+
+        async def work() -> tuple[VoteResult | ErrorView, Outgoing | None]:
+            result = await self.service.vote_by_id(ctx, tool_id, verdict)
+            if isinstance(result, ErrorView):
+                return result, None
+            return result, await self._card(card)
+
+        async def defer() -> None:
+            await interaction.response.defer()
+
+        result, fresh = await timeboxed(work(), self.answer_within_s, defer)
+        confirmation = note(result.message if isinstance(result, VoteResult) else result.full_text)
+        if fresh is None:
+            await send_personal(interaction, confirmation)
+            return
+        if interaction.response.is_done():
+            await interaction.edit_original_response(**fresh.kwargs())
+        else:
+            await interaction.response.edit_message(**fresh.kwargs())
+        await interaction.followup.send(ephemeral=True, **confirmation.kwargs())
+
+    async def _card(self, card: CardRef) -> Outgoing | None:
+        """The card re-rendered with fresh numbers, or None when one of its tools is gone."""
+        if card.second is None:
+            tool = await self.service.tool_by_id(card.first)
+            if not isinstance(tool, ToolCard):
+                return None
+            return tool_message(tool, {tool.slug: card.first}.get)
+        both = await self.service.compare_by_id(card.first, card.second)
+        if not isinstance(both, CompareCard):
+            return None
+        ids = {both.first.slug: card.first, both.second.slug: card.second}
+        return compare_message(both, ids.get)
+
+    async def on_bookmark_click(self, interaction: discord.Interaction, tool_id: int) -> None:
+        ctx = context_of(interaction)
+
+        async def work() -> Outgoing:
+            return render(await self.service.bookmark_by_id(ctx, tool_id), self.tool_id)
+
+        async def defer() -> None:
+            await interaction.response.defer(ephemeral=True, thinking=True)
+
+        out = await timeboxed(work(), self.answer_within_s, defer)
+        if interaction.response.is_done():
+            await interaction.edit_original_response(**out.kwargs())
+        else:
+            await interaction.response.send_message(ephemeral=True, **out.kwargs())
