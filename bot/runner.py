@@ -42,12 +42,19 @@ def enabled_parts(settings: Settings, *, console: bool) -> dict[str, Part]:
         parts["console"] = _console_part
     if settings.discord.token:
         parts["discord"] = _discord_part
+    if settings.slack.app_token:
+        parts["slack"] = _slack_socket_part
     return parts
 
 
 def web_route_installers(settings: Settings) -> list[RouteInstaller]:
     """Each HTTP-facing feature adds its routes to the one web app."""
-    return []
+    installers: list[RouteInstaller] = []
+    if settings.slack.bot_token or settings.slack.client_id or settings.slack.app_token:
+        from bot.slack_bot.http import install_slack_routes
+
+        installers.append(install_slack_routes)
+    return installers
 
 
 async def _web_part(runtime: Runtime) -> None:
@@ -79,6 +86,12 @@ async def _discord_part(runtime: Runtime) -> None:
     from bot.discord_bot.part import discord_part
 
     await discord_part(runtime)
+
+
+async def _slack_socket_part(runtime: Runtime) -> None:
+    from bot.slack_bot.socket_mode import run_socket_mode
+
+    await run_socket_mode(runtime)
 
 
 async def _console_part(runtime: Runtime) -> None:

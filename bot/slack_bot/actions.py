@@ -1,0 +1,114 @@
+"""Ship, Skip and Bookmark buttons on cards.
+
+A click counts (or changes) the clicker's vote, redraws the card in place with the
+new community numbers for everyone in the channel, and confirms to the clicker only.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Literal, cast
+
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.core.views import CompareCard, ErrorView, Reply, ToolCard, Verdict
+from bot.slack_bot import blocks
+from bot.slack_bot.context import from_action
+
+if TYPE_CHECKING:
+    from bot.slack_bot.app import SlackFrontEnd
+
+log = logging.getLogger(__name__)
+VOTE_PATTERN = re.compile(r"^sos:vote:(ship|skip):\d+$")
+BOOKMARK_PATTERN = re.compile(r"^sos:bookmark:\d+$")
+_VALUE = re.compile(r"^(\d{1,18})(?::(\d{1,18}):(\d{1,18}))?$")
+
+
+@dataclass(frozen=True, slots=True)
+class Click:
+    """What a button carries: the tool, and the pair when it sits on a comparison."""
+
+    kind: Literal["vote", "bookmark"]
+    tool_id: int
+    verdict: Verdict | None
+    pair: tuple[int, int] | None
+
+
+def parse_click(action: dict[str, Any]) -> Click | None:
+    """The click, or None for a value we did not write (stale or forged)."""
+    action_id = str(action.get("action_id") or "")
+    found = _VALUE.match(str(action.get("value") or ""))
+    if found is None:
+        return None
+    tool_id = int(found.group(1))
+    pair = (int(found.group(2)), int(found.group(3))) if found.group(2) else None
+    vote = VOTE_PATTERN.match(action_id)
+    if vote:
+        return Click("vote", tool_id, cast(Verdict, vote.group(1)), pair)
+    if BOOKMARK_PATTERN.match(action_id):
+        return Click("bookmark", tool_id, None, pair)
+    return None
+
+
+async def _ack_now(ack: AsyncAck) -> None:
+    await ack()
+
+
+async def _redraw(front: SlackFrontEnd, respond: AsyncRespond, click: Click) -> None:
+    card: Reply
+    if click.pair is not None:
+        card = await front.service.compare_by_id(*click.pair)
+    else:
+        card = await front.service.tool_by_id(click.tool_id)
+    if isinstance(card, CompareCard | ToolCard):
+        message = blocks.render(card, front.tool_ids())
+        await respond(replace_original=True, text=message["text"], blocks=message["blocks"])
+
+
+async def _confirm(
+    client: AsyncWebClient, respond: AsyncRespond, body: dict[str, Any], text: str
+) -> None:
+    message = blocks.text_message(text)
+    channel = (body.get("channel") or {}).get("id")
+    user = (body.get("user") or {}).get("id")
+    if channel and user:
+        try:
+            await client.chat_postEphemeral(channel=channel, user=user, **message)
+            return
+        except SlackApiError as exc:
+            # DMs with the app and some private channels refuse ephemerals from the API.
+            log.info("chat.postEphemeral failed (%s); using response_url", exc.response["error"])
+    await respond(response_type="ephemeral", replace_original=False, **message)
+
+
+def _on_click(front: SlackFrontEnd) -> Any:
+    async def work(body: dict[str, Any], respond: AsyncRespond, client: AsyncWebClient) -> None:
+        action = (body.get("actions") or [{}])[0]
+        click = parse_click(action)
+        ctx = from_action(body)
+        if click is None:
+            await _confirm(client, respond, body, "That button is out of date. Nothing changed.")
+            return
+        result: Reply
+        if click.kind == "vote" and click.verdict is not None:
+            result = await front.service.vote_by_id(ctx, click.tool_id, click.verdict)
+        else:
+            result = await front.service.bookmark_by_id(ctx, click.tool_id)
+        if isinstance(result, ErrorView):
+            await _confirm(client, respond, body, result.full_text)
+            return
+        if click.kind == "vote":
+            await _redraw(front, respond, click)
+        await _confirm(client, respond, body, result.message)  # type: ignore[union-attr]
+
+    return work
+
+
+def register_actions(app: AsyncApp, front: SlackFrontEnd) -> None:
+    lazy = [_on_click(front)]
+    app.action(VOTE_PATTERN)(ack=_ack_now, lazy=lazy)
+    app.action(BOOKMARK_PATTERN)(ack=_ack_now, lazy=lazy)

@@ -1,0 +1,256 @@
+"""The core's view models as Block Kit messages, always within Slack's limits.
+
+Every piece of catalog or user text goes through ``mrkdwn.fit`` (escaped, then
+shortened on a word boundary) or ``mrkdwn.plain`` for plain_text objects.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.core.views import (
+    BookmarkList,
+    CompareCard,
+    DigestPost,
+    ErrorView,
+    HelpView,
+    Reply,
+    ScoreLine,
+    ToolCard,
+)
+from bot.slack_bot import limits as L
+from bot.slack_bot.mrkdwn import bold, escape, fit, link, plain
+
+Block = dict[str, Any]
+Message = dict[str, Any]
+
+ACTION_PREFIX = "sos:"
+VOTE_ACTION = "sos:vote:"  # sos:vote:<ship|skip>:<tool id>
+BOOKMARK_ACTION = "sos:bookmark:"  # sos:bookmark:<tool id>
+# Header, decision, dividers, tool sections, scorecard title, context and two action rows.
+_COMPARE_FIXED_BLOCKS = 11
+
+
+def mrkdwn(text: str) -> dict[str, str]:
+    return {"type": "mrkdwn", "text": text}
+
+
+def section(text: str, fields: list[str] | None = None) -> Block:
+    block: Block = {"type": "section"}
+    if text:
+        block["text"] = mrkdwn(text[: L.MAX_SECTION_TEXT])
+    if fields:
+        block["fields"] = [mrkdwn(f[: L.MAX_FIELD_TEXT]) for f in fields[: L.MAX_FIELDS]]
+    return block
+
+
+def header(text: str) -> Block:
+    return {
+        "type": "header",
+        "text": {
+            "type": "plain_text",
+            "text": plain(text, L.MAX_HEADER_TEXT) or "Ship or Skip",
+            "emoji": True,
+        },
+    }
+
+
+def context(*lines: str) -> Block:
+    return {
+        "type": "context",
+        "elements": [mrkdwn(line) for line in lines[: L.MAX_CONTEXT_ELEMENTS]],
+    }
+
+
+def divider() -> Block:
+    return {"type": "divider"}
+
+
+def button(text: str, action_id: str, value: str, style: str | None = None) -> Block:
+    element: Block = {
+        "type": "button",
+        "text": {"type": "plain_text", "text": plain(text, L.MAX_BUTTON_TEXT), "emoji": True},
+        "action_id": action_id[: L.MAX_ACTION_ID],
+        "value": value[: L.MAX_BUTTON_VALUE],
+    }
+    if style:
+        element["style"] = style
+    return element
+
+
+def field(label: str, value: str) -> str:
+    """A labelled field: bold label on one line, the escaped value below, within 2000."""
+    head = bold(escape(label)) + "\n"
+    return head + fit(value or "—", L.MAX_FIELD_TEXT - len(head))
+
+
+def tool_actions(tool: ToolCard, tool_id: int, value: str) -> Block:
+    """Ship, Skip and Bookmark buttons for one tool; ``value`` carries the tool ids."""
+    return {
+        "type": "actions",
+        "block_id": f"sos-actions-{tool_id}",
+        "elements": [
+            button(f"Ship {tool.name}", f"{VOTE_ACTION}ship:{tool_id}", value, "primary"),
+            button(f"Skip {tool.name}", f"{VOTE_ACTION}skip:{tool_id}", value, "danger"),
+            button(f"Bookmark {tool.name}", f"{BOOKMARK_ACTION}{tool_id}", value),
+        ],
+    }
+
+
+def _tool_section(tool: ToolCard) -> Block:
+    title = link(tool.url, plain(tool.name, 200), strong=True) + " · " + fit(tool.category, 200)
+    text = title + "\n" + fit(tool.best_for, L.MAX_SECTION_TEXT - len(title) - 1)
+    ship = f"{tool.panel.ship_pct}% ship" if tool.panel.ship_pct is not None else "—"
+    return section(
+        text,
+        [
+            field("Panel verdict", tool.panel.label),
+            field("Panel ship", ship),
+            field("Community", tool.community.label),
+            field("Entry", tool.entry_price),
+            field("Pricing", tool.pricing),
+            field("Vendor", tool.vendor),
+        ],
+    )
+
+
+def _score(tool_name: str, line: ScoreLine | None) -> str:
+    if line is None:
+        return field(tool_name, "Not reviewed")
+    return field(tool_name, f"{line.label}\n{line.excerpt}")
+
+
+def compare_message(card: CompareCard, ids: dict[str, int]) -> Message:
+    """The comparison card; buttons only for tools whose ids we know."""
+    a, b = card.first, card.second
+    blocks: list[Block] = [
+        header(card.title),
+        section(fit(card.decision, L.MAX_SECTION_TEXT)),
+        divider(),
+        _tool_section(a),
+        _tool_section(b),
+        divider(),
+        section(bold("Reviewer scorecard")),
+    ]
+    room = L.MAX_BLOCKS - _COMPARE_FIXED_BLOCKS
+    rows = card.rows if len(card.rows) <= room else card.rows[: room - 1]
+    for row in rows:
+        blocks.append(
+            section(
+                bold(fit(row.critic_name, 200)),
+                [_score(a.name, row.first), _score(b.name, row.second)],
+            )
+        )
+    if len(rows) < len(card.rows):
+        blocks.append(context(escape(f"…and {len(card.rows) - len(rows)} more critics.")))
+    blocks.append(context("Vote with the buttons below; /vote and /bookmark work too."))
+    first_id, second_id = ids.get(a.slug), ids.get(b.slug)
+    if first_id is not None and second_id is not None:
+        value = f"{first_id}:{second_id}"
+        blocks.append(tool_actions(a, first_id, f"{first_id}:{value}"))
+        blocks.append(tool_actions(b, second_id, f"{second_id}:{value}"))
+    return {"text": fit(card.title, L.MAX_FALLBACK_TEXT), "blocks": blocks[: L.MAX_BLOCKS]}
+
+
+def tool_message(card: ToolCard, tool_id: int | None) -> Message:
+    blocks: list[Block] = [
+        header(card.name),
+        _tool_section(card),
+        section(fit(card.description, L.MAX_SECTION_TEXT)) if card.description else divider(),
+        section(bold("Reviewer scorecard")),
+    ]
+    room = L.MAX_BLOCKS - len(blocks) - 2
+    lines = card.scorecard[:room]
+    blocks += [
+        section(
+            bold(fit(line.critic_name, 200)), [field("Review", f"{line.label}\n{line.excerpt}")]
+        )
+        for line in lines
+    ]
+    if len(lines) < len(card.scorecard):
+        blocks.append(context(escape(f"…and {len(card.scorecard) - len(lines)} more critics.")))
+    if tool_id is not None:
+        blocks.append(tool_actions(card, tool_id, str(tool_id)))
+    return {"text": fit(card.name, L.MAX_FALLBACK_TEXT), "blocks": blocks[: L.MAX_BLOCKS]}
+
+
+def text_message(text: str) -> Message:
+    """A short answer (vote, bookmark, notice) as one escaped section."""
+    body = fit(text, L.MAX_SECTION_TEXT)
+    return {"text": body, "blocks": [section(body)]}
+
+
+def error_message(error: ErrorView) -> Message:
+    body = fit(error.full_text, L.MAX_SECTION_TEXT - 2)
+    return {"text": body, "blocks": [section(f":warning: {body}"[: L.MAX_SECTION_TEXT])]}
+
+
+def bookmarks_message(view: BookmarkList) -> Message:
+    if not view.items:
+        text = f"{view.EMPTY_TITLE}. {view.EMPTY_HINT}"
+        return text_message(text)
+    blocks: list[Block] = [header("Your bookmarks")]
+    room = L.MAX_BLOCKS - 2
+    for item in view.items[:room]:
+        title = bold(fit(item.tool_name, 200)) + " · " + fit(item.category, 200)
+        blocks.append(
+            section(
+                title,
+                [
+                    field("Panel verdict", item.panel.label),
+                    field("Community", item.community.label),
+                    field("Your vote", item.your_vote or "none yet"),
+                ],
+            )
+        )
+    if len(view.items) > room:
+        blocks.append(context(escape(f"…and {len(view.items) - room} more.")))
+    return {"text": "Your bookmarks", "blocks": blocks}
+
+
+def help_message(view: HelpView) -> Message:
+    lines = [f"`{escape(e.usage)}` {escape(e.summary)}" for e in view.entries]
+    lines.append("`/digest here|off` Post the weekly digest in this channel (admins).")
+    return {
+        "text": fit(view.title, L.MAX_FALLBACK_TEXT),
+        "blocks": [header(view.title), section(fit("\n".join(lines), L.MAX_SECTION_TEXT))],
+    }
+
+
+def digest_message(post: DigestPost) -> Message:
+    """The weekly digest post, trimmed to fit a single message."""
+    blocks: list[Block] = [header(post.title)]
+    if post.intro:
+        blocks.append(section(fit(post.intro, L.MAX_SECTION_TEXT)))
+    for part in post.sections:
+        if len(blocks) >= L.MAX_BLOCKS - 2:
+            break
+        lines = [bold(fit(part.title, 200))]
+        for item in part.items:
+            name = link(item.url or "", plain(item.title, 200), strong=True)
+            lines.append(f"• {name} — {fit(item.detail, 500)}")
+        text = "\n".join(lines)
+        if len(text) > L.MAX_SECTION_TEXT:
+            text = text[: L.MAX_SECTION_TEXT]
+            text = text[: text.rfind("\n")] if "\n" in text else text
+        blocks.append(section(text))
+    archive = link(post.archive_url, "Read the full digest")
+    blocks.append(context(escape(post.week) + " · " + archive))
+    return {"text": fit(post.title, L.MAX_FALLBACK_TEXT), "blocks": blocks[: L.MAX_BLOCKS]}
+
+
+def render(reply: Reply, ids: dict[str, int]) -> Message:
+    """Any reply as a message; ``ids`` maps tool slugs to ids for the buttons."""
+    match reply:
+        case CompareCard():
+            return compare_message(reply, ids)
+        case ToolCard():
+            return tool_message(reply, ids.get(reply.slug))
+        case BookmarkList():
+            return bookmarks_message(reply)
+        case HelpView():
+            return help_message(reply)
+        case ErrorView():
+            return error_message(reply)
+        case _:
+            return text_message(reply.message)

@@ -1,0 +1,89 @@
+"""Slash commands: ack at once, then answer through response_url.
+
+Comparisons are team requests and go to the channel; everything else (errors,
+votes, bookmarks, tool cards, help) is ephemeral to the person who typed it.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any
+
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.core.views import CompareCard, ErrorView, Reply
+from bot.slack_bot import blocks
+from bot.slack_bot.admin import is_workspace_admin
+from bot.slack_bot.context import from_command
+
+if TYPE_CHECKING:
+    from bot.slack_bot.app import SlackFrontEnd
+
+log = logging.getLogger(__name__)
+# Slash command name -> the core's command word.
+TEXT_COMMANDS = {
+    "/compare": "compare",
+    "/vote": "vote",
+    "/bookmark": "bookmark",
+    "/bookmarks": "bookmarks",
+    "/tool": "tool",
+    "/subscribe": "subscribe",
+}
+Lazy = Callable[..., Awaitable[None]]
+
+
+async def _ack_now(ack: AsyncAck) -> None:
+    await ack()
+
+
+async def answer(front: SlackFrontEnd, respond: AsyncRespond, reply: Reply) -> None:
+    """A comparison in the channel for everyone; anything else only to its author."""
+    message = blocks.render(reply, front.tool_ids())
+    kind = "in_channel" if isinstance(reply, CompareCard) else "ephemeral"
+    await respond(response_type=kind, text=message["text"], blocks=message["blocks"])
+
+
+def _text_command(front: SlackFrontEnd, word: str) -> Lazy:
+    async def work(body: dict[str, Any], respond: AsyncRespond) -> None:
+        text = str(body.get("text") or "")
+        reply = await front.service.run(from_command(body), f"{word} {text}")
+        await answer(front, respond, reply)
+
+    return work
+
+
+def _shiporskip(front: SlackFrontEnd) -> Lazy:
+    async def work(body: dict[str, Any], respond: AsyncRespond) -> None:
+        text = str(body.get("text") or "").strip() or "help"
+        reply = await front.service.run(from_command(body), text)
+        await answer(front, respond, reply)
+
+    return work
+
+
+def _digest(front: SlackFrontEnd) -> Lazy:
+    async def work(body: dict[str, Any], respond: AsyncRespond, client: AsyncWebClient) -> None:
+        choice = str(body.get("text") or "").strip().casefold()
+        if choice not in ("here", "off"):
+            usage = ErrorView("usage", "Say where the digest goes.", usage="/digest here|off")
+            await answer(front, respond, usage)
+            return
+        ctx = from_command(body)
+        admin = await is_workspace_admin(
+            client, front.installation_store, ctx.user_id, ctx.workspace, body.get("enterprise_id")
+        )
+        reply = await front.service.digest_channel(
+            ctx, str(body.get("channel_id") or ""), enable=choice == "here", is_admin=admin
+        )
+        await answer(front, respond, reply)
+
+    return work
+
+
+def register_commands(app: AsyncApp, front: SlackFrontEnd) -> None:
+    for command, word in TEXT_COMMANDS.items():
+        app.command(command)(ack=_ack_now, lazy=[_text_command(front, word)])
+    app.command("/shiporskip")(ack=_ack_now, lazy=[_shiporskip(front)])
+    app.command("/digest")(ack=_ack_now, lazy=[_digest(front)])

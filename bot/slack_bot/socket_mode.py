@@ -1,0 +1,35 @@
+"""Socket Mode: Slack pushes events over a WebSocket, so no public URL is needed."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import TYPE_CHECKING
+
+from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.slack_bot.app import front_end_for
+from bot.slack_bot.config import SlackConfigError
+
+if TYPE_CHECKING:
+    from bot.runner import Runtime
+
+log = logging.getLogger(__name__)
+
+
+async def run_socket_mode(runtime: Runtime) -> None:
+    """The runner's "slack" part when SLACK_APP_TOKEN is set; runs until cancelled."""
+    try:
+        front = front_end_for(runtime)
+    except SlackConfigError as exc:
+        raise SystemExit(f"Slack is misconfigured: {exc}") from exc
+    app_token = front.config.app_token
+    web_client = AsyncWebClient(token=app_token, base_url=front.config.api_url)
+    handler = AsyncSocketModeHandler(front.app, app_token, web_client=web_client)
+    await handler.connect_async()  # type: ignore[no-untyped-call]
+    log.info("slack socket mode connected")
+    try:
+        await asyncio.Event().wait()
+    finally:
+        await handler.close_async()  # type: ignore[no-untyped-call]

@@ -1,0 +1,37 @@
+"""Encrypting Slack tokens at rest with a Fernet key derived from SECRET_KEY."""
+
+from __future__ import annotations
+
+import base64
+
+from cryptography.fernet import Fernet, InvalidToken
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+# A fixed label so the same SECRET_KEY yields different keys for different purposes.
+_INFO = b"shiporskip slack token encryption v1"
+_PREFIX = "enc1:"
+
+
+class TokenCipher:
+    """Encrypts tokens before they reach the database and decrypts them on the way out."""
+
+    def __init__(self, secret_key: str) -> None:
+        derived = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=_INFO).derive(
+            secret_key.encode()
+        )
+        self._fernet = Fernet(base64.urlsafe_b64encode(derived))
+
+    def encrypt(self, token: str | None) -> str | None:
+        if not token:
+            return token
+        return _PREFIX + self._fernet.encrypt(token.encode()).decode()
+
+    def decrypt(self, stored: str | None) -> str | None:
+        """The token; None if it was stored under another SECRET_KEY (reinstall needed)."""
+        if not stored or not stored.startswith(_PREFIX):
+            return stored
+        try:
+            return self._fernet.decrypt(stored[len(_PREFIX) :].encode()).decode()
+        except InvalidToken:
+            return None
