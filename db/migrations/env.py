@@ -2,6 +2,7 @@
 
 from alembic import context
 
+import db.digest_models  # noqa: F401  (registers the digest tables on Base.metadata)
 from db.models import Base
 
 connection = context.config.attributes.get("connection")

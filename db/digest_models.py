@@ -1,0 +1,88 @@
+"""Tables of the weekly digest: subscribers, issues, deliveries and channel posts.
+
+Kept apart from ``db.models`` so the digest owns its schema; it shares ``Base`` so
+one metadata (and one migration chain) covers everything.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from db.models import Base, utcnow
+
+SUBSCRIBER_STATUSES = ("pending", "confirmed", "unsubscribed", "suspended")
+DELIVERY_STATUSES = ("pending", "sending", "sent", "deferred", "failed", "skipped")
+
+
+class Subscriber(Base):
+    """One email address (normalised); only ``confirmed`` ones receive digests."""
+
+    __tablename__ = "subscribers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(320), unique=True)
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    source: Mapped[str] = mapped_column(String(32), default="web")
+    hard_failures: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    confirmed_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    unsubscribed_at: Mapped[datetime | None] = mapped_column(nullable=True)
+
+
+class DigestIssue(Base):
+    """One issue per ISO week; the snapshot is what every channel shows, for ever."""
+
+    __tablename__ = "digest_issues"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    week: Mapped[str] = mapped_column(String(10), unique=True)
+    subject: Mapped[str] = mapped_column(String(300))
+    snapshot: Mapped[dict[str, Any]] = mapped_column(JSON)
+    built_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Delivery(Base):
+    """One email of one issue to one subscriber.
+
+    ``subscriber_id`` becomes NULL when a person is forgotten, so counts survive.
+    ``claimed_by`` names the sending process that holds a ``sending`` row.
+    """
+
+    __tablename__ = "deliveries"
+    __table_args__ = (
+        UniqueConstraint("issue_id", "subscriber_id"),
+        Index("ix_deliveries_issue_status", "issue_id", "status", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    issue_id: Mapped[int] = mapped_column(ForeignKey("digest_issues.id", ondelete="CASCADE"))
+    subscriber_id: Mapped[int | None] = mapped_column(
+        ForeignKey("subscribers.id", ondelete="SET NULL"), nullable=True
+    )
+    status: Mapped[str] = mapped_column(String(10), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    claimed_by: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    claimed_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    sent_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+class ChannelPost(Base):
+    """The post of one issue into one opted-in chat channel (retried until it lands)."""
+
+    __tablename__ = "channel_posts"
+    __table_args__ = (UniqueConstraint("issue_id", "platform", "workspace", "channel_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    issue_id: Mapped[int] = mapped_column(ForeignKey("digest_issues.id", ondelete="CASCADE"))
+    platform: Mapped[str] = mapped_column(String(16))
+    workspace: Mapped[str] = mapped_column(String(64))
+    channel_id: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(10), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    posted_at: Mapped[datetime | None] = mapped_column(nullable=True)

@@ -1,0 +1,1 @@
+"""The weekly verdict digest: snapshot, render, send, record (each step restartable)."""

@@ -1,0 +1,384 @@
+"""Sending one issue to every confirmed subscriber, exactly once per person.
+
+Invariants:
+- a delivery row exists per (issue, subscriber); it is ``sent`` only after the SMTP
+  server answered 250 (or the outbox file is in place);
+- a sender claims small batches (``sending``, ``claimed_by`` = its id) and records
+  each message right after its answer, so a crash can repeat only messages in
+  flight (one per connection);
+- a claim whose owner died is taken over: on PostgreSQL the owner holds an advisory
+  lock for as long as it runs (a dead process's lock vanishes with its connection);
+  on SQLite (one machine) the owner's pid is checked.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import secrets
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import text, update
+
+from db.digest_models import Delivery
+from db.engine import Database
+from db.models import utcnow
+from digest.message import DigestMessages, Outgoing
+from digest.senders import Outcome, Sender
+
+log = logging.getLogger(__name__)
+# First key of the two-key advisory locks that mark live senders.
+SENDER_LOCK_CLASS = 0x5D16
+HARD_FAILURES_TO_SUSPEND = 3
+SQLITE_LEASE = timedelta(hours=1)
+
+
+@dataclass(frozen=True, slots=True)
+class Claim:
+    delivery_id: int
+    subscriber_id: int
+    email: str
+    subscriber_status: str
+
+
+@dataclass
+class SendSummary:
+    total: int = 0
+    sent: int = 0
+    failed: int = 0
+    deferred: int = 0
+    skipped: int = 0
+    suspended: int = 0
+    seconds: float = 0.0
+    errors: list[str] = field(default_factory=list)
+
+    @property
+    def done(self) -> int:
+        return self.sent + self.failed + self.deferred + self.skipped
+
+
+async def prepare_deliveries(database: Database, issue_id: int) -> int:
+    """Create the missing rows (new confirmed subscribers) and re-queue deferred ones.
+
+    Returns how many rows still wait to be sent.
+    """
+    async with database.write() as session:
+        await session.execute(
+            text(
+                "INSERT INTO deliveries (issue_id, subscriber_id, status, attempts) "
+                "SELECT :issue, id, 'pending', 0 FROM subscribers WHERE status = 'confirmed' "
+                "ON CONFLICT (issue_id, subscriber_id) DO NOTHING"
+            ),
+            {"issue": issue_id},
+        )
+        await session.execute(
+            text(
+                "UPDATE deliveries SET status = 'pending' "
+                "WHERE issue_id = :issue AND status = 'deferred'"
+            ),
+            {"issue": issue_id},
+        )
+        waiting = await session.scalar(
+            text(
+                "SELECT count(*) FROM deliveries WHERE issue_id = :issue "
+                "AND status IN ('pending', 'sending')"
+            ),
+            {"issue": issue_id},
+        )
+    return int(waiting or 0)
+
+
+async def delivery_counts(database: Database, issue_id: int) -> dict[str, int]:
+    """How many deliveries of the issue are in each state."""
+    async with database.read() as session:
+        rows = await session.execute(
+            text("SELECT status, count(*) FROM deliveries WHERE issue_id = :i GROUP BY status"),
+            {"i": issue_id},
+        )
+        return {str(r[0]): int(r[1]) for r in rows}
+
+
+class _Store:
+    """Claims and records for one worker; one database connection each."""
+
+    async def claim(self, limit: int) -> list[Claim]:
+        raise NotImplementedError
+
+    async def record(self, claim: Claim, outcome: Outcome) -> bool:
+        """Store the outcome; True when the subscriber got suspended by it."""
+        raise NotImplementedError
+
+    async def close(self) -> None:
+        return None
+
+
+_PG_CLAIM = """
+UPDATE deliveries AS d
+SET status = 'sending', claimed_by = $2, claimed_at = now(), attempts = d.attempts + 1
+FROM subscribers AS s
+WHERE s.id = d.subscriber_id AND d.id IN (
+    SELECT c.id FROM deliveries AS c
+    WHERE c.issue_id = $1 AND (
+        c.status = 'pending'
+        OR (c.status = 'sending' AND c.claimed_by <> $2 AND NOT EXISTS (
+            SELECT 1 FROM pg_locks AS l
+            WHERE l.locktype = 'advisory' AND l.classid = $3 AND l.objsubid = 2
+              AND l.objid::bigint = c.claimed_by AND l.granted
+              AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
+        ))
+    )
+    ORDER BY c.id LIMIT $4
+    FOR UPDATE SKIP LOCKED
+)
+RETURNING d.id, d.subscriber_id, s.email, s.status
+"""
+_PG_SENT = "UPDATE deliveries SET status = 'sent', sent_at = now(), last_error = NULL WHERE id = $1"
+_PG_OTHER = "UPDATE deliveries SET status = $2, last_error = $3 WHERE id = $1"
+_PG_HARD_FAILURE = """
+UPDATE subscribers SET hard_failures = hard_failures + 1,
+    status = CASE WHEN hard_failures + 1 >= $2 AND status = 'confirmed' THEN 'suspended'
+                  ELSE status END
+WHERE id = $1 RETURNING status
+"""
+
+
+class _PgStore(_Store):
+    """Raw asyncpg on the hot path: one round trip per message record, no ORM overhead."""
+
+    def __init__(self, connection: Any, raw: Any, issue_id: int, sender_id: int) -> None:
+        self._connection = connection
+        self._pg = raw
+        self.issue_id = issue_id
+        self.sender_id = sender_id
+
+    @classmethod
+    async def open(cls, database: Database, issue_id: int, sender_id: int) -> _PgStore:
+        connection = await database.engine.connect()
+        raw = (await connection.get_raw_connection()).driver_connection
+        return cls(connection, raw, issue_id, sender_id)
+
+    async def claim(self, limit: int) -> list[Claim]:
+        rows = await self._pg.fetch(
+            _PG_CLAIM, self.issue_id, self.sender_id, SENDER_LOCK_CLASS, limit
+        )
+        return sorted((Claim(r[0], r[1], r[2], r[3]) for r in rows), key=lambda c: c.delivery_id)
+
+    async def record(self, claim: Claim, outcome: Outcome) -> bool:
+        if outcome.status == "sent":
+            await self._pg.execute(_PG_SENT, claim.delivery_id)
+            return False
+        async with self._pg.transaction():
+            await self._pg.execute(
+                _PG_OTHER, claim.delivery_id, outcome.status, outcome.detail[:500]
+            )
+            if outcome.status != "failed":
+                return False
+            status = await self._pg.fetchval(
+                _PG_HARD_FAILURE, claim.subscriber_id, HARD_FAILURES_TO_SUSPEND
+            )
+            return bool(status == "suspended")
+
+    async def record_skipped(self, claim: Claim) -> None:
+        await self._pg.execute(_PG_OTHER, claim.delivery_id, "skipped", claim.subscriber_status)
+
+    async def close(self) -> None:
+        await self._connection.close()
+
+
+class _SqliteStore(_Store):
+    """SQLite has one writer at a time; claims run inside BEGIN IMMEDIATE."""
+
+    def __init__(self, database: Database, issue_id: int, sender_id: int) -> None:
+        self.database = database
+        self.issue_id = issue_id
+        self.sender_id = sender_id
+
+    async def claim(self, limit: int) -> list[Claim]:
+        now = utcnow()
+        query = (
+            "SELECT d.id, d.claimed_by, d.claimed_at, d.subscriber_id, s.email, s.status "
+            "FROM deliveries d JOIN subscribers s ON s.id = d.subscriber_id "
+            "WHERE d.issue_id = :issue AND d.status = :status ORDER BY d.id"
+        )
+        async with self.database.write() as session:
+            pending = await session.execute(
+                text(query + " LIMIT :n"), {"issue": self.issue_id, "status": "pending", "n": limit}
+            )
+            claims = [Claim(r[0], r[3], r[4], r[5]) for r in pending]
+            if len(claims) < limit:
+                held = await session.execute(
+                    text(query), {"issue": self.issue_id, "status": "sending"}
+                )
+                orphans = [
+                    Claim(r[0], r[3], r[4], r[5])
+                    for r in held
+                    if _sqlite_claim_is_dead(r[1], r[2], self.sender_id, now)
+                ]
+                claims.extend(orphans[: limit - len(claims)])
+            if claims:
+                await session.execute(
+                    update(Delivery)
+                    .where(Delivery.id.in_([c.delivery_id for c in claims]))
+                    .values(
+                        status="sending",
+                        claimed_by=self.sender_id,
+                        claimed_at=now,
+                        attempts=Delivery.attempts + 1,
+                    )
+                )
+        return claims
+
+    async def record(self, claim: Claim, outcome: Outcome) -> bool:
+        async with self.database.write() as session:
+            if outcome.status == "sent":
+                await session.execute(
+                    text(
+                        "UPDATE deliveries SET status = 'sent', sent_at = :now, last_error = NULL "
+                        "WHERE id = :id"
+                    ),
+                    {"id": claim.delivery_id, "now": utcnow()},
+                )
+                return False
+            await session.execute(
+                text("UPDATE deliveries SET status = :s, last_error = :e WHERE id = :id"),
+                {"id": claim.delivery_id, "s": outcome.status, "e": outcome.detail[:500]},
+            )
+            if outcome.status != "failed":
+                return False
+            status = await session.scalar(
+                text(
+                    "UPDATE subscribers SET hard_failures = hard_failures + 1, status = CASE "
+                    "WHEN hard_failures + 1 >= :n AND status = 'confirmed' THEN 'suspended' "
+                    "ELSE status END WHERE id = :id RETURNING status"
+                ),
+                {"id": claim.subscriber_id, "n": HARD_FAILURES_TO_SUSPEND},
+            )
+            return bool(status == "suspended")
+
+    async def record_skipped(self, claim: Claim) -> None:
+        async with self.database.write() as session:
+            await session.execute(
+                text("UPDATE deliveries SET status = 'skipped', last_error = :e WHERE id = :id"),
+                {"id": claim.delivery_id, "e": claim.subscriber_status},
+            )
+
+
+def _sqlite_claim_is_dead(owner: Any, claimed_at: Any, me: int, now: Any) -> bool:
+    if owner is None:
+        return True
+    owner = int(owner)
+    if owner == me:
+        return False
+    # SQLite sender ids embed the owner's pid (see _sender_id); same machine, so we can ask.
+    pid = owner >> 20
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        pass
+    if claimed_at is None:
+        return True
+    claimed = datetime.fromisoformat(claimed_at) if isinstance(claimed_at, str) else claimed_at
+    return bool(now.replace(tzinfo=None) - claimed.replace(tzinfo=None) > SQLITE_LEASE)
+
+
+def _sender_id(database: Database) -> int:
+    if database.is_sqlite:
+        return (os.getpid() << 20) | secrets.randbelow(1 << 20)
+    # Fits the int4 second key of pg_advisory_lock(int, int).
+    return 1 + secrets.randbelow(2**31 - 2)
+
+
+Progress = Callable[[SendSummary], None]
+
+
+async def send_issue(
+    database: Database,
+    issue_id: int,
+    sender: Sender,
+    messages: DigestMessages,
+    unsubscribe_url: Callable[[int], str],
+    *,
+    batch: int = 25,
+    progress: Progress | None = None,
+) -> SendSummary:
+    """Deliver every waiting copy of the issue; safe to run in several processes at once."""
+    started = time.monotonic()
+    summary = SendSummary(total=await prepare_deliveries(database, issue_id))
+    sender_id = _sender_id(database)
+    liveness = None
+    if not database.is_sqlite:
+        liveness = await database.engine.connect()
+        await liveness.execute(
+            text("SELECT pg_advisory_lock(:a, :b)"), {"a": SENDER_LOCK_CLASS, "b": sender_id}
+        )
+    try:
+        workers = [
+            _worker(
+                database,
+                issue_id,
+                sender_id,
+                sender,
+                messages,
+                unsubscribe_url,
+                batch,
+                summary,
+                progress,
+            )
+            for _ in range(max(1, sender.concurrency))
+        ]
+        await asyncio.gather(*workers)
+    finally:
+        if liveness is not None:
+            await liveness.close()
+    summary.seconds = time.monotonic() - started
+    return summary
+
+
+async def _worker(
+    database: Database,
+    issue_id: int,
+    sender_id: int,
+    sender: Sender,
+    messages: DigestMessages,
+    unsubscribe_url: Callable[[int], str],
+    batch: int,
+    summary: SendSummary,
+    progress: Progress | None,
+) -> None:
+    store: _PgStore | _SqliteStore
+    if database.is_sqlite:
+        store = _SqliteStore(database, issue_id, sender_id)
+    else:
+        store = await _PgStore.open(database, issue_id, sender_id)
+    try:
+        while claims := await store.claim(batch):
+            for claim in claims:
+                if claim.subscriber_status != "confirmed":
+                    await store.record_skipped(claim)
+                    summary.skipped += 1
+                    continue
+                message: Outgoing = messages.build(
+                    claim.email, unsubscribe_url(claim.subscriber_id)
+                )
+                outcome = await sender.send(message)
+                suspended = await store.record(claim, outcome)
+                if outcome.status == "sent":
+                    summary.sent += 1
+                elif outcome.status == "failed":
+                    summary.failed += 1
+                    summary.suspended += int(suspended)
+                    summary.errors.append(f"{claim.email}: {outcome.detail}")
+                else:
+                    summary.deferred += 1
+                    summary.errors.append(f"{claim.email}: {outcome.detail}")
+                if progress is not None:
+                    progress(summary)
+    finally:
+        await store.close()

@@ -1,0 +1,165 @@
+"""Email messages: the digest (built fast, per recipient) and the confirmation email.
+
+The digest's HTML is compiled once per issue. Each recipient's message is that
+HTML with two placeholders replaced, wrapped in pre-rendered MIME framing: text
+part first, HTML second (multipart/alternative puts the preferred part last).
+The HTML part is made pure ASCII (non-ASCII as character references) so it can
+travel as 7bit without re-encoding 50 KB per recipient.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import time
+import uuid
+from dataclasses import dataclass
+from email.message import EmailMessage
+from email.policy import SMTP
+from email.utils import formatdate, parseaddr
+
+# Placeholders the templates emit; chosen so no escaping or MJML step alters them.
+UNSUBSCRIBE_PLACEHOLDER = "SOS-PERSONAL-UNSUBSCRIBE-URL"
+EMAIL_PLACEHOLDER = "SOS-PERSONAL-EMAIL"
+MAX_7BIT_LINE = 998
+ONE_CLICK = "List-Unsubscribe=One-Click"
+
+
+@dataclass(frozen=True, slots=True)
+class Outgoing:
+    """One message ready for the wire."""
+
+    sender: str
+    recipient: str
+    data: bytes
+
+
+def _wrap_long_lines(text: str) -> str:
+    """Break lines over the SMTP limit at tag boundaries (HTML ignores the newline)."""
+    lines = []
+    for line in text.splitlines():
+        while len(line) > MAX_7BIT_LINE:
+            cut = line.rfind(">", 0, MAX_7BIT_LINE) + 1 or line.rfind(" ", 0, MAX_7BIT_LINE)
+            if cut <= 0:
+                cut = MAX_7BIT_LINE
+            lines.append(line[:cut])
+            line = line[cut:]
+        lines.append(line)
+    return "\r\n".join(lines)
+
+
+class DigestMessages:
+    """Builds each recipient's copy of one issue; everything shared is prepared once."""
+
+    def __init__(
+        self,
+        *,
+        html_body: str,
+        text_body: str,
+        subject: str,
+        mail_from: str,
+        unsubscribe_mailto: str | None = None,
+    ) -> None:
+        ascii_html = html_body.encode("ascii", "xmlcharrefreplace").decode("ascii")
+        self._html = _wrap_long_lines(ascii_html)
+        self._text = text_body
+        self.mail_from = mail_from
+        self.envelope_from = parseaddr(mail_from)[1] or mail_from
+        self._domain = self.envelope_from.rpartition("@")[2] or "shiporskip.local"
+        self._mailto = unsubscribe_mailto
+        self._boundary = f"==sos-{uuid.uuid4().hex}=="
+        # Let the email package fold and encode the shared headers (the subject may be UTF-8).
+        shared = EmailMessage(policy=SMTP)
+        shared["From"] = mail_from
+        shared["Subject"] = subject
+        shared["MIME-Version"] = "1.0"
+        shared["List-Unsubscribe-Post"] = ONE_CLICK
+        shared["Content-Type"] = f'multipart/alternative; boundary="{self._boundary}"'
+        self._shared_headers = shared.as_bytes().rstrip(b"\r\n") + b"\r\n"
+        b = self._boundary.encode()
+        self._text_head = (
+            b"--" + b + b'\r\nContent-Type: text/plain; charset="utf-8"\r\n'
+            b"Content-Transfer-Encoding: base64\r\n\r\n"
+        )
+        self._html_head = (
+            b"\r\n--" + b + b'\r\nContent-Type: text/html; charset="utf-8"\r\n'
+            b"Content-Transfer-Encoding: 7bit\r\n\r\n"
+        )
+        self._tail = b"\r\n--" + b + b"--\r\n"
+        self._date_second = -1
+        self._date = ""
+
+    def build(self, recipient: str, unsubscribe_url: str) -> Outgoing:
+        """The full message for one recipient; ``unsubscribe_url`` must be an https URL."""
+        escaped_url = html.escape(unsubscribe_url, quote=True)
+        escaped_email = html.escape(recipient, quote=True)
+        body_html = self._html.replace(UNSUBSCRIBE_PLACEHOLDER, escaped_url).replace(
+            EMAIL_PLACEHOLDER, escaped_email
+        )
+        body_text = self._text.replace(UNSUBSCRIBE_PLACEHOLDER, unsubscribe_url).replace(
+            EMAIL_PLACEHOLDER, recipient
+        )
+        unsubscribe = f"<{unsubscribe_url}>"
+        if self._mailto:
+            unsubscribe += f", <mailto:{self._mailto}?subject=unsubscribe>"
+        headers = (
+            f"To: {_address_header(recipient)}\r\n"
+            f"Date: {self._now()}\r\n"
+            f"Message-ID: <{uuid.uuid4().hex}@{self._domain}>\r\n"
+            f"List-Unsubscribe: {unsubscribe}\r\n"
+        ).encode()
+        data = b"".join(
+            (
+                self._shared_headers,
+                headers,
+                b"\r\n",
+                self._text_head,
+                base64.encodebytes(body_text.encode("utf-8")).replace(b"\n", b"\r\n"),
+                self._html_head,
+                body_html.encode("ascii", "xmlcharrefreplace"),
+                self._tail,
+            )
+        )
+        return Outgoing(self.envelope_from, recipient, data)
+
+    def _now(self) -> str:
+        second = int(time.time())
+        if second != self._date_second:
+            self._date_second, self._date = second, formatdate(second, localtime=False)
+        return self._date
+
+
+def _address_header(address: str) -> str:
+    # Addresses are validated and normalised before storage; non-ASCII ones need SMTPUTF8.
+    if any(c in address for c in '\r\n<>,"'):
+        raise ValueError("unsafe address")
+    return address
+
+
+def confirmation_message(
+    *, recipient: str, confirm_url: str, mail_from: str, public_url: str
+) -> Outgoing:
+    """The double opt-in email: one link, nothing else to click."""
+    message = EmailMessage(policy=SMTP)
+    message["From"] = mail_from
+    message["To"] = recipient
+    message["Subject"] = "Confirm your Ship or Skip weekly digest"
+    message["Date"] = formatdate(localtime=False)
+    domain = (parseaddr(mail_from)[1] or "shiporskip.local").rpartition("@")[2]
+    message["Message-ID"] = f"<{uuid.uuid4().hex}@{domain}>"
+    text = (
+        "Someone (hopefully you) asked to get the Ship or Skip weekly verdict digest at this "
+        f"address.\n\nConfirm here:\n{confirm_url}\n\nIf it wasn't you, ignore this email: "
+        f"without confirmation you will get nothing more from us.\n\n{public_url}\n"
+    )
+    message.set_content(text)
+    link = html.escape(confirm_url, quote=True)
+    message.add_alternative(
+        '<!doctype html><html><body style="font-family:Arial,sans-serif">'
+        "<p>Someone (hopefully you) asked to get the <b>Ship or Skip</b> weekly verdict "
+        f'digest at this address.</p><p><a href="{link}">Confirm my subscription</a></p>'
+        "<p>If it wasn't you, ignore this email.</p></body></html>",
+        subtype="html",
+    )
+    envelope = parseaddr(mail_from)[1] or mail_from
+    return Outgoing(envelope, recipient, message.as_bytes())

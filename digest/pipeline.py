@@ -1,0 +1,111 @@
+"""One digest run, wired from small steps: issue → render → send → record (and channel posts)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from bot.core.ports import ChannelPoster
+from bot.settings import Settings
+from db.engine import Database
+from digest.channels import post_issue
+from digest.delivery import Progress, SendSummary, send_issue
+from digest.issues import Issue, ensure_issue
+from digest.message import DigestMessages
+from digest.render import render_issue
+from digest.senders import Sender, make_sender
+from digest.subscribers import EmailSubscriptions, Mailing
+from digest.tokens import Tokens
+from digest.weeks import Week, last_complete_week
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class DigestDeps:
+    """Everything a digest run touches; built once by whoever runs it."""
+
+    database: Database
+    settings: Settings
+    sender: Sender
+    tokens: Tokens
+    posters: Mapping[str, ChannelPoster] = field(default_factory=dict)
+
+    @classmethod
+    def from_settings(
+        cls,
+        database: Database,
+        settings: Settings,
+        posters: Mapping[str, ChannelPoster] | None = None,
+        sender: Sender | None = None,
+    ) -> DigestDeps:
+        mail = settings.mail
+        return cls(
+            database=database,
+            settings=settings,
+            sender=sender or make_sender(mail.smtp_url, mail.outbox_dir, rate=mail.smtp_rate),
+            tokens=Tokens(settings.app.secret_key.get_secret_value()),
+            posters=posters if posters is not None else {},
+        )
+
+    @property
+    def public_url(self) -> str:
+        return self.settings.app.public_url
+
+    def subscriptions(self) -> EmailSubscriptions:
+        mailing = Mailing(self.public_url, self.settings.mail.mail_from)
+        return EmailSubscriptions(self.database, self.tokens, self.sender, mailing)
+
+    def unsubscribe_url(self, subscriber_id: int) -> str:
+        return f"{self.public_url}/unsubscribe/{self.tokens.unsubscribe_token(subscriber_id)}"
+
+
+def compile_messages(deps: DigestDeps, issue: Issue) -> DigestMessages:
+    """Render the issue once; each recipient's copy is then a cheap substitution."""
+    rendered = render_issue(issue.snapshot, deps.public_url)
+    return DigestMessages(
+        html_body=rendered.html,
+        text_body=rendered.text,
+        subject=issue.subject,
+        mail_from=deps.settings.mail.mail_from,
+    )
+
+
+async def send_week(
+    deps: DigestDeps, week: Week, *, progress: Progress | None = None
+) -> tuple[Issue, SendSummary]:
+    """Build (if needed) and deliver the issue for ``week``; idempotent."""
+    issue, _ = await ensure_issue(deps.database, week)
+    if not deps.public_url.startswith("https://"):
+        log.warning("PUBLIC_URL is not https; RFC 8058 one-click unsubscribe needs https links")
+    messages = await asyncio.to_thread(compile_messages, deps, issue)
+    summary = await send_issue(
+        deps.database, issue.id, deps.sender, messages, deps.unsubscribe_url, progress=progress
+    )
+    return issue, summary
+
+
+async def weekly_run(deps: DigestDeps, now: datetime | None = None) -> SendSummary:
+    """What the scheduler does: the last complete week's issue to email and channels."""
+    week = last_complete_week(now, deps.settings.digest.timezone)
+    issue, built = await ensure_issue(deps.database, week)
+    log.info("digest %s %s", week.label, "built" if built else "already built")
+    # Channel posts run beside the email; a slow or failing platform never holds mail back.
+    posts = asyncio.create_task(post_issue(deps.database, issue, deps.posters, deps.public_url))
+    try:
+        _, summary = await send_week(deps, week)
+    finally:
+        counts = await posts
+    log.info(
+        "digest %s: %d sent, %d failed, %d deferred, %d suspended; channels %s",
+        week.label,
+        summary.sent,
+        summary.failed,
+        summary.deferred,
+        summary.suspended,
+        counts,
+    )
+    return summary

@@ -1,0 +1,228 @@
+"""Where messages go: an SMTP pool (aiosmtplib) or, without SMTP_URL, an outbox folder.
+
+Each sender answers every message with an Outcome instead of raising, so the
+delivery loop only records what happened.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal, Protocol
+from urllib.parse import unquote, urlsplit
+
+import aiosmtplib
+
+from digest.message import Outgoing
+
+log = logging.getLogger(__name__)
+Status = Literal["sent", "deferred", "failed"]
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """``sent`` after a 250; ``deferred`` after repeated 4xx; ``failed`` on a 5xx."""
+
+    status: Status
+    detail: str = ""
+
+
+class Sender(Protocol):
+    """Anything that can take messages; ``concurrency`` is how many may be in flight."""
+
+    concurrency: int
+
+    async def send(self, message: Outgoing) -> Outcome: ...
+
+    async def close(self) -> None: ...
+
+
+class TokenBucket:
+    """At most ``rate`` acquisitions per second on average, bursts up to ``burst``."""
+
+    def __init__(self, rate: float, burst: float | None = None) -> None:
+        self.rate = rate
+        self.capacity = burst if burst is not None else max(1.0, rate / 10)
+        self._tokens = self.capacity
+        self._updated = time.monotonic()
+        self._lock = asyncio.Lock()
+
+    async def acquire(self) -> None:
+        async with self._lock:
+            while True:
+                now = time.monotonic()
+                self._tokens = min(self.capacity, self._tokens + (now - self._updated) * self.rate)
+                self._updated = now
+                if self._tokens >= 1:
+                    self._tokens -= 1
+                    return
+                await asyncio.sleep((1 - self._tokens) / self.rate)
+
+
+class OutboxSender:
+    """Writes each message as an .eml file; what `make run` uses with no mail server."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+        self.concurrency = 1
+
+    async def send(self, message: Outgoing) -> Outcome:
+        self.directory.mkdir(parents=True, exist_ok=True)
+        safe = "".join(c if c.isalnum() or c in "._-@" else "_" for c in message.recipient)
+        path = (
+            self.directory / f"{time.strftime('%Y%m%dT%H%M%S')}-{safe}-{uuid.uuid4().hex[:8]}.eml"
+        )
+        tmp = path.with_suffix(".tmp")
+        # Write then rename, so a crash never leaves half a message looking complete.
+        await asyncio.to_thread(tmp.write_bytes, message.data)
+        await asyncio.to_thread(tmp.replace, path)
+        return Outcome("sent", str(path))
+
+    async def close(self) -> None:
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class SmtpTarget:
+    hostname: str
+    port: int
+    use_tls: bool
+    username: str | None
+    password: str | None
+
+    @classmethod
+    def from_url(cls, url: str) -> SmtpTarget:
+        """smtp://user:pass@host:port (STARTTLS when offered) or smtps:// (TLS from the start)."""
+        parts = urlsplit(url)
+        if parts.scheme not in ("smtp", "smtps") or not parts.hostname:
+            raise ValueError("SMTP_URL must look like smtp://user:pass@host:587 or smtps://host")
+        tls = parts.scheme == "smtps"
+        return cls(
+            hostname=parts.hostname,
+            port=parts.port or (465 if tls else 25),
+            use_tls=tls,
+            username=unquote(parts.username) if parts.username else None,
+            password=unquote(parts.password) if parts.password else None,
+        )
+
+
+@dataclass
+class RetryPolicy:
+    attempts: int = 4
+    base_delay_s: float = 0.5
+    max_delay_s: float = 30.0
+
+    def delay(self, attempt: int) -> float:
+        return min(self.max_delay_s, self.base_delay_s * float(2**attempt))
+
+
+class SmtpSender:
+    """A small pool of persistent SMTP connections shared by the delivery workers."""
+
+    def __init__(
+        self,
+        target: SmtpTarget,
+        *,
+        rate: float,
+        concurrency: int = 4,
+        retry: RetryPolicy | None = None,
+        timeout_s: float = 30.0,
+        validate_certs: bool = True,
+    ) -> None:
+        self.target = target
+        self.concurrency = concurrency
+        self.retry = retry or RetryPolicy()
+        self.bucket = TokenBucket(rate)
+        self.timeout_s = timeout_s
+        self.validate_certs = validate_certs
+        self._idle: asyncio.Queue[aiosmtplib.SMTP] = asyncio.Queue()
+        self._all: list[aiosmtplib.SMTP] = []
+
+    def _client(self) -> aiosmtplib.SMTP:
+        t = self.target
+        return aiosmtplib.SMTP(
+            hostname=t.hostname,
+            port=t.port,
+            use_tls=t.use_tls,
+            start_tls=False if t.use_tls else None,
+            username=t.username,
+            password=t.password,
+            timeout=self.timeout_s,
+            validate_certs=self.validate_certs,
+        )
+
+    async def _take(self) -> aiosmtplib.SMTP:
+        if self._idle.empty() and len(self._all) < self.concurrency:
+            client = self._client()
+            self._all.append(client)
+            return client
+        return await self._idle.get()
+
+    async def send(self, message: Outgoing) -> Outcome:
+        client = await self._take()
+        try:
+            return await self._send_with_retries(client, message)
+        finally:
+            self._idle.put_nowait(client)
+
+    async def _send_with_retries(self, client: aiosmtplib.SMTP, message: Outgoing) -> Outcome:
+        last = ""
+        for attempt in range(self.retry.attempts):
+            if attempt:
+                await asyncio.sleep(self.retry.delay(attempt - 1))
+            await self.bucket.acquire()
+            try:
+                if not client.is_connected:
+                    await client.connect()
+                await client.sendmail(message.sender, [message.recipient], message.data)
+                return Outcome("sent")
+            except aiosmtplib.SMTPRecipientsRefused as exc:
+                refused = exc.recipients[0]
+                last = f"{refused.code} {refused.message}"
+                await _reset(client)
+                if refused.code >= 500:
+                    return Outcome("failed", last)
+            except aiosmtplib.SMTPResponseException as exc:
+                last = f"{exc.code} {exc.message}"
+                if exc.code >= 500:
+                    await _reset(client)
+                    return Outcome("failed", last)
+                await _reset(client)
+            except (aiosmtplib.SMTPException, OSError) as exc:
+                # Lost or refused connection: a fresh one next time round.
+                last = f"connection: {exc}"
+                log.info("SMTP connection problem, reconnecting: %s", exc)
+                client.close()
+        return Outcome("deferred", last)
+
+    async def close(self) -> None:
+        for client in self._all:
+            if client.is_connected:
+                try:
+                    await client.quit()
+                except (aiosmtplib.SMTPException, OSError):
+                    client.close()
+        self._all.clear()
+
+
+async def _reset(client: aiosmtplib.SMTP) -> None:
+    """Clear a half-finished transaction so the connection can carry the next message."""
+    if not client.is_connected:
+        return
+    try:
+        await client.rset()
+    except (aiosmtplib.SMTPException, OSError):
+        client.close()
+
+
+def make_sender(
+    smtp_url: str | None, outbox_dir: Path, *, rate: float, concurrency: int = 4
+) -> Sender:
+    """SMTP when configured, otherwise the outbox folder."""
+    if smtp_url:
+        return SmtpSender(SmtpTarget.from_url(smtp_url), rate=rate, concurrency=concurrency)
+    return OutboxSender(outbox_dir)

@@ -1,0 +1,132 @@
+"""Web routes of the digest on the one aiohttp app: sign-up, confirm, unsubscribe, archive."""
+
+from __future__ import annotations
+
+import secrets
+from collections import OrderedDict
+from typing import TYPE_CHECKING, Any
+
+from aiohttp import web
+
+from bot.core.views import ErrorView
+from digest.issues import find_issue, list_issues
+from digest.pipeline import DigestDeps
+from digest.render import environment, render_html
+from digest.tokens import BadToken
+from digest.weeks import WEEK_RE
+
+if TYPE_CHECKING:
+    from bot.runner import Runtime
+
+DEPS_KEY: web.AppKey[DigestDeps] = web.AppKey("digest_deps")
+CSRF_COOKIE = "sos_csrf"
+ARCHIVE_CACHE_SIZE = 16
+_NO_STORE = {"Cache-Control": "no-store"}
+
+
+def route_installer(app: web.Application, runtime: Runtime) -> None:
+    """The runner's hook: digest routes over the runtime's database and settings."""
+    install_routes(
+        app, DigestDeps.from_settings(runtime.database, runtime.settings, runtime.posters)
+    )
+
+
+def install_routes(app: web.Application, deps: DigestDeps) -> None:
+    app[DEPS_KEY] = deps
+    archive: OrderedDict[str, str] = OrderedDict()
+
+    def page(kind: str, title: str, status: int = 200, **values: Any) -> web.Response:
+        body = (
+            environment()
+            .get_template("digest/page.html.j2")
+            .render(kind=kind, title=title, public_url=deps.public_url, **values)
+        )
+        return web.Response(text=body, status=status, content_type="text/html", headers=_NO_STORE)
+
+    def message(title: str, text: str, status: int = 200) -> web.Response:
+        return page("message", title, status, message=text, error=status >= 400)
+
+    async def subscribe_form(request: web.Request) -> web.Response:
+        nonce = secrets.token_urlsafe(16)
+        response = page("subscribe", "Get the weekly digest", csrf=deps.tokens.csrf_token(nonce))
+        response.set_cookie(
+            CSRF_COOKIE,
+            nonce,
+            httponly=True,
+            samesite="Strict",
+            max_age=3600,
+            secure=deps.public_url.startswith("https://"),
+        )
+        return response
+
+    async def subscribe_submit(request: web.Request) -> web.Response:
+        form = await request.post()
+        token = str(form.get("csrf", ""))
+        nonce = deps.tokens.read_csrf(token) if token else None
+        cookie = request.cookies.get(CSRF_COOKIE)
+        if nonce is None or cookie is None or not secrets.compare_digest(nonce, cookie):
+            return message(
+                "Form expired",
+                "This form has expired or did not come from our page. Reload it and try again.",
+                403,
+            )
+        result = await deps.subscriptions().request(str(form.get("email", "")), source="web")
+        if isinstance(result, ErrorView):
+            return message("Not subscribed", result.full_text, 400)
+        return message("Check your inbox", result.message)
+
+    async def confirm(request: web.Request) -> web.Response:
+        result = await deps.subscriptions().confirm(request.match_info["token"])
+        if isinstance(result, BadToken):
+            return message("Link not valid", result.message, 400)
+        return message("You're subscribed", f"{result} will get the digest every week.")
+
+    async def unsubscribe_page(request: web.Request) -> web.Response:
+        # Mail scanners fetch links: GET only asks, it never unsubscribes.
+        token = request.match_info["token"]
+        found = await deps.subscriptions().subscriber_for_unsubscribe(token)
+        if isinstance(found, BadToken):
+            return message("Link not valid", found.message, 400)
+        if found is None or found.status == "unsubscribed":
+            return message("Unsubscribed", "This address does not get the digest any more.")
+        return page(
+            "unsubscribe",
+            "Unsubscribe",
+            email=found.email,
+            action=f"{deps.public_url}/unsubscribe/{token}",
+        )
+
+    async def unsubscribe_now(request: web.Request) -> web.Response:
+        # RFC 8058: a POST (urlencoded or multipart) unsubscribes at once; no cookie, no redirect.
+        if request.can_read_body:
+            await request.read()
+        result = await deps.subscriptions().unsubscribe(request.match_info["token"])
+        if isinstance(result, BadToken):
+            return message("Link not valid", result.message, 400)
+        return message("Unsubscribed", f"{result} will not get the digest any more.")
+
+    async def issues(_request: web.Request) -> web.Response:
+        return page("issues", "Weekly digest archive", issues=await list_issues(deps.database))
+
+    async def issue(request: web.Request) -> web.Response:
+        week = request.match_info["week"]
+        if not WEEK_RE.match(week):
+            return message("Not found", "Issues are named by ISO week, like 2026-W47.", 404)
+        html = archive.get(week)
+        if html is None:
+            found = await find_issue(deps.database, week)
+            if found is None:
+                return message("Not found", f"There is no issue for {week}.", 404)
+            html = render_html(found.snapshot, deps.public_url, personal=False)
+            archive[week] = html
+            while len(archive) > ARCHIVE_CACHE_SIZE:
+                archive.popitem(last=False)
+        return web.Response(text=html, content_type="text/html")
+
+    app.router.add_get("/subscribe", subscribe_form)
+    app.router.add_post("/subscribe", subscribe_submit)
+    app.router.add_get("/confirm/{token}", confirm)
+    app.router.add_get("/unsubscribe/{token}", unsubscribe_page)
+    app.router.add_post("/unsubscribe/{token}", unsubscribe_now)
+    app.router.add_get("/digests", issues)
+    app.router.add_get("/digests/{week}", issue)
