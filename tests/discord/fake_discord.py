@@ -1,0 +1,453 @@
+"""A fake Discord on 127.0.0.1: REST v10 and the gateway, as documented.
+
+Payload shapes follow Discord's developer documentation (Gateway: Hello, Identify,
+Ready, Guild Create, Heartbeat/ACK, Resume; Interactions: the Interaction object,
+interaction callbacks with ``with_response``, followup webhooks). The gateway sends
+uncompressed JSON text frames: discord.py asks for ``compress=zlib-stream`` (or
+zstd) in the URL, but it decompresses only binary frames and parses text frames as
+they are, so a text-only server is a valid peer.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import WSMsgType, web
+
+APP_ID = 710000000000000001
+BOT_ID = APP_ID
+GUILD_ID = 720000000000000001
+CHANNEL_ID = 730000000000000001
+BOT_TOKEN = "fake-bot-token"
+MANAGE_GUILD = 1 << 5
+VIEW_AND_SEND = (1 << 10) | (1 << 11)
+_snowflakes = itertools.count(int(time.time() * 1000 - 1420070400000) << 22)
+
+
+def _json(data: Any, status: int = 200) -> web.Response:
+    # Exactly "application/json", as Discord sends it: discord.py parses only that.
+    return web.Response(
+        body=json.dumps(data).encode(), status=status, headers={"Content-Type": "application/json"}
+    )
+
+
+def snowflake() -> str:
+    return str(next(_snowflakes))
+
+
+def user_object(user_id: str, name: str, *, bot: bool = False) -> dict[str, Any]:
+    return {
+        "id": user_id,
+        "username": name,
+        "discriminator": "0",
+        "global_name": name,
+        "avatar": None,
+        "bot": bot,
+        "public_flags": 0,
+    }
+
+
+BOT_USER = user_object(str(BOT_ID), "Ship or Skip", bot=True)
+
+
+def message_object(
+    channel_id: str, body: dict[str, Any], *, message_id: str | None = None, flags: int = 0
+) -> dict[str, Any]:
+    return {
+        "id": message_id or snowflake(),
+        "channel_id": channel_id,
+        "author": BOT_USER,
+        "content": body.get("content") or "",
+        "timestamp": "2025-01-06T09:00:00.000000+00:00",
+        "edited_timestamp": None,
+        "tts": False,
+        "mention_everyone": False,
+        "mentions": [],
+        "mention_roles": [],
+        "attachments": [],
+        "embeds": body.get("embeds") or [],
+        "components": body.get("components") or [],
+        "pinned": False,
+        "type": 0,
+        "flags": flags | int(body.get("flags") or 0),
+        "application_id": str(APP_ID),
+        "webhook_id": str(APP_ID),
+    }
+
+
+@dataclass
+class Call:
+    """One REST request the bot made."""
+
+    method: str
+    path: str
+    query: dict[str, str]
+    body: Any
+    at: float
+
+
+@dataclass
+class Session:
+    ws: web.WebSocketResponse
+    shard: tuple[int, int] = (0, 1)
+    session_id: str = ""
+    seq: int = 0
+    identified: asyncio.Event = field(default_factory=asyncio.Event)
+
+
+class FakeDiscord:
+    """Start with ``await fake.start()``; drive with ``dispatch`` and read ``calls``."""
+
+    def __init__(self, guild_ids: tuple[int, ...] = (GUILD_ID,)) -> None:
+        self.guild_ids = guild_ids
+        self.calls: list[Call] = []
+        self.identifies: list[dict[str, Any]] = []
+        self.resumes: list[dict[str, Any]] = []
+        self.heartbeats = 0
+        self.sessions: list[Session] = []
+        self.messages: dict[str, dict[str, Any]] = {}
+        self.original: dict[str, str] = {}  # interaction token -> message id
+        self.commands: dict[str, list[dict[str, Any]]] = {}
+        self.interaction_channel: dict[str, str] = {}
+        self._waiters: list[tuple[Callable[[Call], bool], asyncio.Future[Call]]] = []
+        self._runner: web.AppRunner | None = None
+        self.port = 0
+        self.fail_next_sync = False
+
+    # -- lifecycle --------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        app = web.Application()
+        app.router.add_get("/gateway", self._gateway)
+        app.router.add_route("*", "/api/v10/{tail:.*}", self._rest)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        self.port = self._runner.addresses[0][1]
+
+    async def stop(self) -> None:
+        for session in list(self.sessions):
+            await session.ws.close()
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    @property
+    def api_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/api/v10"
+
+    @property
+    def gateway_url(self) -> str:
+        return f"ws://127.0.0.1:{self.port}/gateway"
+
+    def env(self) -> dict[str, str]:
+        return {
+            "DISCORD_TOKEN": BOT_TOKEN,
+            "DISCORD_API_URL": self.api_url,
+            "DISCORD_GATEWAY_URL": self.gateway_url,
+        }
+
+    # -- gateway ----------------------------------------------------------------------------
+
+    async def _gateway(self, request: web.Request) -> web.WebSocketResponse:
+        ws = web.WebSocketResponse(max_msg_size=0)
+        await ws.prepare(request)
+        session = Session(ws)
+        self.sessions.append(session)
+        await self._send(session, {"op": 10, "d": {"heartbeat_interval": 41250}})
+        try:
+            async for msg in ws:
+                if msg.type != WSMsgType.TEXT:
+                    continue
+                await self._on_frame(session, json.loads(msg.data))
+        finally:
+            self.sessions.remove(session)
+        return ws
+
+    async def _send(self, session: Session, payload: dict[str, Any]) -> None:
+        if not session.ws.closed:
+            await session.ws.send_str(json.dumps(payload))
+
+    async def _dispatch_to(self, session: Session, event: str, data: dict[str, Any]) -> None:
+        session.seq += 1
+        await self._send(session, {"op": 0, "t": event, "s": session.seq, "d": data})
+
+    async def _on_frame(self, session: Session, frame: dict[str, Any]) -> None:
+        op, data = frame.get("op"), frame.get("d")
+        if op == 1:
+            self.heartbeats += 1
+            await self._send(session, {"op": 11})
+        elif op == 2:
+            self.identifies.append(data)
+            assert data["token"] == BOT_TOKEN, "IDENTIFY with a wrong token"
+            session.shard = tuple(data.get("shard") or (0, 1))  # type: ignore[assignment]
+            session.session_id = snowflake()
+            guilds = [g for g in self.guild_ids if (g >> 22) % session.shard[1] == session.shard[0]]
+            await self._dispatch_to(
+                session,
+                "READY",
+                {
+                    "v": 10,
+                    "user": BOT_USER,
+                    "guilds": [{"id": str(g), "unavailable": True} for g in guilds],
+                    "session_id": session.session_id,
+                    "resume_gateway_url": self.gateway_url,
+                    "shard": list(session.shard),
+                    "application": {"id": str(APP_ID), "flags": 0},
+                },
+            )
+            for guild_id in guilds:
+                await self._dispatch_to(session, "GUILD_CREATE", guild_object(guild_id))
+            session.identified.set()
+        elif op == 6:
+            self.resumes.append(data)
+            session.session_id = data["session_id"]
+            session.seq = data.get("seq") or 0
+            await self._dispatch_to(session, "RESUMED", {})
+            session.identified.set()
+
+    async def wait_identified(self, count: int = 1, timeout: float = 10.0) -> None:
+        async def ready() -> None:
+            while sum(1 for s in self.sessions if s.identified.is_set()) < count:
+                await asyncio.sleep(0.01)
+
+        await asyncio.wait_for(ready(), timeout)
+
+    def _session_for(self, guild_id: str | None) -> Session:
+        live = [s for s in self.sessions if s.identified.is_set() and not s.ws.closed]
+        if not live:
+            raise AssertionError("no bot is connected to the fake gateway")
+        if guild_id is None:
+            # DMs arrive on shard 0.
+            return next((s for s in live if s.shard[0] == 0), live[0])
+        shard = (int(guild_id) >> 22) % live[0].shard[1]
+        return next(s for s in live if s.shard[0] == shard)
+
+    async def dispatch_interaction(self, interaction: dict[str, Any]) -> None:
+        self.interaction_channel[interaction["token"]] = interaction["channel_id"]
+        session = self._session_for(interaction.get("guild_id"))
+        await self._dispatch_to(session, "INTERACTION_CREATE", interaction)
+
+    async def drop_connections(self) -> None:
+        for session in list(self.sessions):
+            await session.ws.close(code=4000)
+
+    # -- REST -------------------------------------------------------------------------------
+
+    async def _rest(self, request: web.Request) -> web.StreamResponse:
+        if request.headers.get("Authorization") not in (f"Bot {BOT_TOKEN}", None):
+            return _json({"message": "401: Unauthorized", "code": 0}, status=401)
+        path = "/" + request.match_info["tail"]
+        body: Any = None
+        if request.can_read_body:
+            raw = await request.read()
+            body = json.loads(raw) if raw else None
+        call = Call(request.method, path, dict(request.query), body, time.perf_counter())
+        self.calls.append(call)
+        for waiter in list(self._waiters):
+            matches, future = waiter
+            if not future.done() and matches(call):
+                future.set_result(call)
+                self._waiters.remove(waiter)
+        return self._answer(request.method, path.split("/")[1:], body)
+
+    def _answer(self, method: str, parts: list[str], body: Any) -> web.StreamResponse:
+        route = (method, *parts)
+        match route:
+            case ("GET", "gateway", "bot"):
+                return _json(
+                    {
+                        "url": self.gateway_url,
+                        "shards": 1,
+                        "session_start_limit": {
+                            "total": 1000,
+                            "remaining": 1000,
+                            "reset_after": 0,
+                            "max_concurrency": 1,
+                        },
+                    }
+                )
+            case ("GET", "gateway"):
+                return _json({"url": self.gateway_url})
+            case ("GET", "users", "@me"):
+                return _json({**BOT_USER, "flags": 0, "verified": True})
+            case ("GET", "oauth2", "applications", "@me"):
+                return _json(application_object())
+            case ("PUT", "applications", _, "commands"):
+                return self._sync("global", body)
+            case ("PUT", "applications", _, "guilds", guild, "commands"):
+                return self._sync(guild, body)
+            case ("POST", "interactions", interaction_id, token, "callback"):
+                return self._callback(interaction_id, token, body)
+            case ("PATCH", "webhooks", _, token, "messages", "@original"):
+                message_id = self.original.setdefault(token, snowflake())
+                channel = self.interaction_channel.get(token, str(CHANNEL_ID))
+                message = message_object(channel, body, message_id=message_id)
+                self.messages[message_id] = message
+                return _json(message)
+            case ("DELETE", "webhooks", _, token, "messages", "@original"):
+                self.messages.pop(self.original.pop(token, ""), None)
+                return web.Response(status=204)
+            case ("POST", "webhooks", _, token):
+                channel = self.interaction_channel.get(token, str(CHANNEL_ID))
+                return _json(message_object(channel, body))
+            case ("POST", "channels", channel_id, "messages"):
+                message = message_object(channel_id, body)
+                self.messages[message["id"]] = message
+                return _json(message)
+        return _json({"message": "404: Not Found", "code": 0}, status=404)
+
+    def _sync(self, scope: str, body: list[dict[str, Any]]) -> web.Response:
+        if self.fail_next_sync:
+            self.fail_next_sync = False
+            return _json({"message": "Internal", "code": 0}, status=500)
+        synced = [
+            {
+                "id": snowflake(),
+                "application_id": str(APP_ID),
+                "version": snowflake(),
+                "type": command.get("type", 1),
+                "name": command["name"],
+                "description": command.get("description", ""),
+                "options": command.get("options", []),
+                "default_member_permissions": command.get("default_member_permissions"),
+                "nsfw": command.get("nsfw", False),
+                **({"guild_id": scope} if scope != "global" else {}),
+            }
+            for command in body
+        ]
+        self.commands[scope] = synced
+        return _json(synced)
+
+    def _callback(self, interaction_id: str, token: str, body: dict[str, Any]) -> web.Response:
+        kind, data = body["type"], body.get("data") or {}
+        interaction = {
+            "id": interaction_id,
+            "type": kind,
+            "response_message_loading": kind == 5,
+            "response_message_ephemeral": bool(int(data.get("flags") or 0) & 64),
+        }
+        channel = self.interaction_channel.get(token, str(CHANNEL_ID))
+        if kind in (4, 5):
+            message = message_object(channel, data)
+            self.messages[message["id"]] = message
+            self.original[token] = message["id"]
+            interaction["response_message_id"] = message["id"]
+            return _json(
+                {"interaction": interaction, "resource": {"type": kind, "message": message}}
+            )
+        if kind == 7:
+            message = message_object(channel, data)
+            interaction["response_message_id"] = message["id"]
+            return _json(
+                {"interaction": interaction, "resource": {"type": kind, "message": message}}
+            )
+        return _json({"interaction": interaction})
+
+    # -- waiting for the bot ----------------------------------------------------------------
+
+    def expect(self, matches: Callable[[Call], bool]) -> asyncio.Future[Call]:
+        """A future for the next REST call that ``matches`` (register before dispatching)."""
+        future: asyncio.Future[Call] = asyncio.get_running_loop().create_future()
+        self._waiters.append((matches, future))
+        return future
+
+    def callbacks_for(self, interaction: dict[str, Any]) -> list[Call]:
+        return [
+            c for c in self.calls if c.path.startswith(f"/interactions/{interaction['id']}/")
+        ]
+
+    def webhook_calls(self, interaction: dict[str, Any]) -> list[Call]:
+        return [c for c in self.calls if c.path.startswith(f"/webhooks/{APP_ID}/{interaction['token']}")]
+
+
+def application_object() -> dict[str, Any]:
+    return {
+        "id": str(APP_ID),
+        "name": "Ship or Skip",
+        "icon": None,
+        "description": "Panel verdicts on AI tools",
+        "bot_public": True,
+        "bot_require_code_grant": False,
+        "verify_key": "0" * 64,
+        "owner": user_object("740000000000000001", "owner"),
+        "team": None,
+        "flags": 0,
+        "bot": BOT_USER,
+    }
+
+
+def guild_object(guild_id: int) -> dict[str, Any]:
+    return {
+        "id": str(guild_id),
+        "name": f"Guild {guild_id}",
+        "icon": None,
+        "splash": None,
+        "discovery_splash": None,
+        "owner_id": "740000000000000001",
+        "afk_channel_id": None,
+        "afk_timeout": 300,
+        "verification_level": 0,
+        "default_message_notifications": 0,
+        "explicit_content_filter": 0,
+        "roles": [
+            {
+                "id": str(guild_id),
+                "name": "@everyone",
+                "color": 0,
+                "hoist": False,
+                "position": 0,
+                "permissions": str(VIEW_AND_SEND),
+                "managed": False,
+                "mentionable": False,
+                "flags": 0,
+            }
+        ],
+        "emojis": [],
+        "features": [],
+        "mfa_level": 0,
+        "application_id": None,
+        "system_channel_id": None,
+        "system_channel_flags": 0,
+        "rules_channel_id": None,
+        "vanity_url_code": None,
+        "description": None,
+        "banner": None,
+        "premium_tier": 0,
+        "preferred_locale": "en-US",
+        "public_updates_channel_id": None,
+        "nsfw_level": 0,
+        "stickers": [],
+        "premium_progress_bar_enabled": False,
+        "joined_at": "2025-01-01T00:00:00.000000+00:00",
+        "large": False,
+        "unavailable": False,
+        "member_count": 2,
+        "voice_states": [],
+        "members": [],
+        "channels": [
+            {
+                "id": str(CHANNEL_ID),
+                "type": 0,
+                "guild_id": str(guild_id),
+                "name": "general",
+                "position": 0,
+                "permission_overwrites": [],
+                "nsfw": False,
+                "parent_id": None,
+                "topic": None,
+                "last_message_id": None,
+                "rate_limit_per_user": 0,
+            }
+        ],
+        "threads": [],
+        "presences": [],
+        "stage_instances": [],
+        "guild_scheduled_events": [],
+    }
