@@ -12,6 +12,7 @@ from rich.table import Table
 
 from bot.discord_bot.cli import discord_app
 from bot.settings import Settings, SettingsError, describe_settings, load_settings
+from digest.cli import digest_app, subscribers_app
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__)
 db_app = typer.Typer(no_args_is_help=True, help="Database schema.")
@@ -21,6 +22,8 @@ app.add_typer(db_app, name="db")
 app.add_typer(catalog_app, name="catalog")
 app.add_typer(config_app, name="config")
 app.add_typer(discord_app, name="discord")
+app.add_typer(digest_app, name="digest")
+app.add_typer(subscribers_app, name="subscribers")
 
 err = Console(stderr=True)
 NoDemo = Annotated[bool, typer.Option("--no-demo", help="Don't load the sample catalog.")]
@@ -66,7 +69,10 @@ def chat(no_demo: NoDemo = False) -> None:
             settings.database.url, catalog_path=settings.app.catalog_path, demo=not no_demo
         )
         try:
-            await chat_loop(CommandService(database))
+            from digest.part import subscriptions_for
+
+            subscriptions = subscriptions_for(database, settings)
+            await chat_loop(CommandService(database, subscriptions=subscriptions))
         finally:
             await database.dispose()
 

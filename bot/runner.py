@@ -37,7 +37,7 @@ Part = Callable[[Runtime], Coroutine[Any, Any, None]]
 
 def enabled_parts(settings: Settings, *, console: bool) -> dict[str, Part]:
     """The parts to run, by name. Each runs until cancelled."""
-    parts: dict[str, Part] = {"web": _web_part}
+    parts: dict[str, Part] = {"web": _web_part, "digest": _digest_part}
     if console:
         parts["console"] = _console_part
     if settings.discord.token:
@@ -49,7 +49,9 @@ def enabled_parts(settings: Settings, *, console: bool) -> dict[str, Part]:
 
 def web_route_installers(settings: Settings) -> list[RouteInstaller]:
     """Each HTTP-facing feature adds its routes to the one web app."""
-    installers: list[RouteInstaller] = []
+    from digest.web import route_installer as digest_routes
+
+    installers: list[RouteInstaller] = [digest_routes]
     if settings.slack.bot_token or settings.slack.client_id or settings.slack.app_token:
         from bot.slack_bot.http import install_slack_routes
 
@@ -94,6 +96,12 @@ async def _slack_socket_part(runtime: Runtime) -> None:
     await run_socket_mode(runtime)
 
 
+async def _digest_part(runtime: Runtime) -> None:
+    from digest.part import digest_part
+
+    await digest_part(runtime)
+
+
 async def _console_part(runtime: Runtime) -> None:
     from bot.console.repl import chat
 
@@ -104,7 +112,10 @@ async def run(settings: Settings, *, demo: bool = True) -> None:
     database = await prepare_database(
         settings.database.url, catalog_path=settings.app.catalog_path, demo=demo
     )
-    runtime = Runtime(settings, database, CommandService(database))
+    from digest.part import subscriptions_for
+
+    service = CommandService(database, subscriptions=subscriptions_for(database, settings))
+    runtime = Runtime(settings, database, service)
     parts = enabled_parts(settings, console=wants_console(settings))
     try:
         if not parts:

@@ -74,8 +74,8 @@ class DigestMessages:
         shared["Subject"] = subject
         shared["MIME-Version"] = "1.0"
         shared["List-Unsubscribe-Post"] = ONE_CLICK
-        shared["Content-Type"] = f'multipart/alternative; boundary="{self._boundary}"'
-        self._shared_headers = shared.as_bytes().rstrip(b"\r\n") + b"\r\n"
+        content_type = f'Content-Type: multipart/alternative; boundary="{self._boundary}"\r\n'
+        self._shared_headers = shared.as_bytes().rstrip(b"\r\n") + b"\r\n" + content_type.encode()
         b = self._boundary.encode()
         self._text_head = (
             b"--" + b + b'\r\nContent-Type: text/plain; charset="utf-8"\r\n'
@@ -125,7 +125,7 @@ class DigestMessages:
     def _now(self) -> str:
         second = int(time.time())
         if second != self._date_second:
-            self._date_second, self._date = second, formatdate(second, localtime=False)
+            self._date_second, self._date = second, formatdate(second, usegmt=True)
         return self._date
 
 
@@ -144,7 +144,7 @@ def confirmation_message(
     message["From"] = mail_from
     message["To"] = recipient
     message["Subject"] = "Confirm your Ship or Skip weekly digest"
-    message["Date"] = formatdate(localtime=False)
+    message["Date"] = formatdate(usegmt=True)
     domain = (parseaddr(mail_from)[1] or "shiporskip.local").rpartition("@")[2]
     message["Message-ID"] = f"<{uuid.uuid4().hex}@{domain}>"
     text = (

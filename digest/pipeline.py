@@ -79,7 +79,7 @@ async def send_week(
 ) -> tuple[Issue, SendSummary]:
     """Build (if needed) and deliver the issue for ``week``; idempotent."""
     issue, _ = await ensure_issue(deps.database, week)
-    if not deps.public_url.startswith("https://"):
+    if deps.settings.mail.smtp_url and not deps.public_url.startswith("https://"):
         log.warning("PUBLIC_URL is not https; RFC 8058 one-click unsubscribe needs https links")
     messages = await asyncio.to_thread(compile_messages, deps, issue)
     summary = await send_issue(

@@ -1,0 +1,198 @@
+"""`shiporskip digest ...` and `shiporskip subscribers ...`."""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import sys
+import webbrowser
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Annotated, TypeVar
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from bot.settings import Settings
+from db.engine import Database
+from digest.weeks import Week, last_complete_week, parse_week
+
+digest_app = typer.Typer(no_args_is_help=True, help="The weekly verdict digest.")
+subscribers_app = typer.Typer(no_args_is_help=True, help="Email subscribers of the digest.")
+out = Console()
+err = Console(stderr=True)
+T = TypeVar("T")
+WeekOption = Annotated[
+    str | None, typer.Option("--week", help="ISO week like 2026-W47; default: last full week.")
+]
+
+
+def _settings() -> Settings:
+    from bot.cli import settings_or_exit
+
+    return settings_or_exit()
+
+
+def _week(settings: Settings, value: str | None) -> Week:
+    zone = settings.digest.timezone
+    if value is None:
+        return last_complete_week(zone=zone)
+    try:
+        return parse_week(value, zone)
+    except ValueError as exc:
+        err.print(f"[red]{exc}[/red]", highlight=False)
+        raise typer.Exit(2) from None
+
+
+def _with_database(settings: Settings, work: Callable[[Database], Awaitable[T]]) -> T:
+    from db.migrate import upgrade
+
+    async def main() -> T:
+        database = Database(settings.database.url)
+        try:
+            await upgrade(database)
+            return await work(database)
+        finally:
+            await database.dispose()
+
+    return asyncio.run(main())
+
+
+@digest_app.command("preview")
+def preview(
+    week: WeekOption = None,
+    out_dir: Annotated[Path, typer.Option("--out", help="Folder for the files.")] = Path("preview"),
+    open_browser: Annotated[bool, typer.Option("--open", help="Open the HTML.")] = False,
+) -> None:
+    """Write the issue's HTML and text to files, without storing or sending anything."""
+    from digest.issues import find_issue
+    from digest.render import render_issue
+    from digest.snapshot import build_snapshot
+
+    settings = _settings()
+    target = _week(settings, week)
+
+    async def work(database: Database) -> tuple[str, str, str]:
+        stored = await find_issue(database, target.label)
+        snapshot = stored.snapshot if stored else await build_snapshot(database, target)
+        rendered = render_issue(snapshot, settings.app.public_url)
+        return rendered.subject, rendered.html, rendered.text
+
+    subject, html, text = _with_database(settings, work)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    html_path = out_dir / f"digest-{target.label}.html"
+    text_path = out_dir / f"digest-{target.label}.txt"
+    html_path.write_text(html, encoding="utf-8")
+    text_path.write_text(text, encoding="utf-8")
+    out.print(f"{subject}\nwrote {html_path} ({len(html.encode()):,} bytes) and {text_path}")
+    if open_browser:
+        webbrowser.open(html_path.resolve().as_uri())
+
+
+@digest_app.command("build")
+def build(week: WeekOption = None) -> None:
+    """Store the week's snapshot (once; an existing issue is left as it is)."""
+    from digest.issues import ensure_issue
+
+    settings = _settings()
+    target = _week(settings, week)
+    issue, built = _with_database(settings, lambda db: ensure_issue(db, target))
+    state = "built" if built else "already built"
+    out.print(f"{issue.week} {state}: {issue.subject}", highlight=False)
+
+
+@digest_app.command("send")
+def send(week: WeekOption = None) -> None:
+    """Deliver the week's issue to every confirmed subscriber (resumes; never sends twice)."""
+    from digest.delivery import SendSummary, delivery_counts
+    from digest.pipeline import DigestDeps, send_week
+
+    settings = _settings()
+    target = _week(settings, week)
+    columns = (
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+    )
+
+    async def work(database: Database) -> tuple[SendSummary, dict[str, int]]:
+        deps = DigestDeps.from_settings(database, settings)
+        with Progress(*columns, console=err, transient=False) as bar:
+            task = bar.add_task(f"sending {target.label}", total=None)
+
+            def progress(summary: SendSummary) -> None:
+                bar.update(task, total=summary.total or None, completed=summary.done)
+
+            try:
+                issue, summary = await send_week(deps, target, progress=progress)
+            finally:
+                await deps.sender.close()
+            bar.update(task, total=summary.total, completed=summary.done)
+        return summary, await delivery_counts(database, issue.id)
+
+    summary, counts = _with_database(settings, work)
+    out.print(
+        f"{target.label}: {summary.sent} sent, {summary.failed} failed, "
+        f"{summary.deferred} deferred, {summary.skipped} skipped, {summary.suspended} suspended "
+        f"in {summary.seconds:.1f}s",
+        highlight=False,
+    )
+    out.print("issue totals: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
+    for line in summary.errors[:20]:
+        err.print(line, markup=False, highlight=False)
+    if summary.failed or summary.deferred:
+        raise typer.Exit(1)
+
+
+@subscribers_app.command("import")
+def import_subscribers(
+    file: Path,
+    confirmed: Annotated[
+        bool, typer.Option("--confirmed", help="Operator vouches: skip the confirmation email.")
+    ] = False,
+) -> None:
+    """Import addresses from a CSV file (an `email` column, or the first column)."""
+    from digest.subscribers import import_csv
+
+    settings = _settings()
+    try:
+        text = file.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        err.print(f"cannot read {file}: {exc}", markup=False, highlight=False)
+        raise typer.Exit(2) from None
+    report = _with_database(settings, lambda db: import_csv(db, text, confirmed=confirmed))
+    for line, problem in report.problems:
+        err.print(f"{file}:{line}: {problem}", markup=False, highlight=False)
+    state = "confirmed" if confirmed else "waiting for confirmation"
+    out.print(
+        f"imported {report.imported} ({state}), {report.already} already known, "
+        f"{len(report.problems)} bad row(s) skipped",
+        highlight=False,
+    )
+    if report.problems:
+        raise typer.Exit(1)
+
+
+@subscribers_app.command("export")
+def export_subscribers() -> None:
+    """Write every subscriber as CSV to standard output."""
+    from digest.subscribers import export_rows
+
+    rows = _with_database(_settings(), export_rows)
+    writer = csv.writer(sys.stdout)
+    writer.writerow(["email", "status", "source", "created_at"])
+    writer.writerows(rows)
+
+
+@subscribers_app.command("forget")
+def forget_subscriber(email: str) -> None:
+    """Delete one person's data; anonymous delivery counts stay."""
+    from digest.subscribers import forget
+
+    if _with_database(_settings(), lambda db: forget(db, email)):
+        out.print(f"forgot {email}", highlight=False)
+    else:
+        err.print(f"no subscriber {email}", markup=False, highlight=False)
+        raise typer.Exit(1)
