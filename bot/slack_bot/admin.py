@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 
+import aiohttp
+
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
@@ -31,5 +33,9 @@ async def is_workspace_admin(
     except SlackApiError as exc:
         log.warning("users.info failed for %s: %s", user_id, exc.response.get("error"))
         return False
-    user = info.get("user") or {}
+    except (aiohttp.ClientError, TimeoutError) as exc:
+        log.warning("users.info unreachable for %s: %s", user_id, exc)
+        return False
+    data = info.data if isinstance(info.data, dict) else {}
+    user = data.get("user") or {}
     return bool(user.get("is_admin") or user.get("is_owner") or user.get("is_primary_owner"))

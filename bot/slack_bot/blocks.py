@@ -28,7 +28,7 @@ ACTION_PREFIX = "sos:"
 VOTE_ACTION = "sos:vote:"  # sos:vote:<ship|skip>:<tool id>
 BOOKMARK_ACTION = "sos:bookmark:"  # sos:bookmark:<tool id>
 # Header, decision, dividers, tool sections, scorecard title, context and two action rows.
-_COMPARE_FIXED_BLOCKS = 11
+_COMPARE_FIXED_BLOCKS = 10
 
 
 def mrkdwn(text: str) -> dict[str, str]:

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from bot.core.text import shorten
 
+# Longer links are shown as plain names, so a link never has to be cut to fit.
+MAX_LINK_URL = 1000
 _ESCAPES = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
 
 
@@ -24,11 +26,18 @@ def fit(text: str, limit: int) -> str:
     the raw text and escape again until it fits.
     """
     escaped = escape(text)
-    budget = limit
-    while len(escaped) > limit and budget > 0:
-        budget -= max(1, len(escaped) - limit)
-        escaped = escape(shorten(text, budget))
-    return escaped
+    if len(escaped) <= limit:
+        return escaped
+    # Binary search for the longest raw cut whose escaped form fits.
+    best, low, high = "", 0, min(limit, len(text))
+    while low <= high:
+        middle = (low + high) // 2
+        candidate = escape(shorten(text, middle))
+        if len(candidate) <= limit:
+            best, low = candidate, middle + 1
+        else:
+            high = middle - 1
+    return best
 
 
 def plain(text: str, limit: int) -> str:
@@ -41,7 +50,11 @@ def link(url: str, label: str, *, strong: bool = False) -> str:
     shown = escape(label).replace("|", "¦")
     if strong:
         shown = bold(shown)
-    if not url.startswith(("http://", "https://")) or "|" in url or " " in url:
+    if (
+        not url.startswith(("http://", "https://"))
+        or len(url) > MAX_LINK_URL
+        or any(ch in url for ch in "| <>")
+    ):
         return shown
     return f"<{escape(url)}|{shown}>"
 

@@ -163,6 +163,7 @@ class FakeSlack:
     async def start(self) -> None:
         app = web.Application()
         app.router.add_post("/api/{method}", self._api)
+        app.router.add_get("/api/{method}", self._api)
         app.router.add_post("/response/{key}", self._response)
         app.router.add_get("/socket", self._socket)
         self._runner = web.AppRunner(app, access_log=None)
@@ -207,9 +208,10 @@ class FakeSlack:
 
     async def _payload(self, request: web.Request) -> dict[str, Any]:
         raw = await request.text()
+        query = dict(request.query)
         if request.content_type == "application/json":
-            return dict(json.loads(raw or "{}"))
-        return dict(parse_qsl(raw, keep_blank_values=True))
+            return query | dict(json.loads(raw or "{}"))
+        return query | dict(parse_qsl(raw, keep_blank_values=True))
 
     async def _api(self, request: web.Request) -> web.Response:
         method = request.match_info["method"]
