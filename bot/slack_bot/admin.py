@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 
 import aiohttp
-
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
