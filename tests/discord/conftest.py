@@ -69,15 +69,16 @@ class Bot:
 
     async def send_and_followup(self, interaction: dict[str, Any]) -> tuple[Call, Call]:
         """A callback plus the next webhook call (followup or @original edit)."""
-        hook = f"/webhooks/"
         token = interaction["token"]
-        followed = self.fake.expect(lambda c: c.path.startswith(hook) and token in c.path)
+        followed = self.fake.expect(lambda c: c.path.startswith("/webhooks/") and token in c.path)
         callback = await self.send(interaction)
         return callback, await asyncio.wait_for(followed, WAIT_S)
 
     def expect_webhook(self, interaction: dict[str, Any], method: str) -> "asyncio.Future[Call]":
         token = interaction["token"]
-        return self.fake.expect(lambda c: token in c.path and c.method == method)
+        return self.fake.expect(
+            lambda c: c.path.startswith("/webhooks/") and token in c.path and c.method == method
+        )
 
 
 @pytest.fixture
@@ -92,4 +93,3 @@ async def bot(
     await running.stop()
 
 
-Within = Callable[[float], None]

@@ -1,0 +1,130 @@
+"""Ship/Skip/Bookmark buttons: votes in place, across restarts, under a storm."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from sqlalchemy import delete, func, select
+
+from db.models import Bookmark, Tool, Vote
+from tests.discord.checks import assert_no_pings, assert_within_limits, custom_ids, is_ephemeral
+from tests.discord.conftest import Bot
+from tests.discord.payloads import click, slash
+
+FIRST, SECOND = "Claude 4 Sonnet", "SmolVLM2 Turbo"
+
+
+async def _card(bot: Bot) -> dict[str, Any]:
+    """Post a compare card and return the message as Discord stores it."""
+    call = await bot.send(slash("compare", first=FIRST, second=SECOND))
+    message_id = bot.fake.original[[k for k in bot.fake.original][-1]]
+    return bot.fake.messages[message_id] | {"components": call.body["data"]["components"]}
+
+
+def _button(message: dict[str, Any], prefix: str) -> str:
+    return next(i for i in custom_ids(message) if i.startswith(prefix))
+
+
+async def _votes(bot: Bot) -> list[tuple[str, str]]:
+    async with bot.runtime.database.read() as session:
+        rows = (await session.scalars(select(Vote).order_by(Vote.id))).all()
+    return [(v.user_id, v.verdict) for v in rows]
+
+
+async def test_ship_click_updates_the_card_and_confirms_privately(bot: Bot) -> None:
+    card = await _card(bot)
+    ship = _button(card, "sos:v:ship:")
+    interaction = click(ship, card)
+    callback, followup = await bot.send_and_followup(interaction)
+    assert callback.body["type"] == 7  # UPDATE_MESSAGE: the card is edited in place
+    updated = callback.body["data"]
+    assert_no_pings(updated)
+    assert_within_limits(updated)
+    community = {f["name"]: f["value"] for f in updated["embeds"][1]["fields"]}["Community"]
+    assert community == "100% ship · 1 vote (1 ship / 0 skip)"
+    assert custom_ids(updated) == custom_ids(card)
+    assert followup.method == "POST" and is_ephemeral(followup.body)
+    assert_no_pings(followup.body)
+    assert "Counted your ship vote for Claude 4 Sonnet" in followup.body["content"]
+    assert await _votes(bot) == [("750000000000000001", "ship")]
+
+
+async def test_second_click_changes_the_vote(bot: Bot) -> None:
+    card = await _card(bot)
+    await bot.send_and_followup(click(_button(card, "sos:v:ship:"), card))
+    callback, followup = await bot.send_and_followup(click(_button(card, "sos:v:skip:"), card))
+    assert "Changed your vote" in followup.body["content"]
+    assert await _votes(bot) == [("750000000000000001", "skip")]
+
+
+async def test_bookmark_click_is_personal(bot: Bot) -> None:
+    card = await _card(bot)
+    call = await bot.send(click(_button(card, "sos:b:"), card))
+    assert call.body["type"] == 4 and is_ephemeral(call.body["data"])
+    assert "Bookmarked Claude 4 Sonnet" in call.body["data"]["content"]
+    async with bot.runtime.database.read() as session:
+        assert await session.scalar(select(func.count()).select_from(Bookmark)) == 1
+
+
+async def test_click_on_a_removed_tool_gets_a_clear_private_answer(bot: Bot) -> None:
+    card = await _card(bot)
+    async with bot.runtime.database.write() as session:
+        await session.execute(delete(Tool).where(Tool.name == FIRST))
+    for prefix in ("sos:v:ship:", "sos:b:"):
+        call = await bot.send(click(_button(card, prefix), card))
+        assert call.body["type"] == 4 and is_ephemeral(call.body["data"])
+        assert "no longer in the catalog" in call.body["data"]["content"]
+    assert await _votes(bot) == []
+
+
+async def test_vote_storm_from_one_user_counts_once(bot: Bot) -> None:
+    """30 clicks at once: a friendly rate-limit answer past 10, one vote in the database."""
+    card = await _card(bot)
+    ship = _button(card, "sos:v:ship:")
+    calls = await asyncio.gather(*(bot.send(click(ship, card)) for _ in range(30)))
+    limited = [c for c in calls if c.body["type"] == 4]
+    assert len(limited) == 20
+    assert all(is_ephemeral(c.body["data"]) for c in limited)
+    assert all("voting very fast" in c.body["data"]["content"] for c in limited)
+    assert await _votes(bot) == [("750000000000000001", "ship")]
+
+
+async def test_card_buttons_work_after_a_restart(bot: Bot) -> None:
+    """A new client instance (no memory of the card) handles the old card's custom_id."""
+    card = await _card(bot)
+    await bot.stop()
+    await bot.start()
+    callback, followup = await bot.send_and_followup(click(_button(card, "sos:v:skip:"), card))
+    assert callback.body["type"] == 7
+    assert "Counted your skip vote" in followup.body["content"]
+    assert await _votes(bot) == [("750000000000000001", "skip")]
+
+
+async def test_slow_answers_are_deferred_then_edited(bot: Bot) -> None:
+    """With no time to answer directly the bot defers first and edits the answer in."""
+    await bot.stop()
+    await bot.start(answer_within_s=0)
+    interaction = slash("compare", first=FIRST, second=SECOND)
+    edited = bot.expect_webhook(interaction, "PATCH")
+    call = await bot.send(interaction)
+    assert call.body["type"] == 5 and not is_ephemeral(call.body.get("data") or {})
+    edit = await asyncio.wait_for(edited, 10)
+    assert edit.path.endswith("/messages/@original")
+    assert_within_limits(edit.body)
+    assert edit.body["embeds"][0]["title"] == f"{FIRST} vs {SECOND}"
+
+    error = slash("compare", first="nothing like it", second=SECOND)
+    deleted = bot.expect_webhook(error, "DELETE")
+    followed = bot.expect_webhook(error, "POST")
+    await bot.send(error)
+    await asyncio.wait_for(deleted, 10)
+    private = await asyncio.wait_for(followed, 10)
+    assert is_ephemeral(private.body) and "No tool named" in private.body["content"]
+
+    card = bot.fake.messages[bot.fake.original[interaction["token"]]]
+    press = click(_button(card, "sos:v:ship:"), card)
+    updated = bot.expect_webhook(press, "PATCH")
+    deferred = await bot.send(press)
+    assert deferred.body["type"] == 6  # DEFERRED_UPDATE_MESSAGE
+    assert (await asyncio.wait_for(updated, 10)).body["embeds"][1]["title"] == FIRST
