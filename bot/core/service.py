@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import logging
 from collections.abc import Awaitable, Callable
 from typing import ParamSpec, TypeVar, cast
 
-from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
 
 from bot.core.cards import compare_card, tool_card
 from bot.core.context import CommandContext
@@ -31,6 +32,7 @@ from bot.core.views import (
     Verdict,
     VoteResult,
 )
+from db.batching import Batcher
 from db.engine import Database
 from db.models import Tool
 from db.queries import bookmarks as bookmark_queries
@@ -38,9 +40,12 @@ from db.queries import channels as channel_queries
 from db.queries import requests as request_queries
 from db.queries import tools as tool_queries
 from db.queries import votes as vote_queries
+from db.queries.requests import CompareLog
 from db.queries.tools import ToolName
+from db.queries.votes import Tally, VoteChange, VoteRequest
 
 log = logging.getLogger(__name__)
+TOOL_CACHE_SIZE = 2_000
 P = ParamSpec("P")
 R = TypeVar("R")
 
@@ -98,6 +103,16 @@ class CommandService:
         self.index = index or ToolIndex()
         self.vote_limiter = vote_limiter or RateLimiter(limit=10, window_s=10.0)
         self.subscriptions = subscriptions
+        self._tool_cache: dict[str, Tool] = {}
+        self._critic_order: list[str] | None = None
+        self._cache_generation = -1
+        self._votes: Batcher[VoteRequest, tuple[VoteChange | None, Tally]] = Batcher(
+            functools.partial(vote_queries.cast_votes, database),
+            key=lambda r: (r.voter, r.tool_id),
+        )
+        self._compare_log: Batcher[CompareLog, None] = Batcher(
+            functools.partial(request_queries.record_compares, database), key=id
+        )
 
     # -- lookups -----------------------------------------------------------------------------
 
@@ -113,15 +128,40 @@ class CommandService:
             suggestions=tuple(t.name for t in found.suggestions),
         )
 
+    async def _tools(self, slugs: list[str]) -> dict[str, Tool]:
+        """Tools with reviews, from a cache that is dropped whenever the catalog changes."""
+        await self.index.refresh(self.database)
+        if self._cache_generation != self.index.generation:
+            self._tool_cache.clear()
+            self._critic_order = None
+            self._cache_generation = self.index.generation
+        missing = [slug for slug in slugs if slug not in self._tool_cache]
+        if missing or self._critic_order is None:
+            async with self.database.read() as session:
+                if missing:
+                    self._tool_cache.update(await tool_queries.tools_with_reviews(session, missing))
+                if self._critic_order is None:
+                    critics = await tool_queries.critics_in_order(session)
+                    self._critic_order = [c.slug for c in critics]
+            while len(self._tool_cache) > TOOL_CACHE_SIZE:
+                self._tool_cache.pop(next(iter(self._tool_cache)))
+        return {slug: self._tool_cache[slug] for slug in slugs if slug in self._tool_cache}
+
     async def _cards(self, slugs: list[str]) -> dict[str, ToolCard]:
+        tools = await self._tools(slugs)
         async with self.database.read() as session:
-            tools = await tool_queries.tools_with_reviews(session, slugs)
             tallies = await vote_queries.tallies(session, [t.id for t in tools.values()])
         return {slug: tool_card(tool, tallies[tool.id]) for slug, tool in tools.items()}
 
-    async def _critic_order(self) -> list[str]:
+    async def _tallies(self, tool_ids: list[int]) -> dict[int, Tally]:
         async with self.database.read() as session:
-            return [c.slug for c in await tool_queries.critics_in_order(session)]
+            return await vote_queries.tallies(session, tool_ids)
+
+    async def _tool_by_id(self, tool_id: int) -> ToolName | None:
+        await self.index.refresh(self.database)
+        if tool_id not in self.index.by_id:
+            await self.index.refresh(self.database, force=True)
+        return self.index.by_id.get(tool_id)
 
     # -- commands ----------------------------------------------------------------------------
 
@@ -133,13 +173,19 @@ class CommandService:
         if not first.strip() or not second.strip():
             return ErrorView("usage", "Compare needs two tool names.", usage=USAGE["compare"])
         a, b = await self._find(first), await self._find(second)
-        async with self.database.write() as session:
-            await request_queries.record_compare(
-                session,
-                ctx.voter,
-                (first.strip(), a.id if isinstance(a, ToolName) else None),
-                (second.strip(), b.id if isinstance(b, ToolName) else None),
-            )
+        found = [t for t in (a, b) if isinstance(t, ToolName)]
+        tools = await self._tools([t.slug for t in found])
+        log_entry = CompareLog(
+            ctx.voter,
+            (first.strip(), a.id if isinstance(a, ToolName) else None),
+            (second.strip(), b.id if isinstance(b, ToolName) else None),
+        )
+        ready = isinstance(a, ToolName) and isinstance(b, ToolName) and a.slug != b.slug
+        # Recording the request (batched with others) and counting votes run side by side.
+        _, tallies = await asyncio.gather(
+            self._compare_log.submit(log_entry),
+            self._tallies([t.id for t in tools.values()]) if ready else _no_tallies(),
+        )
         if isinstance(a, ErrorView):
             return a
         if isinstance(b, ErrorView):
@@ -150,22 +196,21 @@ class CommandService:
                 f"Both names point to {a.name}. Pick two different tools.",
                 usage=USAGE["compare"],
             )
-        return await self._compare_slugs(a.slug, b.slug)
-
-    async def _compare_slugs(self, first: str, second: str) -> CompareCard | ErrorView:
-        cards = await self._cards([first, second])
-        missing = [slug for slug in (first, second) if slug not in cards]
-        if missing:
-            return _gone(missing[0])
-        return compare_card(cards[first], cards[second], await self._critic_order())
+        if a.slug not in tools or b.slug not in tools:
+            return _gone(a.slug if a.slug not in tools else b.slug)
+        cards = {slug: tool_card(tool, tallies[tool.id]) for slug, tool in tools.items()}
+        return compare_card(cards[a.slug], cards[b.slug], self._critic_order or [])
 
     @answers_when_down
     async def compare_by_id(self, first_id: int, second_id: int) -> CompareCard | ErrorView:
         """Re-render a comparison card (after a button click) from tool ids."""
-        slugs = await self._slugs_of([first_id, second_id])
-        if len(slugs) < 2:
+        first, second = await self._tool_by_id(first_id), await self._tool_by_id(second_id)
+        if first is None or second is None:
             return _gone()
-        return await self._compare_slugs(slugs[first_id], slugs[second_id])
+        cards = await self._cards([first.slug, second.slug])
+        if len(cards) < 2:
+            return _gone()
+        return compare_card(cards[first.slug], cards[second.slug], self._critic_order or [])
 
     @answers_when_down
     async def tool(self, ctx: CommandContext, name: str) -> ToolCard | ErrorView:
@@ -177,11 +222,11 @@ class CommandService:
 
     @answers_when_down
     async def tool_by_id(self, tool_id: int) -> ToolCard | ErrorView:
-        slugs = await self._slugs_of([tool_id])
-        if not slugs:
+        found = await self._tool_by_id(tool_id)
+        if found is None:
             return _gone()
-        cards = await self._cards([slugs[tool_id]])
-        return cards.get(slugs[tool_id]) or _gone()
+        cards = await self._cards([found.slug])
+        return cards.get(found.slug) or _gone()
 
     @answers_when_down
     async def vote(self, ctx: CommandContext, name: str, verdict: str) -> VoteResult | ErrorView:
@@ -191,49 +236,53 @@ class CommandService:
         found = await self._find(name)
         if isinstance(found, ErrorView):
             return found
-        return await self._vote(ctx, found.id, cast(Verdict, choice))
+        return await self._vote(ctx, found, cast(Verdict, choice))
 
     @answers_when_down
     async def vote_by_id(
         self, ctx: CommandContext, tool_id: int, verdict: Verdict
     ) -> VoteResult | ErrorView:
         """A vote from a button: the tool may have left the catalog since the card was sent."""
-        return await self._vote(ctx, tool_id, verdict)
+        found = await self._tool_by_id(tool_id)
+        if found is None:
+            return _gone()
+        return await self._vote(ctx, found, verdict)
 
     async def _vote(
-        self, ctx: CommandContext, tool_id: int, verdict: Verdict
+        self, ctx: CommandContext, tool: ToolName, verdict: Verdict
     ) -> VoteResult | ErrorView:
         if not self.vote_limiter.allow((ctx.platform, ctx.workspace, ctx.user_id)):
             return ErrorView(
                 "rate_limited", "You are voting very fast. Wait a few seconds and try again."
             )
-        async with self.database.write() as session:
-            tool = await session.get(Tool, tool_id)
-            if tool is None:
-                return _gone()
-            outcome = await vote_queries.cast_vote(session, ctx.voter, tool_id, verdict)
-            tally = (await vote_queries.tallies(session, [tool_id]))[tool_id]
-            name, slug = tool.name, tool.slug
-        return VoteResult(slug, name, verdict, outcome, CommunityTally(tally.ship, tally.skip))
+        outcome, tally = await self._votes.submit(VoteRequest(ctx.voter, tool.id, verdict))
+        if outcome is None:
+            # The foreign key refused it: the tool left the catalog after the index was read.
+            return _gone(tool.slug)
+        community = CommunityTally(tally.ship, tally.skip)
+        return VoteResult(tool.slug, tool.name, verdict, outcome, community)
 
     @answers_when_down
     async def bookmark(self, ctx: CommandContext, name: str) -> BookmarkResult | ErrorView:
         found = await self._find(name)
         if isinstance(found, ErrorView):
             return found
-        return await self._bookmark(ctx, found.id)
+        return await self._bookmark(ctx, found)
 
     @answers_when_down
     async def bookmark_by_id(self, ctx: CommandContext, tool_id: int) -> BookmarkResult | ErrorView:
-        return await self._bookmark(ctx, tool_id)
+        found = await self._tool_by_id(tool_id)
+        if found is None:
+            return _gone()
+        return await self._bookmark(ctx, found)
 
-    async def _bookmark(self, ctx: CommandContext, tool_id: int) -> BookmarkResult | ErrorView:
-        async with self.database.write() as session:
-            tool = await session.get(Tool, tool_id)
-            if tool is None:
-                return _gone()
-            saved = await bookmark_queries.toggle_bookmark(session, ctx.voter, tool_id)
-            return BookmarkResult(tool.slug, tool.name, saved)
+    async def _bookmark(self, ctx: CommandContext, tool: ToolName) -> BookmarkResult | ErrorView:
+        try:
+            async with self.database.write() as session:
+                saved = await bookmark_queries.toggle_bookmark(session, ctx.voter, tool.id)
+        except IntegrityError:
+            return _gone(tool.slug)
+        return BookmarkResult(tool.slug, tool.name, saved)
 
     @answers_when_down
     async def bookmarks(self, ctx: CommandContext) -> BookmarkList:
@@ -307,10 +356,6 @@ class CommandService:
             log.warning("autocomplete served from a stale index: %s", exc)
         return [Choice(t.name, t.slug) for t in self.index.autocomplete(prefix, limit)]
 
-    async def _slugs_of(self, ids: list[int]) -> dict[int, str]:
-        async with self.database.read() as session:
-            return await tool_queries.slugs_by_id(session, ids)
-
     # -- text commands (console, Slack, tests) ----------------------------------------------
 
     async def run(self, ctx: CommandContext, text: str) -> Reply:
@@ -343,6 +388,10 @@ class CommandService:
                 return await self.subscribe(ctx, args[0])
             case _:
                 return self.help()
+
+
+async def _no_tallies() -> dict[int, Tally]:
+    return {}
 
 
 def _gone(slug: str | None = None) -> ErrorView:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from db.engine import Database
 from db.models import CompareRequest
 from db.queries.votes import Voter
 
@@ -26,3 +29,18 @@ async def record_compare(
             second_tool_id=second[1],
         )
     )
+
+
+@dataclass(frozen=True, slots=True)
+class CompareLog:
+    voter: Voter
+    first: tuple[str, int | None]
+    second: tuple[str, int | None]
+
+
+async def record_compares(database: Database, entries: list[CompareLog]) -> list[None]:
+    """Store many compare requests in one transaction (see db.batching)."""
+    async with database.write() as session:
+        for entry in entries:
+            await record_compare(session, entry.voter, entry.first, entry.second)
+    return [None] * len(entries)

@@ -22,10 +22,13 @@ class ToolName:
 
 @dataclass(frozen=True, slots=True)
 class CatalogStamp:
-    """Changes whenever the set of tools or any tool changes; cheap to read."""
+    """Changes whenever a tool, review or critic is added, changed or removed; cheap to read."""
 
-    count: int
-    latest: str
+    tools: int
+    tools_changed: str
+    reviews: int
+    reviews_changed: str
+    critics: str
 
 
 async def tool_names(session: AsyncSession) -> list[ToolName]:
@@ -34,8 +37,19 @@ async def tool_names(session: AsyncSession) -> list[ToolName]:
 
 
 async def catalog_stamp(session: AsyncSession) -> CatalogStamp:
-    row = (await session.execute(select(func.count(Tool.id), func.max(Tool.updated_at)))).one()
-    return CatalogStamp(int(row[0]), str(row[1]))
+    row = (
+        await session.execute(
+            select(
+                select(func.count(Tool.id)).scalar_subquery(),
+                select(func.max(Tool.updated_at)).scalar_subquery(),
+                select(func.count(Review.id)).scalar_subquery(),
+                select(func.max(Review.updated_at)).scalar_subquery(),
+                select(func.count(Critic.id)).scalar_subquery(),
+                select(func.sum(Critic.position * Critic.id)).scalar_subquery(),
+            )
+        )
+    ).one()
+    return CatalogStamp(int(row[0]), str(row[1]), int(row[2]), str(row[3]), f"{row[4]}:{row[5]}")
 
 
 async def tools_with_reviews(session: AsyncSession, slugs: Sequence[str]) -> dict[str, Tool]:

@@ -7,10 +7,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
-from sqlalchemy import case, func, select
+from sqlalchemy import case, func, select, text
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from db.engine import Database
 from db.models import Vote, utcnow
 
 VoteChange = Literal["counted", "changed", "unchanged"]
@@ -29,42 +31,128 @@ class Tally:
     skip: int = 0
 
 
+# One statement for every case, on both SQLite (3.35+) and PostgreSQL: the WHERE keeps a
+# repeated vote from touching the row, and RETURNING tells the three outcomes apart:
+# no row (unchanged), created == updated (a new vote), otherwise a changed vote.
+_UPSERT = text(
+    """
+    INSERT INTO votes (platform, workspace, user_id, tool_id, verdict, created_at, updated_at)
+    VALUES (:platform, :workspace, :user_id, :tool_id, :verdict, :now, :now)
+    ON CONFLICT (platform, workspace, user_id, tool_id) DO UPDATE
+        SET verdict = excluded.verdict, updated_at = excluded.updated_at
+        WHERE votes.verdict <> excluded.verdict
+    RETURNING created_at = updated_at AS is_new
+    """
+)
+_TALLY = text(
+    """
+    SELECT coalesce(sum(CASE WHEN verdict = 'ship' THEN 1 ELSE 0 END), 0) AS ship,
+           coalesce(sum(CASE WHEN verdict = 'skip' THEN 1 ELSE 0 END), 0) AS skip
+    FROM votes WHERE tool_id = :tool_id
+    """
+)
+
+
 async def cast_vote(
     session: AsyncSession, voter: Voter, tool_id: int, verdict: str, *, now: datetime | None = None
 ) -> VoteChange:
     """Record ``verdict``; an existing vote is updated in place, never counted twice.
 
-    The upsert makes concurrent votes from the same person safe on both databases:
-    whatever interleaving, one row remains and it holds the last verdict written.
+    A single upsert, so concurrent votes from the same person are safe on both databases:
+    whatever the interleaving, one row remains and it holds the last verdict written.
     """
-    previous = await session.scalar(
-        select(Vote.verdict).where(
-            Vote.platform == voter.platform,
-            Vote.workspace == voter.workspace,
-            Vote.user_id == voter.user_id,
-            Vote.tool_id == tool_id,
-        )
+    result = await session.execute(
+        _UPSERT,
+        {
+            "platform": voter.platform,
+            "workspace": voter.workspace,
+            "user_id": voter.user_id,
+            "tool_id": tool_id,
+            "verdict": verdict,
+            "now": now or utcnow(),
+        },
     )
-    if previous == verdict:
+    row = result.first()
+    if row is None:
         return "unchanged"
-    moment = now or utcnow()
+    return "counted" if row.is_new else "changed"
+
+
+@dataclass(frozen=True, slots=True)
+class VoteRequest:
+    voter: Voter
+    tool_id: int
+    verdict: str
+
+
+async def cast_votes(
+    database: Database, requests: list[VoteRequest]
+) -> list[tuple[VoteChange | None, Tally]]:
+    """Apply many votes in one transaction; returns (outcome, new tally) per request.
+
+    At most one request per (voter, tool) may be in ``requests``. The outcome is None
+    for a tool that has left the catalog; the other votes of the batch still count.
+    """
+    try:
+        async with database.write() as session:
+            outcomes = await _upsert_many(session, requests)
+    except IntegrityError:
+        if len(requests) == 1:
+            return [(None, Tally())]
+        # A foreign key refused one of them: apply one by one so the others still count.
+        results: list[tuple[VoteChange | None, Tally]] = []
+        for request in requests:
+            results.extend(await cast_votes(database, [request]))
+        return results
+    async with database.read() as session:
+        counts = await tallies(session, {r.tool_id for r in requests})
+    return [(outcome, counts[r.tool_id]) for outcome, r in zip(outcomes, requests, strict=True)]
+
+
+async def _upsert_many(session: AsyncSession, requests: list[VoteRequest]) -> list[VoteChange]:
+    moment = utcnow()
     dialect = session.bind.dialect.name if session.bind else "sqlite"
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     statement = insert(Vote).values(
-        platform=voter.platform,
-        workspace=voter.workspace,
-        user_id=voter.user_id,
-        tool_id=tool_id,
-        verdict=verdict,
-        created_at=moment,
-        updated_at=moment,
+        [
+            {
+                "platform": r.voter.platform,
+                "workspace": r.voter.workspace,
+                "user_id": r.voter.user_id,
+                "tool_id": r.tool_id,
+                "verdict": r.verdict,
+                "created_at": moment,
+                "updated_at": moment,
+            }
+            for r in requests
+        ]
     )
-    statement = statement.on_conflict_do_update(
+    upsert = statement.on_conflict_do_update(
         index_elements=["platform", "workspace", "user_id", "tool_id"],
         set_={"verdict": statement.excluded.verdict, "updated_at": statement.excluded.updated_at},
+        # A repeated vote leaves the row alone, so RETURNING skips it: "unchanged".
+        where=Vote.verdict != statement.excluded.verdict,
+    ).returning(
+        Vote.platform,
+        Vote.workspace,
+        Vote.user_id,
+        Vote.tool_id,
+        (Vote.created_at == Vote.updated_at).label("is_new"),
     )
-    await session.execute(statement)
-    return "counted" if previous is None else "changed"
+    touched = {
+        (row.platform, row.workspace, row.user_id, row.tool_id): bool(row.is_new)
+        for row in await session.execute(upsert)
+    }
+    outcomes: list[VoteChange] = []
+    for r in requests:
+        is_new = touched.get((r.voter.platform, r.voter.workspace, r.voter.user_id, r.tool_id))
+        outcomes.append("unchanged" if is_new is None else "counted" if is_new else "changed")
+    return outcomes
+
+
+async def tally(session: AsyncSession, tool_id: int) -> Tally:
+    row = (await session.execute(_TALLY, {"tool_id": tool_id})).one()
+    return Tally(int(row.ship), int(row.skip))
 
 
 async def tallies(session: AsyncSession, tool_ids: Iterable[int]) -> dict[int, Tally]:
