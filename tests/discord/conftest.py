@@ -26,9 +26,7 @@ async def fake() -> AsyncIterator[FakeDiscord]:
     await server.stop()
 
 
-def discord_settings(
-    fake: FakeDiscord, monkeypatch: pytest.MonkeyPatch, **extra: str
-) -> Settings:
+def discord_settings(fake: FakeDiscord, monkeypatch: pytest.MonkeyPatch, **extra: str) -> Settings:
     for key, value in {**fake.env(), **extra}.items():
         monkeypatch.setenv(key, value)
     monkeypatch.setenv("HTTP_PORT", "0")
@@ -91,5 +89,3 @@ async def bot(
     await running.start()
     yield running
     await running.stop()
-
-

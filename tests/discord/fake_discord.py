@@ -359,12 +359,12 @@ class FakeDiscord:
         return future
 
     def callbacks_for(self, interaction: dict[str, Any]) -> list[Call]:
-        return [
-            c for c in self.calls if c.path.startswith(f"/interactions/{interaction['id']}/")
-        ]
+        return [c for c in self.calls if c.path.startswith(f"/interactions/{interaction['id']}/")]
 
     def webhook_calls(self, interaction: dict[str, Any]) -> list[Call]:
-        return [c for c in self.calls if c.path.startswith(f"/webhooks/{APP_ID}/{interaction['token']}")]
+        return [
+            c for c in self.calls if c.path.startswith(f"/webhooks/{APP_ID}/{interaction['token']}")
+        ]
 
 
 def application_object() -> dict[str, Any]:

@@ -48,7 +48,12 @@ def _base(
             guild_id=str(guild_id),
             guild_locale="en-US",
             channel_id=str(channel_id),
-            channel={"id": str(channel_id), "type": 0, "guild_id": str(guild_id), "name": "general"},
+            channel={
+                "id": str(channel_id),
+                "type": 0,
+                "guild_id": str(guild_id),
+                "name": "general",
+            },
             member={
                 "user": user,
                 "roles": [],

@@ -175,7 +175,9 @@ async def test_digest_needs_manage_server(bot: Bot) -> None:
 
 async def test_dm_uses_the_users_own_workspace(bot: Bot) -> None:
     user = "750000000000000042"
-    call = await bot.send(slash("vote", tool="SmolVLM2 Turbo", choice="ship", user_id=user, guild_id=None))
+    call = await bot.send(
+        slash("vote", tool="SmolVLM2 Turbo", choice="ship", user_id=user, guild_id=None)
+    )
     assert "Counted" in call.body["data"]["content"]
     digest = await bot.send(slash("digest", where="here", user_id=user, guild_id=None))
     assert "server channels only" in digest.body["data"]["content"]

@@ -74,8 +74,12 @@ def test_tool_card_fits(n: int) -> None:
 
 
 def test_bookmark_list_over_25_items_says_how_many_more() -> None:
-    item = BookmarkItem("s", "Tool", "Cat", "best", PanelVerdict(1, 0, 90), CommunityTally(0, 0), None)
-    specs = embeds.bookmark_specs(BookmarkList(tuple(replace(item, tool_name=f"T{i}") for i in range(30))))
+    item = BookmarkItem(
+        "s", "Tool", "Cat", "best", PanelVerdict(1, 0, 90), CommunityTally(0, 0), None
+    )
+    specs = embeds.bookmark_specs(
+        BookmarkList(tuple(replace(item, tool_name=f"T{i}") for i in range(30)))
+    )
     assert len(specs[0].fields) == 25 and specs[0].footer == "and 5 more"
 
 
