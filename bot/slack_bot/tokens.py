@@ -23,7 +23,12 @@ class TokenCipher:
         self._fernet = Fernet(base64.urlsafe_b64encode(derived))
 
     def encrypt(self, token: str | None) -> str | None:
-        if not token:
+        """Encrypted ``token``; already encrypted values pass unchanged.
+
+        slack_sdk's store saves the bot row from the (already encrypted) installation,
+        so encrypting must be idempotent.
+        """
+        if not token or token.startswith(_PREFIX):
             return token
         return _PREFIX + self._fernet.encrypt(token.encode()).decode()
 
