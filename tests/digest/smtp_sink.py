@@ -1,0 +1,106 @@
+"""A real SMTP server (aiosmtpd) on 127.0.0.1 that records what arrives.
+
+Scripted answers let a test ask for a 4xx, a 5xx or a dropped connection for
+chosen recipients; everything else is accepted with 250.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import email
+import email.policy
+from collections import Counter
+from dataclasses import dataclass, field
+from email.message import EmailMessage
+from typing import Any
+
+from aiosmtpd.smtp import SMTP
+
+
+@dataclass
+class Received:
+    sender: str
+    recipients: list[str]
+    data: bytes
+
+    def parsed(self) -> EmailMessage:
+        message = email.message_from_bytes(self.data, policy=email.policy.default)
+        assert isinstance(message, EmailMessage)
+        return message
+
+
+@dataclass
+class Script:
+    """Answers to give instead of 250: per recipient, a queue of codes or 'drop'."""
+
+    answers: dict[str, list[str]] = field(default_factory=dict)
+
+    def next_for(self, recipient: str) -> str | None:
+        queue = self.answers.get(recipient)
+        if not queue:
+            return None
+        return queue.pop(0) if len(queue) > 1 else queue[0]
+
+
+class _Handler:
+    def __init__(self, sink: SmtpSink) -> None:
+        self.sink = sink
+
+    async def handle_DATA(self, server: SMTP, session: Any, envelope: Any) -> str:
+        recipient = envelope.rcpt_tos[0]
+        answer = self.sink.script.next_for(recipient)
+        if answer == "drop":
+            self.sink.dropped += 1
+            session.transport.close()
+            return "421 closing"
+        if answer is not None:
+            self.sink.refused.append((recipient, answer))
+            return answer
+        self.sink.messages.append(Received(envelope.mail_from, list(envelope.rcpt_tos), envelope.content))
+        self.sink.arrived.set()
+        return "250 OK"
+
+
+class SmtpSink:
+    """Start with ``await sink.start()``; ``sink.url`` is the SMTP_URL to use."""
+
+    def __init__(self) -> None:
+        self.messages: list[Received] = []
+        self.refused: list[tuple[str, str]] = []
+        self.dropped = 0
+        self.connections = 0
+        self.script = Script()
+        self.arrived = asyncio.Event()
+        self._server: asyncio.AbstractServer | None = None
+        self.port = 0
+
+    async def start(self) -> SmtpSink:
+        loop = asyncio.get_running_loop()
+
+        def protocol() -> SMTP:
+            self.connections += 1
+            return SMTP(_Handler(self), hostname="sink.local", data_size_limit=10_000_000)
+
+        self._server = await loop.create_server(protocol, "127.0.0.1", 0)
+        self.port = self._server.sockets[0].getsockname()[1]
+        return self
+
+    @property
+    def url(self) -> str:
+        return f"smtp://127.0.0.1:{self.port}"
+
+    def recipients(self) -> Counter[str]:
+        return Counter(r for m in self.messages for r in m.recipients)
+
+    async def wait_for(self, count: int, timeout: float = 10.0) -> None:
+        async def enough() -> None:
+            while len(self.messages) < count:
+                self.arrived.clear()
+                await self.arrived.wait()
+
+        await asyncio.wait_for(enough(), timeout)
+
+    async def stop(self) -> None:
+        if self._server is not None:
+            self._server.close()
+            await self._server.wait_closed()
