@@ -17,10 +17,11 @@ def shorten(text: str, limit: int) -> str:
     if limit == 1:
         return ELLIPSIS
     cut = text[: limit - 1]
-    space = cut.rfind(" ")
-    # A single very long word is cut mid-word rather than dropped entirely.
-    if space > limit // 2:
-        cut = cut[:space]
+    if not text[limit - 1].isspace():
+        space = cut.rfind(" ")
+        # A single very long word is cut mid-word rather than dropped entirely.
+        if space > limit // 2:
+            cut = cut[:space]
     return cut.rstrip(" ,;:.-–—") + ELLIPSIS
 
 
