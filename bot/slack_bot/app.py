@@ -38,7 +38,7 @@ class SlackFrontEnd:
     service: CommandService
     database: Database
     app: AsyncApp
-    verifier: SignatureVerifier
+    verifier: SignatureVerifier | None
     installation_store: EncryptedInstallationStore | None = None
     poster: SlackPoster = field(init=False)
 
@@ -97,7 +97,11 @@ def build_front_end(
         service=service,
         database=database,
         app=app,
-        verifier=SignatureVerifier(config.signing_secret, clock=clock or Clock()),
+        verifier=(
+            SignatureVerifier(config.signing_secret, clock=clock or Clock())
+            if config.signing_secret
+            else None
+        ),
         installation_store=store,
     )
     register_commands(app, front)

@@ -11,6 +11,7 @@ from bot.core.text import shorten
 
 # Longer links are shown as plain names, so a link never has to be cut to fit.
 MAX_LINK_URL = 1000
+_PLAIN = str.maketrans({"<": "‹", ">": "›"})
 _ESCAPES = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
 
 
@@ -41,8 +42,12 @@ def fit(text: str, limit: int) -> str:
 
 
 def plain(text: str, limit: int) -> str:
-    """Text for a ``plain_text`` object: never parsed for mentions, only shortened."""
-    return shorten(" ".join(text.split()), limit)
+    """Text for a ``plain_text`` object (headers, buttons), shortened to ``limit``.
+
+    Slack documents plain_text as unparsed; we still swap angle brackets for
+    look-alikes so no surface could ever read a ``<!channel>`` out of it.
+    """
+    return shorten(" ".join(text.split()).translate(_PLAIN), limit)
 
 
 def link(url: str, label: str, *, strong: bool = False) -> str:

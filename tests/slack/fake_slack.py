@@ -61,6 +61,9 @@ def _object_text(where: str, obj: dict[str, Any], limit: int) -> list[str]:
         problems.append(f"{where}: text {len(text)} > {limit}")
     if obj.get("type") == "mrkdwn":
         problems += _text_problems(where, text)
+    elif "<" in text or ">" in text:
+        # plain_text is unparsed, but we promise no text can ever read as <!channel>.
+        problems.append(f"{where}: angle bracket in plain_text {text[:80]!r}")
     return problems
 
 
