@@ -1,0 +1,138 @@
+"""Discord benchmark: 200 simulated users through the fake gateway into a real bot process.
+
+The bot runs as ``shiporskip run`` in a subprocess (so its RSS is its own); users send
+/compare and click Ship/Skip on the card they got. Latency is measured from sending
+INTERACTION_CREATE to the fake receiving the interaction callback.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import random
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from tests.bench.support import bench_database, percentile, row
+from tests.discord.checks import custom_ids
+from tests.discord.fake_discord import FakeDiscord
+from tests.discord.payloads import click, slash
+
+USERS = 200
+INTERACTIONS = 10_000
+THINK_S = (0.4, 1.6)  # ~200 interactions/s offered overall
+TIMEOUT_S = 3.0  # Discord's window
+P99_TARGET_MS = 50.0
+RSS_TARGET_MB = 150.0
+
+
+def _rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+async def _load(fake: FakeDiscord, tools: list[str]) -> tuple[list[float], int]:
+    latencies: list[float] = []
+    errors = 0
+    budget = INTERACTIONS
+    rng = random.Random(7)
+
+    async def send(interaction: dict[str, Any]) -> dict[str, Any] | None:
+        nonlocal errors
+        prefix = f"/interactions/{interaction['id']}/"
+        answered = fake.expect(lambda c: c.path.startswith(prefix))
+        sent = time.perf_counter()
+        await fake.dispatch_interaction(interaction)
+        try:
+            call = await asyncio.wait_for(answered, TIMEOUT_S)
+        except TimeoutError:
+            errors += 1
+            return None
+        latencies.append(call.at - sent)
+        return call.body  # type: ignore[no-any-return]
+
+    async def user(n: int) -> None:
+        nonlocal budget, errors
+        user_id = str(760000000000000000 + n)
+        await asyncio.sleep(rng.uniform(0, THINK_S[1]))
+        while budget > 0:
+            budget -= 2
+            first, second = rng.sample(tools, 2)
+            body = await send(slash("compare", first=first, second=second, user_id=user_id))
+            if body is None or body["type"] != 4 or not body["data"].get("components"):
+                errors += body is not None
+                continue
+            await asyncio.sleep(rng.uniform(*THINK_S))
+            message = {**body["data"], "id": "1", "author": {}, "channel_id": "1"}
+            message = fake.messages.get(next(iter(fake.original.values()), ""), message) | {
+                "components": body["data"]["components"]
+            }
+            votes = [i for i in custom_ids(body["data"]) if i.startswith("sos:v:")]
+            answer = await send(click(rng.choice(votes), message, user_id=user_id))
+            if answer is not None and answer["type"] != 7:
+                errors += 1
+            await asyncio.sleep(rng.uniform(*THINK_S))
+
+    await asyncio.gather(*(user(n) for n in range(USERS)))
+    return latencies, errors
+
+
+async def _bench(backend: str, rows: list[dict[str, Any]]) -> None:
+    async with bench_database(backend) as database:
+        fake = FakeDiscord()
+        await fake.start()
+        env = {
+            **os.environ,
+            **fake.env(),
+            "DATABASE_URL": database.url,
+            "HTTP_PORT": "0",
+            "LOG_LEVEL": "WARNING",
+        }
+        bot = await asyncio.create_subprocess_exec(
+            str(Path(sys.executable).parent / "shiporskip"),
+            "run",
+            env=env,
+            stdin=asyncio.subprocess.DEVNULL,
+            stderr=asyncio.subprocess.PIPE,
+        )
+        try:
+            await fake.wait_identified(1, timeout=60)
+            from bot.core.tool_index import ToolIndex
+
+            index = ToolIndex()
+            await index.refresh(database, force=True)
+            tools = [t.name for t in index.tools]
+            started = time.perf_counter()
+            latencies, errors = await _load(fake, tools)
+            elapsed = time.perf_counter() - started
+            rss = _rss_mb(bot.pid)
+        finally:
+            bot.terminate()
+            _, stderr = await bot.communicate()
+            await fake.stop()
+        tracebacks = stderr.decode().count("Traceback")
+        errors += tracebacks
+        ms = [s * 1000 for s in latencies]
+        p50, p99 = percentile(ms, 50), percentile(ms, 99)
+        rows.append(row("discord", "INTERACTION_CREATE→callback p50", backend, p50, "ms", "-", True))
+        rows.append(
+            row("discord", "INTERACTION_CREATE→callback p99", backend, p99, "ms",
+                f"< {P99_TARGET_MS:.0f} ms", p99 < P99_TARGET_MS)
+        )
+        rows.append(
+            row("discord", f"errors ({len(latencies):,} interactions, {elapsed:.0f} s)", backend,
+                errors, "", "0", errors == 0)
+        )
+        rows.append(
+            row("discord", "bot RSS after the run", backend, rss, "MB",
+                f"<= {RSS_TARGET_MB:.0f} MB", rss <= RSS_TARGET_MB)
+        )
+
+
+async def run(rows: list[dict[str, Any]]) -> None:
+    for backend in ("sqlite", "postgresql"):
+        await _bench(backend, rows)
