@@ -100,7 +100,7 @@ async def _bench(backend: str, rows: list[dict[str, Any]]) -> None:
             stderr=asyncio.subprocess.PIPE,
         )
         try:
-            await fake.wait_identified(1, timeout=60)
+            await fake.wait_identified(1, within_s=60)
             from bot.core.tool_index import ToolIndex
 
             index = ToolIndex()
@@ -118,18 +118,41 @@ async def _bench(backend: str, rows: list[dict[str, Any]]) -> None:
         errors += tracebacks
         ms = [s * 1000 for s in latencies]
         p50, p99 = percentile(ms, 50), percentile(ms, 99)
-        rows.append(row("discord", "INTERACTION_CREATE→callback p50", backend, p50, "ms", "-", True))
         rows.append(
-            row("discord", "INTERACTION_CREATE→callback p99", backend, p99, "ms",
-                f"< {P99_TARGET_MS:.0f} ms", p99 < P99_TARGET_MS)
+            row("discord", "INTERACTION_CREATE→callback p50", backend, p50, "ms", "-", True)
         )
         rows.append(
-            row("discord", f"errors ({len(latencies):,} interactions, {elapsed:.0f} s)", backend,
-                errors, "", "0", errors == 0)
+            row(
+                "discord",
+                "INTERACTION_CREATE→callback p99",
+                backend,
+                p99,
+                "ms",
+                f"< {P99_TARGET_MS:.0f} ms",
+                p99 < P99_TARGET_MS,
+            )
         )
         rows.append(
-            row("discord", "bot RSS after the run", backend, rss, "MB",
-                f"<= {RSS_TARGET_MB:.0f} MB", rss <= RSS_TARGET_MB)
+            row(
+                "discord",
+                f"errors ({len(latencies):,} interactions, {elapsed:.0f} s)",
+                backend,
+                errors,
+                "",
+                "0",
+                errors == 0,
+            )
+        )
+        rows.append(
+            row(
+                "discord",
+                "bot RSS after the run",
+                backend,
+                rss,
+                "MB",
+                f"<= {RSS_TARGET_MB:.0f} MB",
+                rss <= RSS_TARGET_MB,
+            )
         )
 
 

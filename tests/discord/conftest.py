@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -13,7 +13,7 @@ from bot.discord_bot.part import discord_part
 from bot.runner import Runtime, enabled_parts
 from bot.settings import Settings, load_settings
 from db.engine import Database
-from tests.discord.fake_discord import FakeDiscord, Call
+from tests.discord.fake_discord import Call, FakeDiscord
 
 WAIT_S = 10.0
 
@@ -72,7 +72,7 @@ class Bot:
         callback = await self.send(interaction)
         return callback, await asyncio.wait_for(followed, WAIT_S)
 
-    def expect_webhook(self, interaction: dict[str, Any], method: str) -> "asyncio.Future[Call]":
+    def expect_webhook(self, interaction: dict[str, Any], method: str) -> asyncio.Future[Call]:
         token = interaction["token"]
         return self.fake.expect(
             lambda c: c.path.startswith("/webhooks/") and token in c.path and c.method == method

@@ -212,12 +212,12 @@ class FakeDiscord:
             await self._dispatch_to(session, "RESUMED", {})
             session.identified.set()
 
-    async def wait_identified(self, count: int = 1, timeout: float = 10.0) -> None:
-        async def ready() -> None:
-            while sum(1 for s in self.sessions if s.identified.is_set()) < count:
+    async def wait_identified(self, count: int = 1, within_s: float = 10.0) -> None:
+        """Until ``count`` gateway sessions have identified (or resumed)."""
+        async with asyncio.timeout(within_s):
+            # Sessions come and go (restarts, resumes): polling the list is simplest.
+            while sum(1 for s in self.sessions if s.identified.is_set()) < count:  # noqa: ASYNC110
                 await asyncio.sleep(0.01)
-
-        await asyncio.wait_for(ready(), timeout)
 
     def _session_for(self, guild_id: str | None) -> Session:
         live = [s for s in self.sessions if s.identified.is_set() and not s.ws.closed]

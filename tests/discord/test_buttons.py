@@ -53,7 +53,7 @@ async def test_ship_click_updates_the_card_and_confirms_privately(bot: Bot) -> N
 async def test_second_click_changes_the_vote(bot: Bot) -> None:
     card = await _card(bot)
     await bot.send_and_followup(click(_button(card, "sos:v:ship:"), card))
-    callback, followup = await bot.send_and_followup(click(_button(card, "sos:v:skip:"), card))
+    _callback, followup = await bot.send_and_followup(click(_button(card, "sos:v:skip:"), card))
     assert "Changed your vote" in followup.body["content"]
     assert await _votes(bot) == [("750000000000000001", "skip")]
 
