@@ -4,16 +4,21 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import signal
 import sys
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from typing import Any
+
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
 
 from bot.bootstrap import prepare_database
 from bot.core.ports import ChannelPoster
 from bot.core.service import CommandService
 from bot.settings import Settings
 from bot.web.app import RouteInstaller, bound_port, build_web_app, serve
+from db.catalog import CatalogError
 from db.engine import Database
 
 log = logging.getLogger(__name__)
@@ -30,6 +35,10 @@ class Runtime:
     posters: dict[str, ChannelPoster] = field(default_factory=dict)
     # Set once the web app listens (HTTP_PORT=0 picks a free port).
     http_port: int | None = None
+    # Each running part can say whether it is ready (GET /readyz): name -> () -> (ok, detail).
+    readiness: dict[str, Callable[[], tuple[bool, str]]] = field(default_factory=dict)
+    # Set when SIGTERM/SIGINT asks the process to stop: parts stop taking new work.
+    stopping: asyncio.Event = field(default_factory=asyncio.Event)
 
 
 Part = Callable[[Runtime], Coroutine[Any, Any, None]]
@@ -74,14 +83,20 @@ async def _web_part(runtime: Runtime) -> None:
         await runner.cleanup()
 
 
-def wants_console(settings: Settings) -> bool:
-    """The console chat runs when no chat platform is configured."""
-    return not (
+def wants_console(settings: Settings, *, terminal: bool | None = None) -> bool:
+    """The console chat runs when no chat platform is configured and stdin is a terminal.
+
+    Without a terminal (systemd, Docker) the process serves headless: web app and schedule.
+    """
+    if terminal is None:
+        terminal = sys.stdin.isatty()
+    platforms = (
         settings.discord.token
         or settings.slack.bot_token
         or settings.slack.app_token
         or settings.slack.client_id
     )
+    return terminal and not platforms
 
 
 async def _discord_part(runtime: Runtime) -> None:
@@ -108,31 +123,81 @@ async def _console_part(runtime: Runtime) -> None:
     await chat(runtime.service)
 
 
-async def run(settings: Settings, *, demo: bool = True) -> None:
-    database = await prepare_database(
-        settings.database.url, catalog_path=settings.app.catalog_path, demo=demo
-    )
+SHUTDOWN_GRACE_S = 8.0
+
+
+async def run(settings: Settings, *, demo: bool = True, terminal: bool | None = None) -> None:
+    """Start every enabled part; stop them all on SIGTERM/SIGINT or when one ends."""
+    for problem in startup_problems(settings):
+        raise SystemExit(problem)
+    try:
+        database = await prepare_database(
+            settings.database.url, catalog_path=settings.app.catalog_path, demo=demo
+        )
+    except (OSError, SQLAlchemyError) as exc:
+        url = _redact(settings.database.url)
+        raise SystemExit(f"cannot open the database ({url}): {exc}") from None
+    except CatalogError as exc:
+        raise SystemExit(f"the catalog at CATALOG_PATH has problems:\n{exc}") from None
     from digest.part import subscriptions_for
 
     service = CommandService(database, subscriptions=subscriptions_for(database, settings))
     runtime = Runtime(settings, database, service)
-    parts = enabled_parts(settings, console=wants_console(settings))
+    parts = enabled_parts(settings, console=wants_console(settings, terminal=terminal))
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, runtime.stopping.set)
     try:
-        if not parts:
-            log.error("nothing to run: no front end is configured")
-            return
         for name in parts:
             log.info("starting %s", name)
         tasks = {asyncio.create_task(part(runtime), name=name) for name, part in parts.items()}
+        stop = asyncio.create_task(runtime.stopping.wait(), name="stop-signal")
         # The console ends the process when its user leaves; other parts run until stopped.
         # Any part that stops ends the process: a half-running bot is worse than none.
-        done, pending = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+        done, pending = await asyncio.wait({*tasks, stop}, return_when=asyncio.FIRST_COMPLETED)
+        if stop in done:
+            log.info("stop requested: finishing work in flight")
+        runtime.stopping.set()
+        stop.cancel()
         for task in pending:
             task.cancel()
-        await asyncio.gather(*pending, return_exceptions=True)
+        _, stuck = await asyncio.wait(pending, timeout=SHUTDOWN_GRACE_S) if pending else ((), ())
+        for task in stuck:
+            log.warning("%s did not stop within %.0fs", task.get_name(), SHUTDOWN_GRACE_S)
         for task in done:
-            if task.exception() is not None:
+            if task is not stop and not task.cancelled() and task.exception() is not None:
                 raise task.exception()  # type: ignore[misc]
+        log.info("stopped")
     finally:
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            loop.remove_signal_handler(signum)
         await database.dispose()
         sys.stdout.flush()
+
+
+def startup_problems(settings: Settings) -> list[str]:
+    """Settings that can't work together; checked before anything starts."""
+    problems = []
+    slack = settings.slack
+    http_slack = (slack.bot_token or slack.client_id) and not slack.app_token
+    if http_slack and not slack.signing_secret:
+        problems.append(
+            "Slack over HTTP needs SLACK_SIGNING_SECRET to verify requests "
+            "(or set SLACK_APP_TOKEN for Socket Mode)."
+        )
+    if slack.client_id and not slack.client_secret:
+        problems.append("SLACK_CLIENT_ID is set but SLACK_CLIENT_SECRET is not.")
+    if not settings.mail.smtp_url:
+        outbox = settings.mail.outbox_dir
+        try:
+            outbox.mkdir(parents=True, exist_ok=True)
+            probe = outbox / ".write-test"
+            probe.write_text("ok")
+            probe.unlink()
+        except OSError as exc:
+            problems.append(f"OUTBOX_DIR {outbox} is not writable: {exc.strerror}")
+    return problems
+
+
+def _redact(url: str) -> str:
+    return make_url(url).render_as_string(hide_password=True)

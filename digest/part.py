@@ -24,9 +24,13 @@ async def digest_part(runtime: Runtime) -> None:
     # The posters dict is shared: platforms that start later still get the post.
     deps = DigestDeps.from_settings(runtime.database, runtime.settings, runtime.posters)
     settings = runtime.settings.digest
+    scheduler = DigestScheduler(lambda: weekly_run(deps), settings.cron, settings.timezone)
+    runtime.readiness["digest"] = lambda: (
+        scheduler.scheduler.running,
+        f"next run {scheduler.next_run_time()}",
+    )
     try:
-        await run_forever(
-            DigestScheduler(lambda: weekly_run(deps), settings.cron, settings.timezone)
-        )
+        await run_forever(scheduler)
     finally:
+        runtime.readiness.pop("digest", None)
         await deps.sender.close()

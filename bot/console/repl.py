@@ -6,6 +6,8 @@ import asyncio
 import contextlib
 import getpass
 import sys
+import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import TextIO
 
@@ -19,6 +21,36 @@ from bot.core.service import CommandService
 
 HISTORY = Path.home() / ".shiporskip_history"
 QUIT = {"quit", "exit", "/quit", "/exit", ":q"}
+
+
+async def _blocking(read: Callable[..., str], *args: object) -> str:
+    """Run a blocking read in a daemon thread.
+
+    asyncio.to_thread would use the default executor, which the loop joins at exit:
+    a SIGTERM would then wait for someone to press Enter.
+    """
+    loop = asyncio.get_running_loop()
+    future: asyncio.Future[str] = loop.create_future()
+
+    def work() -> None:
+        try:
+            result = read(*args)
+        except BaseException as exc:
+            loop.call_soon_threadsafe(_settle, future, None, exc)
+        else:
+            loop.call_soon_threadsafe(_settle, future, result, None)
+
+    threading.Thread(target=work, name="console-input", daemon=True).start()
+    return await future
+
+
+def _settle(future: asyncio.Future[str], result: str | None, exc: BaseException | None) -> None:
+    if future.done():
+        return
+    if exc is not None:
+        future.set_exception(exc)
+    else:
+        future.set_result(result or "")
 
 
 def console_context() -> CommandContext:
@@ -54,7 +86,7 @@ async def _piped(
 ) -> None:
     first = True
     while True:
-        line = await asyncio.to_thread(stdin.readline)
+        line = await _blocking(stdin.readline)
         if not line:
             return
         line = line.strip()
@@ -79,7 +111,7 @@ async def _interactive(service: CommandService, context: CommandContext, stdout:
     try:
         while True:
             try:
-                line = await asyncio.to_thread(input, "shiporskip> ")
+                line = await _blocking(input, "shiporskip> ")
             except EOFError:
                 console.print()
                 return

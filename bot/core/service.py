@@ -5,11 +5,13 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from typing import ParamSpec, TypeVar, cast
 
 from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
 
+from bot import metrics
 from bot.core.cards import compare_card, tool_card
 from bot.core.context import CommandContext
 from bot.core.parsing import USAGE, Command, parse_command
@@ -74,17 +76,30 @@ def _database_down(exc: BaseException) -> bool:
 def answers_when_down(
     handler: Callable[P, Awaitable[R]],
 ) -> Callable[P, Awaitable[R | ErrorView]]:
-    """Turn a lost database into a clear 'try again' answer instead of an exception."""
+    """Turn a lost database into a clear 'try again' answer instead of an exception.
+
+    Also where every command is counted and timed for /metrics.
+    """
+    command = handler.__name__.removesuffix("_by_id")
 
     @functools.wraps(handler)
     async def wrapper(*args: P.args, **kwargs: P.kwargs) -> R | ErrorView:
+        started = time.perf_counter()
+        platform = next((a.platform for a in args if isinstance(a, CommandContext)), "internal")
         try:
-            return await handler(*args, **kwargs)
+            result: R | ErrorView = await handler(*args, **kwargs)
         except Exception as exc:
             if not _database_down(exc):
+                metrics.COMMANDS.labels(platform, command, "exception").inc()
                 raise
             log.warning("database unavailable during %s: %s", handler.__name__, exc)
-            return UNAVAILABLE
+            result = UNAVAILABLE
+        metrics.COMMAND_SECONDS.labels(command).observe(time.perf_counter() - started)
+        outcome = result.code if isinstance(result, ErrorView) else "ok"
+        metrics.COMMANDS.labels(platform, command, outcome).inc()
+        if isinstance(result, VoteResult) and result.outcome != "unchanged":
+            metrics.VOTES.labels(platform, result.outcome).inc()
+        return result
 
     return wrapper
 

@@ -19,15 +19,13 @@ MAX_BODY_BYTES = 1_000_000
 RouteInstaller = Callable[[web.Application, "Runtime"], None]
 
 
-async def healthz(_request: web.Request) -> web.Response:
-    return web.json_response({"status": "ok"})
-
-
 def build_web_app(runtime: Runtime, installers: list[RouteInstaller]) -> web.Application:
-    """The application with /healthz and whatever routes the enabled parts install."""
+    """The application with health, metrics and whatever routes the enabled parts install."""
+    from bot.web.health import install_health_routes
+
     app = web.Application(client_max_size=MAX_BODY_BYTES)
     app[RUNTIME_KEY] = runtime
-    app.router.add_get("/healthz", healthz)
+    install_health_routes(app, runtime)
     for install in installers:
         install(app, runtime)
     return app

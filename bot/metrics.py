@@ -1,0 +1,32 @@
+"""Prometheus metrics, served at GET /metrics. Names follow Prometheus conventions."""
+
+from __future__ import annotations
+
+from prometheus_client import Counter, Gauge, Histogram
+
+COMMANDS = Counter(
+    "shiporskip_commands_total",
+    "Commands answered, by platform, command and outcome (ok or the error code).",
+    ["platform", "command", "outcome"],
+)
+COMMAND_SECONDS = Histogram(
+    "shiporskip_command_seconds",
+    "Time to answer a command in the core, by command.",
+    ["command"],
+    buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5),
+)
+VOTES = Counter(
+    "shiporskip_votes_total", "Community votes counted or changed.", ["platform", "outcome"]
+)
+EMAILS = Counter(
+    "shiporskip_emails_total", "Emails by result: sent, deferred (4xx) or failed.", ["result"]
+)
+DIGEST_BUILD_SECONDS = Histogram(
+    "shiporskip_digest_build_seconds", "Time to build a weekly digest snapshot."
+)
+DIGEST_SEND_SECONDS = Histogram(
+    "shiporskip_digest_send_seconds",
+    "Time to deliver one digest issue to every subscriber.",
+    buckets=(1, 5, 15, 30, 60, 120, 300, 900, 1800, 3600),
+)
+DB_POOL_IN_USE = Gauge("shiporskip_db_pool_in_use", "Database connections checked out now.")

@@ -1,0 +1,67 @@
+"""GET /healthz (alive), /readyz (able to serve) and /metrics (Prometheus)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING
+
+from aiohttp import web
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from sqlalchemy import text
+
+from bot import metrics
+
+if TYPE_CHECKING:
+    from bot.runner import Runtime
+
+DB_CHECK_TIMEOUT_S = 2.0
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+async def healthz(_request: web.Request) -> web.Response:
+    """The process is up and its event loop answers."""
+    return web.json_response({"status": "ok"})
+
+
+async def database_ready(runtime: Runtime) -> tuple[bool, str]:
+    try:
+        async with asyncio.timeout(DB_CHECK_TIMEOUT_S), runtime.database.read() as session:
+            await session.execute(text("SELECT 1"))
+    except Exception as exc:
+        return False, f"unreachable: {type(exc).__name__}"
+    return True, "reachable"
+
+
+def readyz_handler(runtime: Runtime) -> Handler:
+    async def readyz(_request: web.Request) -> web.Response:
+        checks: dict[str, dict[str, object]] = {}
+        ok, detail = await database_ready(runtime)
+        checks["database"] = {"ok": ok, "detail": detail}
+        for name, check in sorted(runtime.readiness.items()):
+            part_ok, part_detail = check()
+            checks[name] = {"ok": part_ok, "detail": part_detail}
+        ready = all(bool(c["ok"]) for c in checks.values()) and not runtime.stopping.is_set()
+        body = {"status": "ready" if ready else "not ready", "checks": checks}
+        if runtime.stopping.is_set():
+            body["detail"] = "shutting down"
+        return web.json_response(body, status=200 if ready else 503)
+
+    return readyz
+
+
+def metrics_handler(runtime: Runtime) -> Handler:
+    async def serve_metrics(_request: web.Request) -> web.Response:
+        pool = runtime.database.engine.sync_engine.pool
+        checked_out = getattr(pool, "checkedout", None)
+        if callable(checked_out):
+            metrics.DB_POOL_IN_USE.set(checked_out())
+        return web.Response(body=generate_latest(), headers={"Content-Type": CONTENT_TYPE_LATEST})
+
+    return serve_metrics
+
+
+def install_health_routes(app: web.Application, runtime: Runtime) -> None:
+    app.router.add_get("/healthz", healthz)
+    app.router.add_get("/readyz", readyz_handler(runtime))
+    app.router.add_get("/metrics", metrics_handler(runtime))

@@ -1,0 +1,94 @@
+"""Start the real `shiporskip run` process for tests and talk to it over HTTP."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class BotProcess:
+    process: subprocess.Popen[str]
+    port: int
+    log_path: Path
+
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def get(self, path: str) -> tuple[int, str]:
+        try:
+            with urllib.request.urlopen(self.base + path, timeout=5) as response:
+                return response.status, response.read().decode()
+        except urllib.error.HTTPError as exc:
+            return exc.code, exc.read().decode()
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+    def stop(self, sig: int = signal.SIGTERM, timeout: float = 15) -> tuple[int, float]:
+        started = time.monotonic()
+        self.process.send_signal(sig)
+        code = self.process.wait(timeout=timeout)
+        return code, time.monotonic() - started
+
+
+def clean_env(**extra: str) -> dict[str, str]:
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("DISCORD_", "SLACK_", "SMTP_", "DIGEST_", "DATABASE_", "HTTP_"))
+    }
+    env.update(extra)
+    return env
+
+
+def start_bot(tmp_path: Path, database_url: str, **env: Any) -> BotProcess:
+    """Run `shiporskip run` headless (no terminal) and wait until /healthz answers."""
+    port = free_port()
+    log_path = tmp_path / f"bot-{port}.log"
+    environment = clean_env(
+        DATABASE_URL=database_url,
+        HTTP_PORT=str(port),
+        OUTBOX_DIR=str(tmp_path / "outbox"),
+        HOME=str(tmp_path),
+        **{k: str(v) for k, v in env.items()},
+    )
+    log_file = log_path.open("w")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bot", "run"],
+        stdin=subprocess.DEVNULL,
+        stdout=log_file,
+        stderr=subprocess.STDOUT,
+        env=environment,
+        cwd=tmp_path,
+        text=True,
+    )
+    bot = BotProcess(process, port, log_path)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise AssertionError(f"bot exited with {process.returncode}:\n{bot.log()}")
+        try:
+            if bot.get("/healthz")[0] == 200:
+                return bot
+        except OSError:
+            pass
+        time.sleep(0.2)
+    process.kill()
+    raise AssertionError(f"bot did not start:\n{bot.log()}")

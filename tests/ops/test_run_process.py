@@ -1,0 +1,90 @@
+"""The real `shiporskip run` process: headless start, health, metrics, clean stop."""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import DatabaseTarget
+from tests.ops.process import clean_env, start_bot
+
+
+@pytest.fixture
+def process_url(db_target: DatabaseTarget) -> Iterator[str]:
+    """A database URL a separate process can use (PostgreSQL: its own database)."""
+    if db_target.backend == "sqlite":
+        yield db_target.url
+        return
+    import asyncio
+
+    from tests import postgres
+
+    name = asyncio.run(postgres.create_database())
+    yield postgres.pg_url(name)
+    asyncio.run(postgres.drop_database(name))
+
+
+def test_headless_run_serves_health_and_stops_on_sigterm(process_url: str, tmp_path: Path):
+    """Without a terminal it serves headless; SIGTERM ends it with 0 well within 10 s."""
+    bot = start_bot(tmp_path, process_url)
+    try:
+        status, body = bot.get("/readyz")
+        assert status == 200, body
+        ready = json.loads(body)
+        assert ready["checks"]["database"]["ok"] is True
+        assert "digest" in ready["checks"] and "next run" in ready["checks"]["digest"]["detail"]
+        status, text = bot.get("/metrics")
+        assert status == 200 and "shiporskip_commands_total" in text
+        assert "shiporskip_db_pool_in_use" in text
+    finally:
+        code, took = bot.stop(signal.SIGTERM)
+    log = bot.log()
+    assert code == 0, log
+    assert took < 10
+    for part in ("starting web", "starting digest", "stopped"):
+        assert part in log
+    assert "starting console" not in log
+
+
+def test_sigint_also_stops_cleanly(tmp_path: Path):
+    bot = start_bot(tmp_path, f"sqlite+aiosqlite:///{tmp_path / 'x.db'}")
+    code, took = bot.stop(signal.SIGINT)
+    assert code == 0 and took < 10, bot.log()
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({"SLACK_BOT_TOKEN": "xoxb-1"}, "SLACK_SIGNING_SECRET"),
+        (
+            {"DATABASE_URL": "postgresql+asyncpg://nobody@127.0.0.1:1/none"},
+            "cannot open the database",
+        ),
+        ({"OUTBOX_DIR": "/proc/version/outbox"}, "OUTBOX_DIR"),
+        ({"HTTP_PORT": "-3"}, "HTTP_PORT"),
+    ],
+    ids=["slack-without-secret", "unreachable-db", "unwritable-outbox", "bad-port"],
+)
+def test_inconsistent_settings_refuse_to_start(tmp_path: Path, env: dict[str, str], message: str):
+    environment = clean_env(
+        DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path / 'r.db'}", HOME=str(tmp_path)
+    )
+    environment.update(env)
+    done = subprocess.run(
+        [sys.executable, "-m", "bot", "run"],
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        env=environment,
+        cwd=tmp_path,
+        timeout=60,
+    )
+    assert done.returncode != 0
+    assert message in done.stderr + done.stdout
+    assert "Traceback" not in done.stderr
