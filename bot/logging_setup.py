@@ -1,10 +1,46 @@
-"""Log set-up: readable lines by default, JSON with LOG_FORMAT=json."""
+"""Log set-up: readable lines by default, JSON with LOG_FORMAT=json.
+
+Every record carries the id of the interaction it belongs to, and email addresses and
+tokens are masked before anything is written: logs get shared, people's data must not.
+"""
 
 from __future__ import annotations
 
+import contextvars
 import json
 import logging
+import re
+import uuid
 from datetime import UTC, datetime
+
+request_id: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="-")
+
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+# Slack (xox?-, xapp-) and Discord-shaped bot tokens.
+_TOKEN = re.compile(r"\b(?:xox[abposr]-[\w-]+|xapp-[\w-]+|[\w-]{24,}\.[\w-]{6}\.[\w-]{27,})\b")
+
+
+def new_request_id() -> str:
+    """Start a new interaction: later log lines in this task carry its id."""
+    value = uuid.uuid4().hex[:12]
+    request_id.set(value)
+    return value
+
+
+def redact(text: str) -> str:
+    return _TOKEN.sub("[token]", _EMAIL.sub("[email]", text))
+
+
+class RedactingFilter(logging.Filter):
+    """Adds the request id and masks emails and tokens in the final message."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.request_id = request_id.get()
+        message = record.getMessage()
+        cleaned = redact(message)
+        if cleaned != message:
+            record.msg, record.args = cleaned, None
+        return True
 
 
 class JsonFormatter(logging.Formatter):
@@ -13,25 +49,26 @@ class JsonFormatter(logging.Formatter):
             "time": datetime.fromtimestamp(record.created, UTC).isoformat(),
             "level": record.levelname,
             "logger": record.name,
+            "request_id": getattr(record, "request_id", "-"),
             "message": record.getMessage(),
         }
-        request_id = getattr(record, "request_id", None)
-        if request_id:
-            entry["request_id"] = request_id
         if record.exc_info:
-            entry["exception"] = self.formatException(record.exc_info)
+            entry["exception"] = redact(self.formatException(record.exc_info))
         return json.dumps(entry, ensure_ascii=False)
 
 
 def setup_logging(level: str = "INFO", fmt: str = "text") -> None:
     handler = logging.StreamHandler()
+    handler.addFilter(RedactingFilter())
     if fmt == "json":
         handler.setFormatter(JsonFormatter())
     else:
-        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        handler.setFormatter(
+            logging.Formatter("%(asctime)s %(levelname)s [%(request_id)s] %(name)s: %(message)s")
+        )
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
     # Library chatter at INFO drowns our own lines.
-    for noisy in ("discord", "aiosqlite", "asyncio", "slack_bolt", "apscheduler"):
+    for noisy in ("discord", "aiosqlite", "asyncio", "slack_bolt", "apscheduler", "alembic"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))

@@ -16,6 +16,7 @@ from rich.console import Console
 from bot.console.render_plain import render_plain
 from bot.console.render_rich import render
 from bot.core.context import CommandContext
+from bot.logging_setup import new_request_id
 from bot.core.parsing import ALIASES, USAGE
 from bot.core.service import CommandService
 
@@ -94,6 +95,7 @@ async def _piped(
             continue
         if line.casefold() in QUIT:
             return
+        new_request_id()
         reply = await service.run(context, line)
         stdout.write(("" if first else "\n") + render_plain(reply) + "\n")
         stdout.flush()
@@ -120,6 +122,7 @@ async def _interactive(service: CommandService, context: CommandContext, stdout:
                 continue
             if line.casefold() in QUIT:
                 return
+            new_request_id()
             console.print(render(await service.run(context, line)))
     finally:
         _save_history()

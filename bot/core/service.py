@@ -34,6 +34,7 @@ from bot.core.views import (
     Verdict,
     VoteResult,
 )
+from bot.logging_setup import new_request_id, request_id
 from db.batching import Batcher
 from db.engine import Database
 from db.models import Tool
@@ -85,6 +86,8 @@ def answers_when_down(
     @functools.wraps(handler)
     async def wrapper(*args: P.args, **kwargs: P.kwargs) -> R | ErrorView:
         started = time.perf_counter()
+        if request_id.get() == "-":
+            new_request_id()
         platform = next((a.platform for a in args if isinstance(a, CommandContext)), "internal")
         try:
             result: R | ErrorView = await handler(*args, **kwargs)
