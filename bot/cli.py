@@ -108,6 +108,34 @@ def db_upgrade(revision: str = "head") -> None:
     typer.echo(f"database at revision {asyncio.run(main())}")
 
 
+@db_app.command("backup")
+def db_backup(path: Path) -> None:
+    """Write a consistent copy of the SQLite database to PATH, while the bot runs."""
+    from db.backup import BackupError, backup
+
+    settings = settings_or_exit()
+    try:
+        pages = backup(settings.database.url, path)
+    except BackupError as exc:
+        err.print(str(exc), style="red", markup=False)
+        raise typer.Exit(1) from None
+    typer.echo(f"backed up {pages} pages to {path}")
+
+
+@db_app.command("restore")
+def db_restore(path: Path) -> None:
+    """Replace the SQLite database with a backup (checked first; stop the bot before)."""
+    from db.backup import BackupError, restore
+
+    settings = settings_or_exit()
+    try:
+        restore(settings.database.url, path)
+    except BackupError as exc:
+        err.print(str(exc), style="red", markup=False)
+        raise typer.Exit(1) from None
+    typer.echo(f"restored the database from {path}")
+
+
 @catalog_app.command("import")
 def catalog_import(
     path: Path,
