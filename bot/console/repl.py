@@ -16,9 +16,9 @@ from rich.console import Console
 from bot.console.render_plain import render_plain
 from bot.console.render_rich import render
 from bot.core.context import CommandContext
-from bot.logging_setup import new_request_id
 from bot.core.parsing import ALIASES, USAGE
 from bot.core.service import CommandService
+from bot.logging_setup import new_request_id
 
 HISTORY = Path.home() / ".shiporskip_history"
 QUIT = {"quit", "exit", "/quit", "/exit", ":q"}
