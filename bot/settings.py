@@ -104,6 +104,9 @@ class MailSettings(BaseSettings):
     )
     outbox_dir: Path = Field(Path("outbox"), description="Where .eml files go without SMTP.")
     smtp_rate: float = Field(50.0, gt=0, description="Emails per second at most.")
+    smtp_pool: int = Field(
+        4, ge=1, le=64, description="SMTP connections kept open (= emails in flight at most)."
+    )
 
     @field_validator("smtp_url")
     @classmethod

@@ -46,7 +46,10 @@ class DigestDeps:
         return cls(
             database=database,
             settings=settings,
-            sender=sender or make_sender(mail.smtp_url, mail.outbox_dir, rate=mail.smtp_rate),
+            sender=sender
+            or make_sender(
+                mail.smtp_url, mail.outbox_dir, rate=mail.smtp_rate, concurrency=mail.smtp_pool
+            ),
             tokens=Tokens(settings.app.secret_key.get_secret_value()),
             posters=posters if posters is not None else {},
         )
@@ -88,13 +91,19 @@ async def send_week(
     return issue, summary
 
 
-async def weekly_run(deps: DigestDeps, now: datetime | None = None) -> SendSummary:
+async def weekly_run(
+    deps: DigestDeps, now: datetime | None = None, *, post_retry_delay_s: float = 5.0
+) -> SendSummary:
     """What the scheduler does: the last complete week's issue to email and channels."""
     week = last_complete_week(now, deps.settings.digest.timezone)
     issue, built = await ensure_issue(deps.database, week)
     log.info("digest %s %s", week.label, "built" if built else "already built")
     # Channel posts run beside the email; a slow or failing platform never holds mail back.
-    posts = asyncio.create_task(post_issue(deps.database, issue, deps.posters, deps.public_url))
+    posts = asyncio.create_task(
+        post_issue(
+            deps.database, issue, deps.posters, deps.public_url, base_delay_s=post_retry_delay_s
+        )
+    )
     try:
         _, summary = await send_week(deps, week)
     finally:

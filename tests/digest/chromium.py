@@ -61,7 +61,9 @@ def page_width(html: str, folder: Path, width: int) -> tuple[int, int]:
     """(document scroll width, viewport width) at a window ``width`` pixels wide."""
     page = folder / f"measure-{width}.html"
     page.write_text(MEASURE.format(width=width, srcdoc=escape(html, quote=True)), encoding="utf-8")
-    done = _run(["--dump-dom", "--virtual-time-budget=5000", "--window-size=1000,1400", page.as_uri()])
+    done = _run(
+        ["--dump-dom", "--virtual-time-budget=5000", "--window-size=1000,1400", page.as_uri()]
+    )
     marker = 'id="sos-measure">'
     start = done.stdout.index(marker) + len(marker)
     scroll, viewport = done.stdout[start : done.stdout.index("<", start)].split("x")

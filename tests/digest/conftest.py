@@ -65,14 +65,18 @@ def smtp_sender(sink: SmtpSink, *, concurrency: int = 2) -> SmtpSender:
 
 
 @pytest.fixture
-async def deps(demo_database: Database, sink: SmtpSink, tmp_path: Path) -> AsyncIterator[DigestDeps]:
+async def deps(
+    demo_database: Database, sink: SmtpSink, tmp_path: Path
+) -> AsyncIterator[DigestDeps]:
     settings = make_settings(demo_database.url, smtp_url=sink.url, outbox=tmp_path / "outbox")
     wired = DigestDeps.from_settings(demo_database, settings, sender=smtp_sender(sink))
     yield wired
     await wired.sender.close()
 
 
-async def add_subscribers(database: Database, count: int, *, status: str = "confirmed") -> list[str]:
+async def add_subscribers(
+    database: Database, count: int, *, status: str = "confirmed"
+) -> list[str]:
     emails = [f"reader{i:05d}@example.com" for i in range(count)]
     async with database.write() as session:
         session.add_all(Subscriber(email=e, status=status, source="test") for e in emails)
@@ -92,22 +96,32 @@ async def seed_week(database: Database, week: Week = WEEK) -> None:
         ids = [t.id for t in tools]
         # Votes from before the week, some changed during it: movers.
         for user in range(10):
-            await cast_vote(session, Voter("discord", "g", f"old{user}"), ids[4], "ship", now=before)
+            await cast_vote(
+                session, Voter("discord", "g", f"old{user}"), ids[4], "ship", now=before
+            )
         for user in range(12):
             for offset, tool_id in enumerate(ids[:4]):
                 verdict = "ship" if (user + offset) % 3 else "skip"
                 if offset == 3:
                     verdict = "skip" if user % 4 else "ship"
-                await cast_vote(session, Voter("slack", "t", f"u{user}"), tool_id, verdict, now=during)
+                await cast_vote(
+                    session, Voter("slack", "t", f"u{user}"), tool_id, verdict, now=during
+                )
         for user in range(6):
-            await cast_vote(session, Voter("discord", "g", f"old{user}"), ids[4], "skip", now=during)
+            await cast_vote(
+                session, Voter("discord", "g", f"old{user}"), ids[4], "skip", now=during
+            )
         for user in range(3):
             voter = Voter("discord", "g", f"c{user}")
             await record_compare(session, voter, ("x", ids[1]), ("y", ids[2]))
             await record_compare(session, voter, ("Sora <2> & friends", None), ("y", ids[2]))
-        await record_compare(session, Voter("discord", "g", "z"), ("x", ids[0]), ("Mystery AI", None))
+        await record_compare(
+            session, Voter("discord", "g", "z"), ("x", ids[0]), ("Mystery AI", None)
+        )
         # A critic changed their mind during the week: the panel verdict flips.
-        reviews = list((await session.scalars(select(Review).where(Review.tool_id == ids[5]))).all())
+        reviews = list(
+            (await session.scalars(select(Review).where(Review.tool_id == ids[5]))).all()
+        )
         for review in reviews:
             session.add(
                 ReviewVersion(

@@ -33,7 +33,7 @@ class Received:
 class Script:
     """Answers to give instead of 250: per recipient, a queue of codes or 'drop'."""
 
-    answers: dict[str, list[str]] = field(default_factory=dict)
+    answers: dict[str, list[str | None]] = field(default_factory=dict)
 
     def next_for(self, recipient: str) -> str | None:
         queue = self.answers.get(recipient)
@@ -51,12 +51,14 @@ class _Handler:
         answer = self.sink.script.next_for(recipient)
         if answer == "drop":
             self.sink.dropped += 1
-            session.transport.close()
+            server.transport.close()
             return "421 closing"
         if answer is not None:
             self.sink.refused.append((recipient, answer))
             return answer
-        self.sink.messages.append(Received(envelope.mail_from, list(envelope.rcpt_tos), envelope.content))
+        self.sink.messages.append(
+            Received(envelope.mail_from, list(envelope.rcpt_tos), envelope.content)
+        )
         self.sink.arrived.set()
         return "250 OK"
 
@@ -92,13 +94,11 @@ class SmtpSink:
     def recipients(self) -> Counter[str]:
         return Counter(r for m in self.messages for r in m.recipients)
 
-    async def wait_for(self, count: int, timeout: float = 10.0) -> None:
-        async def enough() -> None:
+    async def wait_for(self, count: int, seconds: float = 10.0) -> None:
+        async with asyncio.timeout(seconds):
             while len(self.messages) < count:
                 self.arrived.clear()
                 await self.arrived.wait()
-
-        await asyncio.wait_for(enough(), timeout)
 
     async def stop(self) -> None:
         if self._server is not None:
