@@ -58,7 +58,9 @@ def clean_env(**extra: str) -> dict[str, str]:
     return env
 
 
-def start_bot(tmp_path: Path, database_url: str, **env: Any) -> BotProcess:
+def start_bot(
+    tmp_path: Path, database_url: str, command: list[str] | None = None, **env: Any
+) -> BotProcess:
     """Run `shiporskip run` headless (no terminal) and wait until /healthz answers."""
     port = free_port()
     log_path = tmp_path / f"bot-{port}.log"
@@ -71,7 +73,7 @@ def start_bot(tmp_path: Path, database_url: str, **env: Any) -> BotProcess:
     )
     log_file = log_path.open("w")
     process = subprocess.Popen(
-        [sys.executable, "-m", "bot", "run"],
+        command or [sys.executable, "-m", "bot", "run"],
         stdin=subprocess.DEVNULL,
         stdout=log_file,
         stderr=subprocess.STDOUT,
