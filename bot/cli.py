@@ -79,6 +79,35 @@ def chat(no_demo: NoDemo = False) -> None:
     asyncio.run(main())
 
 
+@app.command()
+def status() -> None:
+    """What is configured, the last digest and its deliveries, the next scheduled run."""
+    from bot.status import configured, database_facts, next_digest_run
+    from db.engine import Database
+
+    settings = settings_or_exit()
+    table = Table("", "", show_header=False, title="Ship or Skip status", title_justify="left")
+    for name, value in configured(settings):
+        table.add_row(name, value)
+
+    async def facts() -> list[tuple[str, str]]:
+        database = Database(settings.database.url)
+        try:
+            return await database_facts(database)
+        finally:
+            await database.dispose()
+
+    try:
+        rows = asyncio.run(facts())
+    except Exception as exc:  # an operator's command: say what failed, don't trace
+        rows = [("database", f"unreachable: {type(exc).__name__}: {exc}")]
+    for name, value in rows:
+        table.add_row(name, value)
+    upcoming = next_digest_run(settings)
+    table.add_row("next digest", f"{upcoming:%Y-%m-%d %H:%M %Z}" if upcoming else "never")
+    Console().print(table)
+
+
 @config_app.command("check")
 def config_check() -> None:
     """Print the effective settings (secrets masked); exit 2 on invalid values."""
