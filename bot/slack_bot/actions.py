@@ -11,13 +11,13 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal, cast
 
-from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
 from slack_sdk.errors import SlackApiError
-from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.core.views import CompareCard, ErrorView, Reply, ToolCard, Verdict
 from bot.slack_bot import blocks
 from bot.slack_bot.context import from_action
+from bot.slack_bot.respond import Responder
 
 if TYPE_CHECKING:
     from bot.slack_bot.app import SlackFrontEnd
@@ -58,7 +58,7 @@ async def _ack_now(ack: AsyncAck) -> None:
     await ack()
 
 
-async def _redraw(front: SlackFrontEnd, respond: AsyncRespond, click: Click) -> None:
+async def _redraw(front: SlackFrontEnd, respond: Responder, click: Click) -> None:
     card: Reply
     if click.pair is not None:
         card = await front.service.compare_by_id(*click.pair)
@@ -70,14 +70,14 @@ async def _redraw(front: SlackFrontEnd, respond: AsyncRespond, click: Click) -> 
 
 
 async def _confirm(
-    client: AsyncWebClient, respond: AsyncRespond, body: dict[str, Any], text: str
+    front: SlackFrontEnd, token: str | None, respond: Responder, body: dict[str, Any], text: str
 ) -> None:
     message = blocks.text_message(text)
     channel = (body.get("channel") or {}).get("id")
     user = (body.get("user") or {}).get("id")
     if channel and user:
         try:
-            await client.chat_postEphemeral(channel=channel, user=user, **message)
+            await front.api.chat_postEphemeral(token=token, channel=channel, user=user, **message)
             return
         except SlackApiError as exc:
             # DMs with the app and some private channels refuse ephemerals from the API.
@@ -86,12 +86,19 @@ async def _confirm(
 
 
 def _on_click(front: SlackFrontEnd) -> Any:
-    async def work(body: dict[str, Any], respond: AsyncRespond, client: AsyncWebClient) -> None:
+    async def work(body: dict[str, Any], context: AsyncBoltContext) -> None:
+        respond = front.responder(body)
         action = (body.get("actions") or [{}])[0]
         click = parse_click(action)
         ctx = from_action(body)
         if click is None:
-            await _confirm(client, respond, body, "That button is out of date. Nothing changed.")
+            await _confirm(
+                front,
+                context.bot_token,
+                respond,
+                body,
+                "That button is out of date. Nothing changed.",
+            )
             return
         result: Reply
         if click.kind == "vote" and click.verdict is not None:
@@ -99,11 +106,11 @@ def _on_click(front: SlackFrontEnd) -> Any:
         else:
             result = await front.service.bookmark_by_id(ctx, click.tool_id)
         if isinstance(result, ErrorView):
-            await _confirm(client, respond, body, result.full_text)
+            await _confirm(front, context.bot_token, respond, body, result.full_text)
             return
         if click.kind == "vote":
             await _redraw(front, respond, click)
-        await _confirm(client, respond, body, result.message)  # type: ignore[union-attr]
+        await _confirm(front, context.bot_token, respond, body, result.message)  # type: ignore[union-attr]
 
     return work
 

@@ -15,6 +15,7 @@ log = logging.getLogger(__name__)
 
 async def is_workspace_admin(
     client: AsyncWebClient,
+    token: str | None,
     store: EncryptedInstallationStore | None,
     user_id: str,
     team_id: str,
@@ -28,7 +29,7 @@ async def is_workspace_admin(
         if installation is not None and installation.user_id == user_id:
             return True
     try:
-        info = await client.users_info(user=user_id)
+        info = await client.users_info(token=token, user=user_id)
     except SlackApiError as exc:
         log.warning("users.info failed for %s: %s", user_id, exc.response.get("error"))
         return False

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+import aiohttp
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
 from slack_sdk.signature import Clock, SignatureVerifier
@@ -17,6 +18,7 @@ from bot.slack_bot.commands import register_commands
 from bot.slack_bot.config import BOT_SCOPES, SlackConfig, load_slack_config
 from bot.slack_bot.events import register_events
 from bot.slack_bot.poster import SlackPoster
+from bot.slack_bot.respond import Responder
 from bot.slack_bot.stores import EncryptedInstallationStore, StateStore
 from bot.slack_bot.tokens import TokenCipher
 from db.engine import Database
@@ -35,6 +37,8 @@ class SlackFrontEnd:
     """The bolt app and what its listeners need; shared by the HTTP routes and Socket Mode."""
 
     config: SlackConfig
+    http: aiohttp.ClientSession
+    api: AsyncWebClient
     service: CommandService
     database: Database
     app: AsyncApp
@@ -44,6 +48,14 @@ class SlackFrontEnd:
 
     def __post_init__(self) -> None:
         self.poster = SlackPoster(self)
+
+    def responder(self, body: dict[str, Any]) -> Responder:
+        """Answers to the response_url of this command or click."""
+        url = body.get("response_url")
+        return Responder(self.http, url if isinstance(url, str) else None)
+
+    async def close(self) -> None:
+        await self.http.close()
 
     def tool_ids(self) -> dict[str, int]:
         """Slug to id from the service's (already refreshed) name index, for button values."""
@@ -63,6 +75,9 @@ def build_front_end(
     client = AsyncWebClient(
         token=None if config.oauth else config.bot_token, base_url=config.api_url
     )
+    # One HTTP session for our own Web API calls and response_url answers. bolt's
+    # client stays session-less: bolt deep-copies it for every lazy listener.
+    http = aiohttp.ClientSession()
     store: EncryptedInstallationStore | None = None
     oauth: AsyncOAuthSettings | None = None
     if config.oauth:
@@ -91,9 +106,15 @@ def build_front_end(
         # in Socket Mode, where Slack authenticates the WebSocket instead).
         request_verification_enabled=False,
         ssl_check_enabled=False,
+        # Our ack functions only call ack(); with this bolt awaits them inline and
+        # answers at once, instead of polling every 10 ms for the ack (which costs
+        # latency and CPU under load). Slow work still runs in lazy listeners.
+        process_before_response=True,
     )
     front = SlackFrontEnd(
         config=config,
+        http=http,
+        api=AsyncWebClient(base_url=config.api_url, session=http),
         service=service,
         database=database,
         app=app,

@@ -10,13 +10,13 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
-from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
-from slack_sdk.web.async_client import AsyncWebClient
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
 
 from bot.core.views import CompareCard, ErrorView, Reply
 from bot.slack_bot import blocks
 from bot.slack_bot.admin import is_workspace_admin
 from bot.slack_bot.context import from_command
+from bot.slack_bot.respond import Responder
 
 if TYPE_CHECKING:
     from bot.slack_bot.app import SlackFrontEnd
@@ -38,7 +38,7 @@ async def _ack_now(ack: AsyncAck) -> None:
     await ack()
 
 
-async def answer(front: SlackFrontEnd, respond: AsyncRespond, reply: Reply) -> None:
+async def answer(front: SlackFrontEnd, respond: Responder, reply: Reply) -> None:
     """A comparison in the channel for everyone; anything else only to its author."""
     message = blocks.render(reply, front.tool_ids())
     kind = "in_channel" if isinstance(reply, CompareCard) else "ephemeral"
@@ -46,7 +46,8 @@ async def answer(front: SlackFrontEnd, respond: AsyncRespond, reply: Reply) -> N
 
 
 def _text_command(front: SlackFrontEnd, word: str) -> Lazy:
-    async def work(body: dict[str, Any], respond: AsyncRespond) -> None:
+    async def work(body: dict[str, Any]) -> None:
+        respond = front.responder(body)
         text = str(body.get("text") or "")
         reply = await front.service.run(from_command(body), f"{word} {text}")
         await answer(front, respond, reply)
@@ -55,7 +56,8 @@ def _text_command(front: SlackFrontEnd, word: str) -> Lazy:
 
 
 def _shiporskip(front: SlackFrontEnd) -> Lazy:
-    async def work(body: dict[str, Any], respond: AsyncRespond) -> None:
+    async def work(body: dict[str, Any]) -> None:
+        respond = front.responder(body)
         text = str(body.get("text") or "").strip() or "help"
         reply = await front.service.run(from_command(body), text)
         await answer(front, respond, reply)
@@ -64,7 +66,8 @@ def _shiporskip(front: SlackFrontEnd) -> Lazy:
 
 
 def _digest(front: SlackFrontEnd) -> Lazy:
-    async def work(body: dict[str, Any], respond: AsyncRespond, client: AsyncWebClient) -> None:
+    async def work(body: dict[str, Any], context: AsyncBoltContext) -> None:
+        respond = front.responder(body)
         choice = str(body.get("text") or "").strip().casefold()
         if choice not in ("here", "off"):
             usage = ErrorView("usage", "Say where the digest goes.", usage="/digest here|off")
@@ -72,7 +75,12 @@ def _digest(front: SlackFrontEnd) -> Lazy:
             return
         ctx = from_command(body)
         admin = await is_workspace_admin(
-            client, front.installation_store, ctx.user_id, ctx.workspace, body.get("enterprise_id")
+            front.api,
+            context.bot_token,
+            front.installation_store,
+            ctx.user_id,
+            ctx.workspace,
+            body.get("enterprise_id"),
         )
         reply = await front.service.digest_channel(
             ctx, str(body.get("channel_id") or ""), enable=choice == "here", is_admin=admin

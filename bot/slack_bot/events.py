@@ -5,8 +5,7 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING, Any
 
-from slack_bolt.async_app import AsyncApp, AsyncBoltContext
-from slack_sdk.web.async_client import AsyncWebClient
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
 
 from bot.core.context import CommandContext
 from bot.slack_bot.context import PLATFORM
@@ -19,16 +18,18 @@ log = logging.getLogger(__name__)
 
 
 def register_events(app: AsyncApp, front: SlackFrontEnd) -> None:
-    async def home_opened(
-        event: dict[str, Any], context: AsyncBoltContext, client: AsyncWebClient
-    ) -> None:
+    async def home_opened(event: dict[str, Any], context: AsyncBoltContext) -> None:
         if event.get("tab", "home") != "home":
             return
         user = str(event.get("user") or "")
         ctx = CommandContext(PLATFORM, str(context.team_id or context.enterprise_id or ""), user)
-        await client.views_publish(user_id=user, view=await build_home(front, ctx))
+        view = await build_home(front, ctx)
+        await front.api.views_publish(token=context.bot_token, user_id=user, view=view)
 
-    app.event("app_home_opened")(home_opened)
+    async def ack_now(ack: AsyncAck) -> None:
+        await ack()
+
+    app.event("app_home_opened")(ack=ack_now, lazy=[home_opened])
     if front.installation_store is not None:
         # bolt's own listeners delete the installation rows (and so the encrypted tokens).
         app.event("app_uninstalled")(app.default_app_uninstalled_event_listener())

@@ -63,6 +63,11 @@ def install_slack_routes(app: web.Application, runtime: Runtime) -> None:
     except SlackConfigError as exc:
         raise SystemExit(f"Slack is misconfigured: {exc}") from exc
     routes = SlackRoutes(front)
+
+    async def close(_app: web.Application) -> None:
+        await front.close()
+
+    app.on_cleanup.append(close)
     if front.verifier is not None:
         app.router.add_post(EVENTS_PATH, routes.events)
     flow = front.app.oauth_flow

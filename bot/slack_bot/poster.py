@@ -24,7 +24,7 @@ class SlackPoster:
         if token is None:
             raise LookupError(f"Slack workspace {workspace} has no installation (uninstalled?)")
         message = digest_message(post)
-        await self.front.app.client.chat_postMessage(
+        await self.front.api.chat_postMessage(
             token=token,
             channel=channel_id,
             text=message["text"],

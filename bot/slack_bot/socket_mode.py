@@ -33,3 +33,4 @@ async def run_socket_mode(runtime: Runtime) -> None:
         await asyncio.Event().wait()
     finally:
         await handler.close_async()  # type: ignore[no-untyped-call]
+        await front.close()

@@ -145,6 +145,8 @@ class FakeSlack:
         self.app_token = "xapp-1-fake"
         self.refuse_ephemeral_in: set[str] = set()
         self.sockets: list[web.WebSocketResponse] = []
+        # response_url key -> futures resolved by the next call to it (benchmarks).
+        self._expected: dict[str, asyncio.Future[Call]] = {}
         self.socket_replies: list[dict[str, Any]] = []
         self._changed = asyncio.Condition()
         self._ts = itertools.count(1)
@@ -318,11 +320,20 @@ class FakeSlack:
 
     # -- response_url -----------------------------------------------------------------------
 
+    def expect_response(self, key: str) -> asyncio.Future[Call]:
+        """A future for the next call to ``response_url(key)``."""
+        future: asyncio.Future[Call] = asyncio.get_running_loop().create_future()
+        self._expected[key] = future
+        return future
+
     async def _response(self, request: web.Request) -> web.Response:
         payload = dict(json.loads(await request.text()))
-        await self._record(
-            Call("response_url", payload | {"_key": request.match_info["key"]}, None)
-        )
+        key = request.match_info["key"]
+        call = Call("response_url", payload | {"_key": key}, None)
+        await self._record(call)
+        future = self._expected.pop(key, None)
+        if future is not None and not future.done():
+            future.set_result(call)
         return web.Response(text="ok")
 
     # -- Socket Mode ------------------------------------------------------------------------

@@ -1,0 +1,32 @@
+"""Answering through a request's response_url over one shared HTTP session.
+
+bolt's own ``respond`` opens a new aiohttp session (and connection) per answer;
+under load that costs more than the answer itself.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import aiohttp
+from slack_sdk.webhook.async_client import AsyncWebhookClient
+
+log = logging.getLogger(__name__)
+
+
+class Responder:
+    """``await respond(text=..., blocks=..., response_type=...)`` for one response_url."""
+
+    def __init__(self, session: aiohttp.ClientSession, url: str | None) -> None:
+        self.session = session
+        self.url = url
+
+    async def __call__(self, **payload: Any) -> None:
+        if not self.url:
+            log.warning("no response_url to answer on; dropping the answer")
+            return
+        client = AsyncWebhookClient(url=self.url, session=self.session)
+        response = await client.send_dict(payload)
+        if response.status_code != 200:
+            log.warning("response_url answered %s: %s", response.status_code, response.body[:200])

@@ -1,0 +1,214 @@
+"""Slack benchmark: 200 simulated users send signed /compare and click Ship/Skip.
+
+The bot runs as ``shiporskip run`` in a subprocess (HTTP mode, one workspace) against
+the fake Slack. Two latencies per request: to the HTTP ack, and to the card (or the
+redrawn card after a click) arriving at the fake's response_url.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import random
+import socket
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+
+from tests.bench.support import bench_database, percentile, row
+from tests.slack.fake_slack import Call, FakeSlack
+from tests.slack.signing import SIGNING_SECRET, TEAM, action_body, command_body, sign
+
+USERS = 200
+ROUNDS = 4  # each: one /compare, one click
+THINK_S = (0.3, 1.2)
+TIMEOUT_S = 3.0  # Slack's ack window
+ACK_P99_MS = 50.0
+CARD_P99_MS = 100.0
+BOT_TOKEN = "xoxb-bench-token"
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+async def _wait_healthy(http: aiohttp.ClientSession, base: str) -> None:
+    for _ in range(300):
+        try:
+            async with http.get(f"{base}/healthz") as response:
+                if response.status == 200:
+                    return
+        except aiohttp.ClientError:
+            pass
+        await asyncio.sleep(0.1)
+    raise RuntimeError("the bot did not start")
+
+
+async def _load(
+    fake: FakeSlack, http: aiohttp.ClientSession, base: str, tools: list[str]
+) -> tuple[list[float], list[float], int]:
+    acks: list[float] = []
+    cards: list[float] = []
+    errors = 0
+    rng = random.Random(11)
+    counter = iter(range(10**9))
+
+    async def send(body: str, key: str) -> Call | None:
+        nonlocal errors
+        arrived = fake.expect_response(key)
+        headers = {"Content-Type": "application/x-www-form-urlencoded", **sign(body)}
+        started = time.perf_counter()
+        try:
+            async with http.post(f"{base}/slack/events", data=body, headers=headers) as response:
+                await response.read()
+                acked = time.perf_counter()
+                if response.status != 200:
+                    errors += 1
+                    return None
+            acks.append(acked - started)
+            call = await asyncio.wait_for(arrived, TIMEOUT_S)
+        except (TimeoutError, aiohttp.ClientError):
+            errors += 1
+            return None
+        cards.append(call.at - started)
+        return call
+
+    async def user(n: int) -> None:
+        nonlocal errors
+        user_id = f"U{n:06d}"
+        await asyncio.sleep(rng.uniform(0, THINK_S[1]))
+        for _ in range(ROUNDS):
+            first, second = rng.sample(tools, 2)
+            key = f"c{next(counter)}"
+            text = f'"{first}" vs "{second}"'
+            card = await send(
+                command_body("/compare", text, fake.response_url(key), user=user_id), key
+            )
+            if card is None:
+                continue
+            buttons = [
+                e
+                for b in card.payload.get("blocks", [])
+                if b["type"] == "actions"
+                for e in b["elements"]
+            ]
+            votes = [b for b in buttons if b["action_id"].startswith("sos:vote:")]
+            if card.payload.get("response_type") != "in_channel" or not votes:
+                errors += 1
+                continue
+            await asyncio.sleep(rng.uniform(*THINK_S))
+            button = rng.choice(votes)
+            key = f"a{next(counter)}"
+            body = action_body(
+                button["action_id"], button["value"], fake.response_url(key), user=user_id
+            )
+            redraw = await send(body, key)
+            if redraw is not None and redraw.payload.get("replace_original") is not True:
+                errors += 1
+            await asyncio.sleep(rng.uniform(*THINK_S))
+
+    await asyncio.gather(*(user(n) for n in range(USERS)))
+    return acks, cards, errors
+
+
+async def _bench(backend: str, rows: list[dict[str, Any]]) -> None:
+    async with bench_database(backend) as database:
+        fake = FakeSlack()
+        await fake.start()
+        fake.add_workspace(TEAM, BOT_TOKEN)
+        port = _free_port()
+        env = {k: v for k, v in os.environ.items() if "proxy" not in k.lower()} | {
+            "DATABASE_URL": database.url,
+            "HTTP_HOST": "127.0.0.1",
+            "HTTP_PORT": str(port),
+            "LOG_LEVEL": "WARNING",
+            "SLACK_BOT_TOKEN": BOT_TOKEN,
+            "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+            "SLACK_API_URL": fake.url,
+        }
+        bot = await asyncio.create_subprocess_exec(
+            str(Path(sys.executable).parent / "shiporskip"),
+            "run",
+            env=env,
+            stdin=asyncio.subprocess.DEVNULL,
+            stderr=asyncio.subprocess.PIPE,
+        )
+        base = f"http://127.0.0.1:{port}"
+        connector = aiohttp.TCPConnector(limit=0)
+        http = aiohttp.ClientSession(connector=connector)
+        try:
+            await _wait_healthy(http, base)
+            from bot.core.tool_index import ToolIndex
+
+            index = ToolIndex()
+            await index.refresh(database, force=True)
+            tools = [t.name for t in index.tools]
+            started = time.perf_counter()
+            acks, cards, errors = await _load(fake, http, base, tools)
+            elapsed = time.perf_counter() - started
+        finally:
+            await http.close()
+            bot.terminate()
+            _, stderr = await bot.communicate()
+            await fake.stop()
+        errors += stderr.decode().count("Traceback") + len(fake.problems)
+        ack_ms = [s * 1000 for s in acks]
+        card_ms = [s * 1000 for s in cards]
+        ack99, card99 = percentile(ack_ms, 99), percentile(card_ms, 99)
+        rows.append(
+            row("slack", "request→HTTP ack p50", backend, percentile(ack_ms, 50), "ms", "-", True)
+        )
+        rows.append(
+            row(
+                "slack",
+                "request→HTTP ack p99",
+                backend,
+                ack99,
+                "ms",
+                f"< {ACK_P99_MS:.0f} ms",
+                ack99 < ACK_P99_MS,
+            )
+        )
+        rows.append(
+            row(
+                "slack",
+                "request→card at Slack p50",
+                backend,
+                percentile(card_ms, 50),
+                "ms",
+                "-",
+                True,
+            )
+        )
+        rows.append(
+            row(
+                "slack",
+                "request→card at Slack p99",
+                backend,
+                card99,
+                "ms",
+                f"< {CARD_P99_MS:.0f} ms",
+                card99 < CARD_P99_MS,
+            )
+        )
+        rows.append(
+            row(
+                "slack",
+                f"errors ({len(acks):,} requests, {elapsed:.0f} s)",
+                backend,
+                errors,
+                "",
+                "0",
+                errors == 0,
+            )
+        )
+
+
+async def run(rows: list[dict[str, Any]]) -> None:
+    for backend in ("sqlite", "postgresql"):
+        await _bench(backend, rows)
