@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal, cast
 
-from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
+from slack_bolt.async_app import AsyncApp, AsyncBoltContext
 from slack_sdk.errors import SlackApiError
 
 from bot.core.views import CompareCard, ErrorView, Reply, ToolCard, Verdict
@@ -52,10 +52,6 @@ def parse_click(action: dict[str, Any]) -> Click | None:
     if BOOKMARK_PATTERN.match(action_id):
         return Click("bookmark", tool_id, None, pair)
     return None
-
-
-async def _ack_now(ack: AsyncAck) -> None:
-    await ack()
 
 
 async def _redraw(front: SlackFrontEnd, respond: Responder, click: Click) -> None:
@@ -116,6 +112,6 @@ def _on_click(front: SlackFrontEnd) -> Any:
 
 
 def register_actions(app: AsyncApp, front: SlackFrontEnd) -> None:
-    lazy = [_on_click(front)]
-    app.action(VOTE_PATTERN)(ack=_ack_now, lazy=lazy)
-    app.action(BOOKMARK_PATTERN)(ack=_ack_now, lazy=lazy)
+    listener = front.background.ack_then(_on_click(front))
+    app.action(VOTE_PATTERN)(listener)
+    app.action(BOOKMARK_PATTERN)(listener)

@@ -14,6 +14,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.core.service import CommandService
 from bot.slack_bot.actions import register_actions
+from bot.slack_bot.background import Background
 from bot.slack_bot.commands import register_commands
 from bot.slack_bot.config import BOT_SCOPES, SlackConfig, load_slack_config
 from bot.slack_bot.events import register_events
@@ -44,6 +45,7 @@ class SlackFrontEnd:
     app: AsyncApp
     verifier: SignatureVerifier | None
     installation_store: EncryptedInstallationStore | None = None
+    background: Background = field(default_factory=Background)
     poster: SlackPoster = field(init=False)
 
     def __post_init__(self) -> None:
@@ -55,6 +57,7 @@ class SlackFrontEnd:
         return Responder(self.http, url if isinstance(url, str) else None)
 
     async def close(self) -> None:
+        await self.background.drain()
         await self.http.close()
 
     def tool_ids(self) -> dict[str, int]:

@@ -10,7 +10,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
-from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
+from slack_bolt.async_app import AsyncApp, AsyncBoltContext
 
 from bot.core.views import CompareCard, ErrorView, Reply
 from bot.slack_bot import blocks
@@ -31,11 +31,7 @@ TEXT_COMMANDS = {
     "/tool": "tool",
     "/subscribe": "subscribe",
 }
-Lazy = Callable[..., Awaitable[None]]
-
-
-async def _ack_now(ack: AsyncAck) -> None:
-    await ack()
+Work = Callable[[dict[str, Any], AsyncBoltContext], Awaitable[None]]
 
 
 async def answer(front: SlackFrontEnd, respond: Responder, reply: Reply) -> None:
@@ -45,8 +41,8 @@ async def answer(front: SlackFrontEnd, respond: Responder, reply: Reply) -> None
     await respond(response_type=kind, text=message["text"], blocks=message["blocks"])
 
 
-def _text_command(front: SlackFrontEnd, word: str) -> Lazy:
-    async def work(body: dict[str, Any]) -> None:
+def _text_command(front: SlackFrontEnd, word: str) -> Work:
+    async def work(body: dict[str, Any], _context: AsyncBoltContext) -> None:
         respond = front.responder(body)
         text = str(body.get("text") or "")
         reply = await front.service.run(from_command(body), f"{word} {text}")
@@ -55,8 +51,8 @@ def _text_command(front: SlackFrontEnd, word: str) -> Lazy:
     return work
 
 
-def _shiporskip(front: SlackFrontEnd) -> Lazy:
-    async def work(body: dict[str, Any]) -> None:
+def _shiporskip(front: SlackFrontEnd) -> Work:
+    async def work(body: dict[str, Any], _context: AsyncBoltContext) -> None:
         respond = front.responder(body)
         text = str(body.get("text") or "").strip() or "help"
         reply = await front.service.run(from_command(body), text)
@@ -65,7 +61,7 @@ def _shiporskip(front: SlackFrontEnd) -> Lazy:
     return work
 
 
-def _digest(front: SlackFrontEnd) -> Lazy:
+def _digest(front: SlackFrontEnd) -> Work:
     async def work(body: dict[str, Any], context: AsyncBoltContext) -> None:
         respond = front.responder(body)
         choice = str(body.get("text") or "").strip().casefold()
@@ -91,7 +87,8 @@ def _digest(front: SlackFrontEnd) -> Lazy:
 
 
 def register_commands(app: AsyncApp, front: SlackFrontEnd) -> None:
+    ack_then = front.background.ack_then
     for command, word in TEXT_COMMANDS.items():
-        app.command(command)(ack=_ack_now, lazy=[_text_command(front, word)])
-    app.command("/shiporskip")(ack=_ack_now, lazy=[_shiporskip(front)])
-    app.command("/digest")(ack=_ack_now, lazy=[_digest(front)])
+        app.command(command)(ack_then(_text_command(front, word)))
+    app.command("/shiporskip")(ack_then(_shiporskip(front)))
+    app.command("/digest")(ack_then(_digest(front)))

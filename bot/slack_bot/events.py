@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING, Any
 
-from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
+from slack_bolt.async_app import AsyncApp, AsyncBoltContext
 
 from bot.core.context import CommandContext
 from bot.slack_bot.context import PLATFORM
@@ -18,7 +18,8 @@ log = logging.getLogger(__name__)
 
 
 def register_events(app: AsyncApp, front: SlackFrontEnd) -> None:
-    async def home_opened(event: dict[str, Any], context: AsyncBoltContext) -> None:
+    async def home_opened(body: dict[str, Any], context: AsyncBoltContext) -> None:
+        event = body.get("event") or {}
         if event.get("tab", "home") != "home":
             return
         user = str(event.get("user") or "")
@@ -26,10 +27,7 @@ def register_events(app: AsyncApp, front: SlackFrontEnd) -> None:
         view = await build_home(front, ctx)
         await front.api.views_publish(token=context.bot_token, user_id=user, view=view)
 
-    async def ack_now(ack: AsyncAck) -> None:
-        await ack()
-
-    app.event("app_home_opened")(ack=ack_now, lazy=[home_opened])
+    app.event("app_home_opened")(front.background.ack_then(home_opened))
     if front.installation_store is not None:
         # bolt's own listeners delete the installation rows (and so the encrypted tokens).
         app.event("app_uninstalled")(app.default_app_uninstalled_event_listener())
