@@ -117,21 +117,33 @@ class _Store:
         return None
 
 
+# Waiting rows first: a plain index range, skipping rows other senders hold right now.
 _PG_CLAIM = """
 UPDATE deliveries AS d
 SET status = 'sending', claimed_by = $2, claimed_at = now(), attempts = d.attempts + 1
 FROM subscribers AS s
 WHERE s.id = d.subscriber_id AND d.id IN (
     SELECT c.id FROM deliveries AS c
-    WHERE c.issue_id = $1 AND (
-        c.status = 'pending'
-        OR (c.status = 'sending' AND c.claimed_by <> $2 AND NOT EXISTS (
-            SELECT 1 FROM pg_locks AS l
-            WHERE l.locktype = 'advisory' AND l.classid = $3 AND l.objsubid = 2
-              AND l.objid::bigint = c.claimed_by AND l.granted
-              AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
-        ))
-    )
+    WHERE c.issue_id = $1 AND c.status = 'pending'
+    ORDER BY c.id LIMIT $3
+    FOR UPDATE SKIP LOCKED
+)
+RETURNING d.id, d.subscriber_id, s.email, s.status
+"""
+# Then rows claimed by senders that are gone: their advisory lock vanished with them.
+_PG_CLAIM_ORPHANS = """
+WITH live AS (
+    SELECT l.objid::bigint AS sender FROM pg_locks AS l
+    WHERE l.locktype = 'advisory' AND l.classid = $3 AND l.objsubid = 2 AND l.granted
+      AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
+)
+UPDATE deliveries AS d
+SET status = 'sending', claimed_by = $2, claimed_at = now(), attempts = d.attempts + 1
+FROM subscribers AS s
+WHERE s.id = d.subscriber_id AND d.id IN (
+    SELECT c.id FROM deliveries AS c
+    WHERE c.issue_id = $1 AND c.status = 'sending'
+      AND c.claimed_by NOT IN (SELECT sender FROM live)
     ORDER BY c.id LIMIT $4
     FOR UPDATE SKIP LOCKED
 )
@@ -163,9 +175,11 @@ class _PgStore(_Store):
         return cls(connection, raw, issue_id, sender_id)
 
     async def claim(self, limit: int) -> list[Claim]:
-        rows = await self._pg.fetch(
-            _PG_CLAIM, self.issue_id, self.sender_id, SENDER_LOCK_CLASS, limit
-        )
+        rows = await self._pg.fetch(_PG_CLAIM, self.issue_id, self.sender_id, limit)
+        if not rows:
+            rows = await self._pg.fetch(
+                _PG_CLAIM_ORPHANS, self.issue_id, self.sender_id, SENDER_LOCK_CLASS, limit
+            )
         return sorted((Claim(r[0], r[1], r[2], r[3]) for r in rows), key=lambda c: c.delivery_id)
 
     async def record(self, claim: Claim, outcome: Outcome) -> bool:

@@ -10,7 +10,7 @@ from collections import Counter, defaultdict
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import and_, case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
@@ -166,35 +166,56 @@ async def _requested_pairs(
 async def _vote_movement(session: AsyncSession, start: datetime, end: datetime) -> list[VoteRow]:
     """Per tool voted on this week: a VoteRow (see its comment).
 
-    Votes are upserted, so a vote's earlier verdict is gone. A vote created before the
-    week and changed during it changed its verdict (unchanged votes are never written),
-    so its verdict before the week was the other one.
+    Votes are upserted, so a vote's earlier verdict is gone; but an unchanged vote is
+    never rewritten, so a vote created before a moment and updated after it had the
+    other verdict at that moment. Only votes touched since the week began are read
+    (by the updated_at index); current totals come from the (tool, verdict) index.
     """
-    in_week = and_(Vote.updated_at >= start, Vote.updated_at < end)
-    existed_before = Vote.created_at < start
-    existed_at_end = Vote.created_at < end
-    ship = Vote.verdict == "ship"
-    ship_before = or_(and_(Vote.updated_at < start, ship), and_(Vote.updated_at >= start, ~ship))
+    ship, skip = Vote.verdict == "ship", Vote.verdict == "skip"
 
     def total(condition: Any) -> Any:
         return func.sum(case((condition, 1), else_=0))
 
-    touched = select(Vote.tool_id).where(in_week).distinct().scalar_subquery()
-    query = (
+    touched = await session.execute(
         select(
             Vote.tool_id,
-            total(and_(in_week, ship)),
-            total(and_(in_week, ~ship)),
-            total(and_(existed_before, ship_before)),
-            total(existed_before),
-            total(and_(existed_at_end, ship)),
-            total(existed_at_end),
+            total(and_(Vote.updated_at < end, ship)),
+            total(and_(Vote.updated_at < end, skip)),
+            total(ship),
+            total(and_(Vote.created_at < start, skip)),
+            total(Vote.created_at >= start),
+            total(and_(Vote.updated_at >= end, ship)),
+            total(and_(Vote.created_at < end, Vote.updated_at >= end, skip)),
+            total(Vote.created_at >= end),
         )
-        .where(Vote.tool_id.in_(touched))
+        .where(Vote.updated_at >= start)
         .group_by(Vote.tool_id)
     )
-    rows = await session.execute(query)
-    return [tuple(int(v or 0) for v in row) for row in rows]  # type: ignore[misc]
+    changes = {int(r[0]): [int(v or 0) for v in r[1:]] for r in touched}
+    if not changes:
+        return []
+    current: dict[int, tuple[int, int]] = {}
+    totals = select(Vote.tool_id, total(ship), func.count()).group_by(Vote.tool_id)
+    if len(changes) < 1000:
+        totals = totals.where(Vote.tool_id.in_(list(changes)))
+    for row in await session.execute(totals):
+        current[int(row[0])] = (int(row[1] or 0), int(row[2] or 0))
+    rows: list[VoteRow] = []
+    for tool_id, (ws, wk, moved_ship, was_ship, new_since_start, late_ship, late_was_ship,
+                  new_since_end) in changes.items():  # fmt: skip
+        now_ship, now_total = current.get(tool_id, (0, 0))
+        rows.append(
+            (
+                tool_id,
+                ws,
+                wk,
+                now_ship - moved_ship + was_ship,
+                now_total - new_since_start,
+                now_ship - late_ship + late_was_ship,
+                now_total - new_since_end,
+            )
+        )
+    return rows
 
 
 async def _verdict_changes(

@@ -1,0 +1,247 @@
+"""Digest benchmarks: compile per issue, messages per second, 100k sends, build at scale.
+
+The end-to-end send goes to tests/bench/smtp_fast_sink.py (a minimal asyncio SMTP
+server in its own process), because aiosmtpd itself tops out well below the target.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import random
+import statistics
+import sys
+import tempfile
+import time
+from collections import Counter
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from db.engine import Database
+from digest.delivery import delivery_counts
+from digest.issues import ensure_issue
+from digest.message import DigestMessages
+from digest.render import render_issue
+from digest.snapshot import build_snapshot
+from digest.tokens import Tokens
+from digest.weeks import parse_week
+from tests.bench.support import bench_database
+
+AREA = "digest"
+WEEK = parse_week("2026-W21")
+PUBLIC_URL = "https://sos.example"
+SEND_COUNT = 100_000
+TOOLS = 10_000
+VOTES = 1_000_000
+# Sending processes sharing the issue (as several `digest send` would).
+SENDER_PROCESSES = 1
+
+
+def _row(metric: str, backend: str, value: str, target: str, ok: bool | None) -> dict[str, Any]:
+    return {
+        "area": AREA,
+        "metric": metric,
+        "backend": backend,
+        "value": value,
+        "target": target,
+        "ok": "" if ok is None else ("yes" if ok else "no"),
+    }
+
+
+async def _raw(database: Database) -> Any:
+    connection = await database.engine.connect()
+    return connection, (await connection.get_raw_connection()).driver_connection
+
+
+async def _big_catalog(database: Database) -> None:
+    """10,000 tools with four reviews each and a million votes, by COPY."""
+    rng = random.Random(7)
+    connection, pg = await _raw(database)
+    try:
+        now = datetime.now(UTC)
+        await pg.copy_records_to_table(
+            "critics",
+            records=[(i, f"critic{i}", f"Critic {i}", "", "", i) for i in range(1, 5)],
+            columns=["id", "slug", "name", "persona", "bio", "position"],
+        )
+        await pg.copy_records_to_table(
+            "tools",
+            records=[
+                (i, f"tool-{i}", f"Tool {i}", "[]", "Models", "Best for things", "", "", "", "",
+                 "https://example.com", date(2026, 1, 1), now)
+                for i in range(1, TOOLS + 1)
+            ],
+            columns=["id", "slug", "name", "aliases", "category", "best_for", "description",
+                     "pricing", "entry_price", "vendor", "url", "added", "updated_at"],
+        )  # fmt: skip
+        in_week = WEEK.monday + timedelta(days=2)
+        reviews = []
+        for tool in range(1, TOOLS + 1):
+            reviewed = in_week if tool % 500 == 0 else date(2026, 1, 5)
+            for critic in range(1, 5):
+                score = rng.randint(20, 95)
+                reviews.append((tool, critic, score, "ship" if score >= 60 else "skip", "text",
+                                reviewed, now))  # fmt: skip
+        await pg.copy_records_to_table(
+            "reviews",
+            records=reviews,
+            columns=["tool_id", "critic_id", "score", "verdict", "text", "reviewed", "updated_at"],
+        )
+        start = WEEK.start.astimezone(UTC)
+        votes = []
+        for n in range(VOTES):
+            created = start - timedelta(days=rng.randint(-6, 60), seconds=rng.randint(0, 86_000))
+            updated = (
+                created if rng.random() < 0.8 else start + timedelta(hours=rng.randint(1, 150))
+            )
+            updated = max(updated, created)
+            votes.append(("discord", "g", f"u{n}", rng.randint(1, TOOLS),
+                          "ship" if rng.random() < 0.6 else "skip", created, updated))  # fmt: skip
+        await pg.copy_records_to_table(
+            "votes",
+            records=votes,
+            columns=["platform", "workspace", "user_id", "tool_id", "verdict", "created_at",
+                     "updated_at"],
+        )  # fmt: skip
+        requests = [
+            ("discord", "g", f"r{n}", rng.randint(1, 50), rng.randint(51, 100), "a", "b",
+             start + timedelta(hours=rng.randint(1, 160)))
+            for n in range(20_000)
+        ] + [
+            ("discord", "g", f"q{n}", None, 1, f"Unknown {n % 37}", "b",
+             start + timedelta(hours=rng.randint(1, 160)))
+            for n in range(2_000)
+        ]  # fmt: skip
+        await pg.copy_records_to_table(
+            "compare_requests",
+            records=requests,
+            columns=["platform", "workspace", "user_id", "first_tool_id", "second_tool_id",
+                     "first_query", "second_query", "created_at"],
+        )  # fmt: skip
+        for table in ("critics", "tools"):
+            await pg.execute(
+                f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))"
+            )
+        # What autovacuum would have done by the time a real weekly run starts.
+        await pg.execute("VACUUM ANALYZE")
+    finally:
+        await connection.close()
+
+
+async def _build_at_scale(rows: list[dict[str, Any]]) -> None:
+    async with bench_database("postgresql", demo=False) as database:
+        started = time.perf_counter()
+        await _big_catalog(database)
+        print(f"  generated 10k tools / 1M votes in {time.perf_counter() - started:.0f}s",
+              file=sys.stderr)  # fmt: skip
+        timings = []
+        snapshot: dict[str, Any] = {}
+        for _ in range(3):
+            started = time.perf_counter()
+            snapshot = await build_snapshot(database, WEEK)
+            timings.append(time.perf_counter() - started)
+        best = min(timings)
+        rows.append(_row("build, 10k tools + 1M votes (s)", "postgresql", f"{best:.3f}", "< 1",
+                         best < 1.0))  # fmt: skip
+        for _ in range(3):
+            started = time.perf_counter()
+            render_issue(snapshot, PUBLIC_URL)
+            timings.append(time.perf_counter() - started)
+        compile_s = statistics.median(timings[3:])
+        rows.append(_row("compile per issue, Jinja2+MJML (ms)", "-", f"{compile_s * 1000:.0f}",
+                         "once per issue", None))  # fmt: skip
+
+
+def _messages(snapshot: dict[str, Any]) -> DigestMessages:
+    rendered = render_issue(snapshot, PUBLIC_URL)
+    return DigestMessages(
+        html_body=rendered.html,
+        text_body=rendered.text,
+        subject=rendered.subject,
+        mail_from="Ship or Skip <digest@sos.example>",
+    )
+
+
+async def _start_sink(folder: Path) -> tuple[asyncio.subprocess.Process, int, Path]:
+    port_file, out_file = folder / "port", folder / "accepted.txt"
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "tests.bench.smtp_fast_sink", str(port_file), str(out_file)
+    )
+    for _ in range(200):
+        if port_file.exists() and port_file.read_text():
+            return process, int(port_file.read_text()), out_file
+        await asyncio.sleep(0.05)
+    raise RuntimeError("SMTP sink did not start")
+
+
+async def _send_100k(rows: list[dict[str, Any]]) -> None:
+    async with bench_database("postgresql", demo=True) as database:
+        connection, pg = await _raw(database)
+        try:
+            await pg.copy_records_to_table(
+                "subscribers",
+                records=[
+                    (f"reader{i:06d}@example.com", "confirmed", "bench", 0, datetime.now(UTC))
+                    for i in range(SEND_COUNT)
+                ],
+                columns=["email", "status", "source", "hard_failures", "created_at"],
+            )
+            await pg.execute("ANALYZE subscribers")
+        finally:
+            await connection.close()
+        issue, _ = await ensure_issue(database, WEEK)
+        messages = _messages(issue.snapshot)
+        size = len(messages.build("x@example.com", f"{PUBLIC_URL}/unsubscribe/x").data)
+        with tempfile.TemporaryDirectory() as folder:
+            sink, port, out_file = await _start_sink(Path(folder))
+            try:
+                started = time.perf_counter()
+                senders = [
+                    await asyncio.create_subprocess_exec(
+                        sys.executable,
+                        "-m",
+                        "tests.bench.digest_sender",
+                        database.url,
+                        WEEK.label,
+                        str(port),
+                        stdout=asyncio.subprocess.PIPE,
+                    )
+                    for _ in range(SENDER_PROCESSES)
+                ]
+                outputs = [json.loads((await p.communicate())[0]) for p in senders]
+                elapsed = time.perf_counter() - started
+            finally:
+                sink.terminate()
+                await sink.wait()
+            accepted = Counter(out_file.read_bytes().split(b"\n"))
+        sent = sum(o["sent"] for o in outputs)
+        counts = await delivery_counts(database, issue.id)
+        duplicates = sum(n - 1 for n in accepted.values() if n > 1)
+        missing = SEND_COUNT - len(accepted)
+        ok = elapsed < 60 and duplicates == 0 and missing == 0 and counts == {"sent": SEND_COUNT}
+        rows.append(_row(f"send {SEND_COUNT:,} to local SMTP sink (s)", "postgresql",
+                         f"{elapsed:.1f} ({sent / elapsed:,.0f}/s, {size // 1000} KB each, {SENDER_PROCESSES} processes)",
+                         "< 60", ok))  # fmt: skip
+        rows.append(_row("send: duplicates / missing", "postgresql", f"{duplicates} / {missing}",
+                         "0 / 0", duplicates == 0 and missing == 0))  # fmt: skip
+
+
+async def _messages_per_second(rows: list[dict[str, Any]]) -> None:
+    async with bench_database("sqlite", demo=True) as database:
+        issue, _ = await ensure_issue(database, WEEK)
+        messages = _messages(issue.snapshot)
+    tokens = Tokens("bench-secret")
+    count = 20_000
+    started = time.perf_counter()
+    for i in range(count):
+        messages.build(f"reader{i}@example.com",
+                       f"{PUBLIC_URL}/unsubscribe/{tokens.unsubscribe_token(i)}")  # fmt: skip
+    rate = count / (time.perf_counter() - started)
+    rows.append(_row("personalised messages built per second", "-", f"{rate:,.0f}", "-", None))
+
+
+async def run(rows: list[dict[str, Any]]) -> None:
+    await _messages_per_second(rows)
+    await _build_at_scale(rows)
+    await _send_100k(rows)

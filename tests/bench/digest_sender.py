@@ -1,0 +1,54 @@
+"""One sending process for the digest benchmark: python -m tests.bench.digest_sender URL ISSUE PORT.
+
+Several of these share one issue the way several `shiporskip digest send` would.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+
+from db.engine import Database
+from digest.delivery import send_issue
+from digest.issues import find_issue
+from digest.message import DigestMessages
+from digest.render import render_issue
+from digest.senders import RetryPolicy, SmtpSender, SmtpTarget
+from digest.tokens import Tokens
+
+PUBLIC_URL = "https://sos.example"
+
+
+async def main(url: str, week: str, port: int) -> None:
+    database = Database(url)
+    sender = SmtpSender(
+        SmtpTarget("127.0.0.1", port, False, None, None),
+        rate=1_000_000,
+        concurrency=8,
+        retry=RetryPolicy(attempts=3, base_delay_s=0.05),
+    )
+    try:
+        issue = await find_issue(database, week)
+        assert issue is not None
+        rendered = render_issue(issue.snapshot, PUBLIC_URL)
+        messages = DigestMessages(
+            html_body=rendered.html,
+            text_body=rendered.text,
+            subject=rendered.subject,
+            mail_from="Ship or Skip <digest@sos.example>",
+        )
+        tokens = Tokens("bench-secret")
+
+        def unsubscribe_url(subscriber_id: int) -> str:
+            return f"{PUBLIC_URL}/unsubscribe/{tokens.unsubscribe_token(subscriber_id)}"
+
+        summary = await send_issue(database, issue.id, sender, messages, unsubscribe_url, batch=100)
+        print(json.dumps({"sent": summary.sent, "failed": summary.failed}))
+    finally:
+        await sender.close()
+        await database.dispose()
+
+
+if __name__ == "__main__":
+    asyncio.run(main(sys.argv[1], sys.argv[2], int(sys.argv[3])))
