@@ -14,7 +14,16 @@ from typing import TYPE_CHECKING, Any, Literal, cast
 from slack_bolt.async_app import AsyncApp, AsyncBoltContext
 from slack_sdk.errors import SlackApiError
 
-from bot.core.views import CompareCard, ErrorView, Reply, ToolCard, Verdict
+from bot.core.views import (
+    BookmarkResult,
+    CommunityTally,
+    CompareCard,
+    ErrorView,
+    Reply,
+    ToolCard,
+    Verdict,
+    VoteResult,
+)
 from bot.slack_bot import blocks
 from bot.slack_bot.context import from_action
 from bot.slack_bot.respond import Responder
@@ -54,7 +63,21 @@ def parse_click(action: dict[str, Any]) -> Click | None:
     return None
 
 
-async def _redraw(front: SlackFrontEnd, respond: Responder, click: Click) -> None:
+async def _redraw(
+    front: SlackFrontEnd,
+    respond: Responder,
+    click: Click,
+    body: dict[str, Any],
+    community: CommunityTally,
+) -> None:
+    message = body.get("message") or {}
+    original = message.get("blocks")
+    if isinstance(original, list):
+        patched = blocks.with_community(original, click.tool_id, community.label)
+        if patched is not None:
+            text = str(message.get("text") or "Ship or Skip")
+            await respond(replace_original=True, text=text, blocks=patched)
+            return
     card: Reply
     if click.pair is not None:
         card = await front.service.compare_by_id(*click.pair)
@@ -96,7 +119,7 @@ def _on_click(front: SlackFrontEnd) -> Any:
                 "That button is out of date. Nothing changed.",
             )
             return
-        result: Reply
+        result: VoteResult | BookmarkResult | ErrorView
         if click.kind == "vote" and click.verdict is not None:
             result = await front.service.vote_by_id(ctx, click.tool_id, click.verdict)
         else:
@@ -104,9 +127,9 @@ def _on_click(front: SlackFrontEnd) -> Any:
         if isinstance(result, ErrorView):
             await _confirm(front, context.bot_token, respond, body, result.full_text)
             return
-        if click.kind == "vote":
-            await _redraw(front, respond, click)
-        await _confirm(front, context.bot_token, respond, body, result.message)  # type: ignore[union-attr]
+        if isinstance(result, VoteResult):
+            await _redraw(front, respond, click, body, result.community)
+        await _confirm(front, context.bot_token, respond, body, result.message)
 
     return work
 

@@ -25,6 +25,8 @@ Block = dict[str, Any]
 Message = dict[str, Any]
 
 ACTION_PREFIX = "sos:"
+TOOL_BLOCK = "sos-tool-"  # block_id of a tool's section: sos-tool-<tool id>
+COMMUNITY_LABEL = "Community"
 VOTE_ACTION = "sos:vote:"  # sos:vote:<ship|skip>:<tool id>
 BOOKMARK_ACTION = "sos:bookmark:"  # sos:bookmark:<tool id>
 # Header, decision, dividers, tool sections, scorecard title, context and two action rows.
@@ -97,21 +99,25 @@ def tool_actions(tool: ToolCard, tool_id: int, value: str) -> Block:
     }
 
 
-def _tool_section(tool: ToolCard) -> Block:
+def _tool_section(tool: ToolCard, tool_id: int | None) -> Block:
     title = link(tool.url, plain(tool.name, 200), strong=True) + " · " + fit(tool.category, 200)
     text = title + "\n" + fit(tool.best_for, L.MAX_SECTION_TEXT - len(title) - 1)
     ship = f"{tool.panel.ship_pct}% ship" if tool.panel.ship_pct is not None else "—"
-    return section(
+    block = section(
         text,
         [
             field("Panel verdict", tool.panel.label),
             field("Panel ship", ship),
-            field("Community", tool.community.label),
+            field(COMMUNITY_LABEL, tool.community.label),
             field("Entry", tool.entry_price),
             field("Pricing", tool.pricing),
             field("Vendor", tool.vendor),
         ],
     )
+    if tool_id is not None:
+        # Lets a click update this tool's community numbers without re-reading the card.
+        block["block_id"] = f"{TOOL_BLOCK}{tool_id}"
+    return block
 
 
 def _score(tool_name: str, line: ScoreLine | None) -> str:
@@ -127,8 +133,8 @@ def compare_message(card: CompareCard, ids: dict[str, int]) -> Message:
         header(card.title),
         section(fit(card.decision, L.MAX_SECTION_TEXT)),
         divider(),
-        _tool_section(a),
-        _tool_section(b),
+        _tool_section(a, ids.get(a.slug)),
+        _tool_section(b, ids.get(b.slug)),
         divider(),
         section(bold("Reviewer scorecard")),
     ]
@@ -155,7 +161,7 @@ def compare_message(card: CompareCard, ids: dict[str, int]) -> Message:
 def tool_message(card: ToolCard, tool_id: int | None) -> Message:
     blocks: list[Block] = [
         header(card.name),
-        _tool_section(card),
+        _tool_section(card, tool_id),
         section(fit(card.description, L.MAX_SECTION_TEXT)) if card.description else divider(),
         section(bold("Reviewer scorecard")),
     ]
@@ -172,6 +178,28 @@ def tool_message(card: ToolCard, tool_id: int | None) -> Message:
     if tool_id is not None:
         blocks.append(tool_actions(card, tool_id, str(tool_id)))
     return {"text": fit(card.name, L.MAX_FALLBACK_TEXT), "blocks": blocks[: L.MAX_BLOCKS]}
+
+
+def with_community(original: list[Block], tool_id: int, community: str) -> list[Block] | None:
+    """``original`` (a card as Slack sends it back) with one tool's community line replaced.
+
+    None when the card has no such tool section (an older card): then re-render it.
+    """
+    head = bold(escape(COMMUNITY_LABEL)) + "\n"
+    updated: list[Block] = []
+    found = False
+    for block in original:
+        if block.get("block_id") == f"{TOOL_BLOCK}{tool_id}" and block.get("fields"):
+            fields = [
+                {**f, "text": field(COMMUNITY_LABEL, community)}
+                if str(f.get("text", "")).startswith(head)
+                else f
+                for f in block["fields"]
+            ]
+            found = fields != block["fields"]
+            block = {**block, "fields": fields}
+        updated.append(block)
+    return updated if found else None
 
 
 def text_message(text: str) -> Message:

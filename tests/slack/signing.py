@@ -56,7 +56,12 @@ def action_body(
     user: str = "U0ADA",
     team: str = TEAM,
     channel: str = CHANNEL,
+    message_blocks: list[dict[str, Any]] | None = None,
 ) -> str:
+    """A block_actions payload; Slack includes the clicked message's blocks."""
+    message: dict[str, Any] = {"type": "message", "ts": "1700000000.000100", "text": "card"}
+    if message_blocks is not None:
+        message["blocks"] = message_blocks
     payload: dict[str, Any] = {
         "type": "block_actions",
         "user": {"id": user, "username": user.lower(), "team_id": team},
@@ -71,7 +76,7 @@ def action_body(
         "trigger_id": "1.2.3",
         "team": {"id": team, "domain": "test"},
         "channel": {"id": channel, "name": "general"},
-        "message": {"type": "message", "ts": "1700000000.000100", "text": "card"},
+        "message": message,
         "response_url": response_url,
         "actions": [
             {

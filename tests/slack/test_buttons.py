@@ -12,14 +12,33 @@ from tests.slack.test_commands import command
 
 
 async def card_buttons(app: RunningApp) -> dict[str, dict[str, Any]]:
-    """Post a comparison and return its buttons by action id."""
+    """Post a comparison and return its buttons by action id (each knows its card)."""
     card = await command(app, "/compare", "cursor vs copilot", "card")
     blocks: list[dict[str, Any]] = card["blocks"]  # type: ignore[assignment]
-    return {e["action_id"]: e for b in blocks if b["type"] == "actions" for e in b["elements"]}
+    return {
+        e["action_id"]: {**e, "_card": blocks}
+        for b in blocks
+        if b["type"] == "actions"
+        for e in b["elements"]
+    }
 
 
-async def click(app: RunningApp, button: dict[str, Any], key: str, user: str = "U0ADA") -> None:
-    body = action_body(button["action_id"], button["value"], app.fake.response_url(key), user=user)
+async def click(
+    app: RunningApp,
+    button: dict[str, Any],
+    key: str,
+    user: str = "U0ADA",
+    *,
+    with_card: bool = True,
+) -> None:
+    card = button.get("_card") if with_card else None
+    body = action_body(
+        button["action_id"],
+        button["value"],
+        app.fake.response_url(key),
+        user=user,
+        message_blocks=card,
+    )
     response = await app.post(body)
     assert response.status == 200
 
@@ -94,3 +113,24 @@ async def test_confirmation_falls_back_to_response_url(running: RunningApp) -> N
     )
     assert answer["response_type"] == "ephemeral" and answer["replace_original"] is False
     assert "Bookmarked Cursor" in answer["text"]
+
+
+async def test_click_on_a_card_without_its_blocks_rerenders_it(running: RunningApp) -> None:
+    """Older cards (or payloads without blocks) are redrawn from the database instead."""
+    buttons = await card_buttons(running)
+    skip = next(b for a, b in buttons.items() if a.startswith("sos:vote:skip:"))
+    await click(running, skip, "old", with_card=False)
+    redraw = (await running.fake.wait_calls("response_url", 2))[-1].payload
+    assert redraw["replace_original"] is True
+    assert redraw["blocks"][0]["text"]["text"] == "Cursor vs GitHub Copilot"
+    assert "0% ship · 1 vote (0 ship / 1 skip)" in community_text(redraw)
+
+
+async def test_in_place_update_changes_only_the_clicked_tool(running: RunningApp) -> None:
+    buttons = await card_buttons(running)
+    card = next(iter(buttons.values()))["_card"]
+    ship = next(b for a, b in buttons.items() if a.startswith("sos:vote:ship:"))
+    await click(running, ship, "one")
+    redraw = (await running.fake.wait_calls("response_url", 2))[-1].payload
+    changed = [i for i, (a, b) in enumerate(zip(card, redraw["blocks"], strict=True)) if a != b]
+    assert changed == [3]  # the first tool's section, nothing else
