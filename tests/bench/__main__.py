@@ -32,13 +32,20 @@ def areas(selected: list[str]) -> list[str]:
 def print_table(rows: list[dict[str, Any]]) -> None:
     headers = ["area", "metric", "backend", "value", "target", "ok"]
     cells = [[str(r.get(h, "")) for h in headers] for r in rows]
-    widths = [max(len(h), *(len(c[i]) for c in cells)) if cells else len(h)
-              for i, h in enumerate(headers)]
+    widths = [
+        max(len(h), *(len(c[i]) for c in cells)) if cells else len(h) for i, h in enumerate(headers)
+    ]
     line = "  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True))
     print(line)
     print("  ".join("-" * w for w in widths))
     for row in cells:
         print("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)))
+
+
+def save(rows: list[dict[str, Any]]) -> None:
+    out = Path("bench-results")
+    out.mkdir(exist_ok=True)
+    (out / "latest.json").write_text(json.dumps(rows, indent=2, default=str))
 
 
 async def main(selected: list[str]) -> int:
@@ -56,9 +63,7 @@ async def main(selected: list[str]) -> int:
             rows.append({"area": area, "metric": "(crashed)", "ok": "no"})
         print(f"  {area} took {time.perf_counter() - started:.0f}s", file=sys.stderr)
     print_table(rows)
-    out = Path("bench-results")
-    out.mkdir(exist_ok=True)
-    (out / "latest.json").write_text(json.dumps(rows, indent=2, default=str))
+    save(rows)
     return 1 if failed or any(r.get("ok") == "no" for r in rows) else 0
 
 

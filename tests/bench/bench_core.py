@@ -71,16 +71,50 @@ async def compare_p99(backend: str, n: int = 400) -> float:
 
 def autocomplete_p99(n: int = 2_000) -> float:
     rng = random.Random(3)
-    words = ["ai", "chat", "code", "vision", "agent", "studio", "labs", "model", "turbo",
-             "pro", "mini", "open", "deep", "smart", "sonic", "nova", "pixel", "quant"]
+    words = [
+        "ai",
+        "chat",
+        "code",
+        "vision",
+        "agent",
+        "studio",
+        "labs",
+        "model",
+        "turbo",
+        "pro",
+        "mini",
+        "open",
+        "deep",
+        "smart",
+        "sonic",
+        "nova",
+        "pixel",
+        "quant",
+    ]
     tools = [
-        ToolName(i, f"tool-{i}", f"{rng.choice(words).title()} {rng.choice(words).title()} {i}",
-                 (f"alias{i}",))
+        ToolName(
+            i,
+            f"tool-{i}",
+            f"{rng.choice(words).title()} {rng.choice(words).title()} {i}",
+            (f"alias{i}",),
+        )
         for i in range(10_000)
     ]
     index = ToolIndex(tools)
-    prefixes = ["", "c", "ch", "cha", "chat co", "visoin", "agent stu", "quant 99", "zzz",
-                "nova pixel 12", "tool-77", "smrt"]
+    prefixes = [
+        "",
+        "c",
+        "ch",
+        "cha",
+        "chat co",
+        "visoin",
+        "agent stu",
+        "quant 99",
+        "zzz",
+        "nova pixel 12",
+        "tool-77",
+        "smrt",
+    ]
     timings = []
     for i in range(n):
         prefix = prefixes[i % len(prefixes)]
@@ -94,13 +128,23 @@ def autocomplete_p99(n: int = 2_000) -> float:
 async def run(rows: list[dict[str, Any]]) -> None:
     targets = {"sqlite": 1_000, "postgresql": 2_000}
     for backend, target in targets.items():
-        rate, lost, count = await votes_per_second(backend)
-        rows.append(row("core", f"votes/s, {VOTERS} concurrent voters", backend, rate, "/s",
-                        f">= {target:,}/s", rate >= target))
+        rate, lost, _stored = await votes_per_second(backend)
+        rows.append(
+            row(
+                "core",
+                f"votes/s, {VOTERS} concurrent voters",
+                backend,
+                rate,
+                "/s",
+                f">= {target:,}/s",
+                rate >= target,
+            )
+        )
         rows.append(row("core", "votes lost", backend, lost, "", "0", lost == 0))
     for backend in targets:
         p99 = await compare_p99(backend)
         rows.append(row("core", "compare p99 (in-process)", backend, p99, "ms", "< 5 ms", p99 < 5))
     p99 = autocomplete_p99()
-    rows.append(row("core", "autocomplete p99, 10,000 tools", "memory", p99, "ms", "< 5 ms",
-                    p99 < 5))
+    rows.append(
+        row("core", "autocomplete p99, 10,000 tools", "memory", p99, "ms", "< 5 ms", p99 < 5)
+    )

@@ -52,8 +52,15 @@ def percentile(samples: list[float], pct: float) -> float:
     return statistics.quantiles(samples, n=100, method="inclusive")[int(pct) - 1]
 
 
-def row(area: str, metric: str, backend: str, value: float, unit: str, target: str,
-        ok: bool) -> dict[str, Any]:
+def row(
+    area: str, metric: str, backend: str, value: float, unit: str, target: str, ok: bool
+) -> dict[str, Any]:
     shown = f"{value:,.0f} {unit}" if value >= 100 else f"{value:.2f} {unit}"
-    return {"area": area, "metric": metric, "backend": backend, "value": shown.strip(),
-            "target": target, "ok": "yes" if ok else "no"}
+    return {
+        "area": area,
+        "metric": metric,
+        "backend": backend,
+        "value": shown.strip(),
+        "target": target,
+        "ok": "yes" if ok else "no",
+    }
