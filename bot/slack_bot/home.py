@@ -67,7 +67,7 @@ def home_view(
         blocks.append(section(escape("None yet: the first weekly digest is still to come.")))
     else:
         blocks.append(section(escape(f"{digest.week}: ") + fit(digest.subject, 1000)))
-        blocks.append(context(link(archive_url, "Read past digests")))
+        blocks.append(context(link(f"{archive_url}/{digest.week}", "Read it")))
     return {"type": "home", "blocks": blocks}
 
 
@@ -82,4 +82,4 @@ async def build_home(front: SlackFrontEnd, ctx: CommandContext) -> dict[str, Any
     except SQLAlchemyError:
         # The digest table exists only once its migration ran.
         digest = None
-    return home_view(saved, votes, trends, digest, front.config.public_url + "/digest")
+    return home_view(saved, votes, trends, digest, front.config.public_url + "/digests")

@@ -47,3 +47,4 @@ async def test_home_shows_the_newest_digest(running: RunningApp) -> None:
         session.add(DigestIssue(week="2026-W48", subject="Cursor & friends", snapshot={}))
     text = home_text(await open_home(running))
     assert "2026-W48: Cursor &amp; friends" in text
+    assert "/digests/2026-W48|Read it>" in text
