@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import functools
 import logging
 import time
@@ -122,6 +123,8 @@ class CommandService:
         self.vote_limiter = vote_limiter or RateLimiter(limit=10, window_s=10.0)
         self.subscriptions = subscriptions
         self._tool_cache: dict[str, Tool] = {}
+        # Cards without community numbers, built once per catalog generation.
+        self._base_cards: dict[str, ToolCard] = {}
         self._critic_order: list[str] | None = None
         self._cache_generation = -1
         self._votes: Batcher[VoteRequest, tuple[VoteChange | None, Tally]] = Batcher(
@@ -151,6 +154,7 @@ class CommandService:
         await self.index.refresh(self.database)
         if self._cache_generation != self.index.generation:
             self._tool_cache.clear()
+            self._base_cards.clear()
             self._critic_order = None
             self._cache_generation = self.index.generation
         missing = [slug for slug in slugs if slug not in self._tool_cache]
@@ -162,14 +166,20 @@ class CommandService:
                     critics = await tool_queries.critics_in_order(session)
                     self._critic_order = [c.slug for c in critics]
             while len(self._tool_cache) > TOOL_CACHE_SIZE:
-                self._tool_cache.pop(next(iter(self._tool_cache)))
+                self._base_cards.pop(self._tool_cache.pop(next(iter(self._tool_cache))).slug, None)
         return {slug: self._tool_cache[slug] for slug in slugs if slug in self._tool_cache}
 
     async def _cards(self, slugs: list[str]) -> dict[str, ToolCard]:
         tools = await self._tools(slugs)
         async with self.database.read() as session:
             tallies = await vote_queries.tallies(session, [t.id for t in tools.values()])
-        return {slug: tool_card(tool, tallies[tool.id]) for slug, tool in tools.items()}
+        return {slug: self._card(tool, tallies[tool.id]) for slug, tool in tools.items()}
+
+    def _card(self, tool: Tool, tally: Tally) -> ToolCard:
+        base = self._base_cards.get(tool.slug)
+        if base is None:
+            base = self._base_cards[tool.slug] = tool_card(tool, Tally())
+        return dataclasses.replace(base, community=CommunityTally(tally.ship, tally.skip))
 
     async def _tallies(self, tool_ids: list[int]) -> dict[int, Tally]:
         async with self.database.read() as session:
@@ -216,7 +226,7 @@ class CommandService:
             )
         if a.slug not in tools or b.slug not in tools:
             return _gone(a.slug if a.slug not in tools else b.slug)
-        cards = {slug: tool_card(tool, tallies[tool.id]) for slug, tool in tools.items()}
+        cards = {slug: self._card(tool, tallies[tool.id]) for slug, tool in tools.items()}
         return compare_card(cards[a.slug], cards[b.slug], self._critic_order or [])
 
     @answers_when_down

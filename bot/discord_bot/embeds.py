@@ -7,6 +7,7 @@ ship %, community, entry price and pricing), then the reviewer scorecard.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import replace
 
 import discord
@@ -31,8 +32,12 @@ CARD_FOOTER = "Vote Ship or Skip with the buttons below; the community numbers u
 COLORS = {"ship": 0x2ECC71, "skip": 0xE74C3C, "split": 0xF1C40F, None: 0x95A5A6}
 
 
+@functools.lru_cache(maxsize=8192)
 def safe(text: str) -> str:
-    """Catalog and user text as Discord shows it literally: no markdown, no pings."""
+    """Catalog and user text as Discord shows it literally: no markdown, no pings.
+
+    Cached: the same catalog text is escaped for every card and the regexes are costly.
+    """
     return escape_mentions(escape_markdown(text))
 
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
-from sqlalchemy import case, func, select, text
+from sqlalchemy import bindparam, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -155,18 +155,23 @@ async def tally(session: AsyncSession, tool_id: int) -> Tally:
     return Tally(int(row.ship), int(row.skip))
 
 
+# Prebuilt so the hot path neither constructs nor recompiles the statement.
+_TALLIES = text(
+    """
+    SELECT tool_id,
+           sum(CASE WHEN verdict = 'ship' THEN 1 ELSE 0 END) AS ship,
+           sum(CASE WHEN verdict = 'skip' THEN 1 ELSE 0 END) AS skip
+    FROM votes WHERE tool_id IN :ids GROUP BY tool_id
+    """
+).bindparams(bindparam("ids", expanding=True))
+
+
 async def tallies(session: AsyncSession, tool_ids: Iterable[int]) -> dict[int, Tally]:
     """Ship/skip counts per tool; tools without votes get an empty tally."""
     ids = list(tool_ids)
-    rows = await session.execute(
-        select(
-            Vote.tool_id,
-            func.sum(case((Vote.verdict == "ship", 1), else_=0)),
-            func.sum(case((Vote.verdict == "skip", 1), else_=0)),
-        )
-        .where(Vote.tool_id.in_(ids))
-        .group_by(Vote.tool_id)
-    )
+    if not ids:
+        return {}
+    rows = await session.execute(_TALLIES, {"ids": ids})
     found = {r[0]: Tally(int(r[1] or 0), int(r[2] or 0)) for r in rows}
     return {tool_id: found.get(tool_id, Tally()) for tool_id in ids}
 
