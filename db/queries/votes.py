@@ -110,6 +110,10 @@ async def cast_votes(
 
 
 async def _upsert_many(session: AsyncSession, requests: list[VoteRequest]) -> list[VoteChange]:
+    if len(requests) == 1:
+        # The usual case at a human pace: the prebuilt statement skips construction.
+        only = requests[0]
+        return [await cast_vote(session, only.voter, only.tool_id, only.verdict)]
     moment = utcnow()
     dialect = session.bind.dialect.name if session.bind else "sqlite"
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
