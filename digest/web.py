@@ -6,6 +6,7 @@ import secrets
 from collections import OrderedDict
 from typing import TYPE_CHECKING, Any
 
+import aiohttp
 from aiohttp import web
 
 from bot.core.views import ErrorView
@@ -60,7 +61,11 @@ def install_routes(app: web.Application, deps: DigestDeps) -> None:
         return response
 
     async def subscribe_submit(request: web.Request) -> web.Response:
-        form = await request.post()
+        try:
+            form = await request.post()
+        except (ValueError, UnicodeDecodeError, aiohttp.BadContentDispositionHeader):
+            # A malformed multipart or urlencoded body: the browser form never sends one.
+            return message("Not subscribed", "The form could not be read. Try again.", 400)
         token = str(form.get("csrf", ""))
         nonce = deps.tokens.read_csrf(token) if token else None
         cookie = request.cookies.get(CSRF_COOKIE)

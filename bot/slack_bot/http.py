@@ -39,9 +39,12 @@ class SlackRoutes:
         if not valid:
             log.warning("refused a Slack request with a bad or stale signature")
             return web.Response(status=401, text="invalid signature")
-        return await to_aiohttp_response(
-            await self.front.app.async_dispatch(await to_bolt_request(request))
-        )
+        try:
+            bolt_request = await to_bolt_request(request)
+        except ValueError:  # a JSON body or payload field that does not parse
+            log.warning("refused a signed Slack request whose body could not be read")
+            return web.Response(status=400, text="unreadable request body")
+        return await to_aiohttp_response(await self.front.app.async_dispatch(bolt_request))
 
     async def install(self, request: web.Request) -> web.Response:
         flow = self.front.app.oauth_flow
