@@ -40,6 +40,8 @@ class Runtime:
     readiness: dict[str, Callable[[], tuple[bool, str]]] = field(default_factory=dict)
     # Set when SIGTERM/SIGINT asks the process to stop: parts stop taking new work.
     stopping: asyncio.Event = field(default_factory=asyncio.Event)
+    # Called on stop before parts are cancelled, to finish work in flight (bounded time).
+    drains: list[Callable[[], Coroutine[Any, Any, None]]] = field(default_factory=list)
 
 
 Part = Callable[[Runtime], Coroutine[Any, Any, None]]
@@ -124,7 +126,9 @@ async def _console_part(runtime: Runtime) -> None:
     await chat(runtime.service)
 
 
-SHUTDOWN_GRACE_S = 8.0
+# Exit within 10 s of SIGTERM: work in flight gets DRAIN_S, then parts get the rest to close.
+DRAIN_S = 5.0
+SHUTDOWN_GRACE_S = 4.0
 
 
 async def run(settings: Settings, *, demo: bool = True, terminal: bool | None = None) -> None:
@@ -165,6 +169,7 @@ async def run(settings: Settings, *, demo: bool = True, terminal: bool | None = 
             log.info("stop requested: finishing work in flight")
         runtime.stopping.set()
         stop.cancel()
+        await _drain(runtime)
         for task in pending:
             task.cancel()
         _, stuck = await asyncio.wait(pending, timeout=SHUTDOWN_GRACE_S) if pending else ((), ())
@@ -179,6 +184,17 @@ async def run(settings: Settings, *, demo: bool = True, terminal: bool | None = 
             loop.remove_signal_handler(signum)
         await database.dispose()
         sys.stdout.flush()
+
+
+async def _drain(runtime: Runtime) -> None:
+    if not runtime.drains:
+        return
+    drains = [asyncio.create_task(drain()) for drain in runtime.drains]
+    _, late = await asyncio.wait(drains, timeout=DRAIN_S)
+    for task in late:
+        task.cancel()
+    if late:
+        log.warning("%d part(s) still had work after %.0fs; stopping them", len(late), DRAIN_S)
 
 
 def startup_problems(settings: Settings) -> list[str]:

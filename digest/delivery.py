@@ -113,6 +113,10 @@ class _Store:
         """Store the outcome; True when the subscriber got suspended by it."""
         raise NotImplementedError
 
+    async def release(self, claims: list[Claim]) -> None:
+        """Hand back claims this worker will not send, for the next run or another sender."""
+        raise NotImplementedError
+
     async def close(self) -> None:
         return None
 
@@ -148,6 +152,10 @@ WHERE s.id = d.subscriber_id AND d.id IN (
     FOR UPDATE SKIP LOCKED
 )
 RETURNING d.id, d.subscriber_id, s.email, s.status
+"""
+_RELEASE_PG = """
+UPDATE deliveries SET status = 'pending', claimed_by = NULL, claimed_at = NULL
+WHERE id = ANY($1::int[]) AND claimed_by = $2 AND status = 'sending'
 """
 _PG_SENT = "UPDATE deliveries SET status = 'sent', sent_at = now(), last_error = NULL WHERE id = $1"
 _PG_OTHER = "UPDATE deliveries SET status = $2, last_error = $3 WHERE id = $1"
@@ -199,6 +207,9 @@ class _PgStore(_Store):
 
     async def record_skipped(self, claim: Claim) -> None:
         await self._pg.execute(_PG_OTHER, claim.delivery_id, "skipped", claim.subscriber_status)
+
+    async def release(self, claims: list[Claim]) -> None:
+        await self._pg.execute(_RELEASE_PG, [c.delivery_id for c in claims], self.sender_id)
 
     async def close(self) -> None:
         await self._connection.close()
@@ -274,6 +285,18 @@ class _SqliteStore(_Store):
             )
             return bool(status == "suspended")
 
+    async def release(self, claims: list[Claim]) -> None:
+        async with self.database.write() as session:
+            await session.execute(
+                update(Delivery)
+                .where(
+                    Delivery.id.in_([c.delivery_id for c in claims]),
+                    Delivery.claimed_by == self.sender_id,
+                    Delivery.status == "sending",
+                )
+                .values(status="pending", claimed_by=None, claimed_at=None)
+            )
+
     async def record_skipped(self, claim: Claim) -> None:
         async with self.database.write() as session:
             await session.execute(
@@ -302,6 +325,10 @@ def _sqlite_claim_is_dead(owner: Any, claimed_at: Any, me: int, now: Any) -> boo
     return bool(now.replace(tzinfo=None) - claimed.replace(tzinfo=None) > SQLITE_LEASE)
 
 
+def _stopping(stop: asyncio.Event | None) -> bool:
+    return stop is not None and stop.is_set()
+
+
 def _sender_id(database: Database) -> int:
     if database.is_sqlite:
         return (os.getpid() << 20) | secrets.randbelow(1 << 20)
@@ -321,8 +348,13 @@ async def send_issue(
     *,
     batch: int = 25,
     progress: Progress | None = None,
+    stop: asyncio.Event | None = None,
 ) -> SendSummary:
-    """Deliver every waiting copy of the issue; safe to run in several processes at once."""
+    """Deliver every waiting copy of the issue; safe to run in several processes at once.
+
+    When ``stop`` is set, each worker finishes the message it is sending, hands its other
+    claims back and returns: a stopping process leaves nothing half-done.
+    """
     started = time.monotonic()
     summary = SendSummary(total=await prepare_deliveries(database, issue_id))
     sender_id = _sender_id(database)
@@ -344,6 +376,7 @@ async def send_issue(
                 batch,
                 summary,
                 progress,
+                stop,
             )
             for _ in range(max(1, sender.concurrency))
         ]
@@ -365,6 +398,7 @@ async def _worker(
     batch: int,
     summary: SendSummary,
     progress: Progress | None,
+    stop: asyncio.Event | None = None,
 ) -> None:
     store: _PgStore | _SqliteStore
     if database.is_sqlite:
@@ -372,8 +406,11 @@ async def _worker(
     else:
         store = await _PgStore.open(database, issue_id, sender_id)
     try:
-        while claims := await store.claim(batch):
-            for claim in claims:
+        while not _stopping(stop) and (claims := await store.claim(batch)):
+            for index, claim in enumerate(claims):
+                if _stopping(stop):
+                    await store.release(claims[index:])
+                    break
                 if claim.subscriber_status != "confirmed":
                     await store.record_skipped(claim)
                     summary.skipped += 1

@@ -25,6 +25,12 @@ async def digest_part(runtime: Runtime) -> None:
     deps = DigestDeps.from_settings(runtime.database, runtime.settings, runtime.posters)
     settings = runtime.settings.digest
     scheduler = DigestScheduler(lambda: weekly_run(deps), settings.cron, settings.timezone)
+
+    async def drain() -> None:
+        deps.stopping.set()
+        await scheduler.drain()
+
+    runtime.drains.append(drain)
     runtime.readiness["digest"] = lambda: (
         scheduler.scheduler.running,
         f"next run {scheduler.next_run_time()}",

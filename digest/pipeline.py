@@ -33,6 +33,8 @@ class DigestDeps:
     sender: Sender
     tokens: Tokens
     posters: Mapping[str, ChannelPoster] = field(default_factory=dict)
+    # Set on SIGTERM: senders finish the message in hand, release their claims and stop.
+    stopping: asyncio.Event = field(default_factory=asyncio.Event)
 
     @classmethod
     def from_settings(
@@ -86,7 +88,13 @@ async def send_week(
         log.warning("PUBLIC_URL is not https; RFC 8058 one-click unsubscribe needs https links")
     messages = await asyncio.to_thread(compile_messages, deps, issue)
     summary = await send_issue(
-        deps.database, issue.id, deps.sender, messages, deps.unsubscribe_url, progress=progress
+        deps.database,
+        issue.id,
+        deps.sender,
+        messages,
+        deps.unsubscribe_url,
+        progress=progress,
+        stop=deps.stopping,
     )
     return issue, summary
 

@@ -47,13 +47,23 @@ class DigestScheduler:
         self.trigger = make_trigger(cron, zone)
         self.grace = grace
         self.scheduler = AsyncIOScheduler(timezone=ZoneInfo(zone))
+        self.running: asyncio.Task[object] | None = None
 
     async def _run(self) -> None:
+        self.running = asyncio.current_task()
         try:
             await self.job()
         except Exception:
             # The next week's run (or a manual `digest send`) resumes whatever is left.
             log.exception("weekly digest run failed")
+        finally:
+            self.running = None
+
+    async def drain(self) -> None:
+        """Wait for a run in progress (already told to stop) to finish."""
+        running = self.running
+        if running is not None and not running.done():
+            await asyncio.wait({running})
 
     def start(self, now: datetime | None = None) -> datetime | None:
         """Schedule the job; returns the missed time it will catch up on, if any."""

@@ -33,7 +33,8 @@ def build_web_app(runtime: Runtime, installers: list[RouteInstaller]) -> web.App
 
 async def serve(app: web.Application, host: str, port: int) -> web.AppRunner:
     """Start listening; the caller cleans up the returned runner."""
-    runner = web.AppRunner(app, access_log=None)
+    # In-flight requests get a few seconds on shutdown; the whole stop must fit in 10 s.
+    runner = web.AppRunner(app, access_log=None, shutdown_timeout=3.0)
     await runner.setup()
     site = web.TCPSite(runner, host, port)
     await site.start()
