@@ -36,11 +36,12 @@ class Database:
         parsed = make_url(url)
         self.is_sqlite = parsed.get_backend_name() == "sqlite"
         kwargs: dict[str, Any] = {"echo": echo}
-        if self.is_sqlite:
+        in_memory = parsed.database in (None, "", ":memory:")
+        if self.is_sqlite and not in_memory:
             # A fixed set of connections: overflow ones would be opened and closed under
             # load, each with its own thread and PRAGMAs.
             kwargs.update(pool_size=pool_size, max_overflow=0, pool_timeout=30)
-        else:
+        elif not self.is_sqlite:
             kwargs.update(pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
             if schema:
                 kwargs["connect_args"] = {"server_settings": {"search_path": schema}}
