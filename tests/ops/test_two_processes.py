@@ -1,0 +1,143 @@
+"""Two `shiporskip run` processes over one PostgreSQL: Discord shards split between them,
+Slack requests served by either (as behind a load balancer), the digest built once and
+every subscriber emailed exactly once."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import signal
+import sys
+from collections import Counter
+from pathlib import Path
+
+import aiohttp
+from sqlalchemy import func, select
+
+from bot.bootstrap import DEMO_CATALOG
+from db.catalog import import_catalog
+from db.digest_models import DigestIssue
+from db.engine import Database
+from db.migrate import upgrade
+from tests import postgres
+from tests.digest.conftest import add_subscribers
+from tests.digest.smtp_sink import SmtpSink
+from tests.discord.fake_discord import FakeDiscord
+from tests.ops.process import clean_env, free_port
+from tests.slack.fake_slack import FakeSlack
+from tests.slack.signing import SIGNING_SECRET, TEAM, command_body, sign
+
+SUBSCRIBERS = 150
+BOT_TOKEN = "xoxb-two-processes"
+
+
+async def start(env: dict[str, str], tmp_path: Path, n: int) -> asyncio.subprocess.Process:
+    log = (tmp_path / f"bot{n}.log").open("w")
+    return await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        "run",
+        stdin=asyncio.subprocess.DEVNULL,
+        stdout=log,
+        stderr=log,
+        env=env,
+        cwd=tmp_path,
+    )
+
+
+async def wait_healthy(http: aiohttp.ClientSession, port: int) -> None:
+    for _ in range(300):
+        try:
+            async with http.get(f"http://127.0.0.1:{port}/healthz") as response:
+                if response.status == 200:
+                    return
+        except aiohttp.ClientError:
+            pass
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"process on {port} did not start")
+
+
+async def slack_command(http: aiohttp.ClientSession, port: int, body: str) -> None:
+    headers = {"Content-Type": "application/x-www-form-urlencoded", **sign(body)}
+    async with http.post(f"http://127.0.0.1:{port}/slack/events", data=body, headers=headers) as r:
+        assert r.status == 200, await r.text()
+
+
+async def test_two_processes_share_one_postgres(pg_database: str, tmp_path: Path) -> None:
+    name = await postgres.create_database()
+    url = postgres.pg_url(name)
+    database = Database(url)
+    discord, slack, sink = FakeDiscord(), FakeSlack(), SmtpSink()
+    processes: list[asyncio.subprocess.Process] = []
+    http = aiohttp.ClientSession()
+    try:
+        await upgrade(database)
+        await import_catalog(database, DEMO_CATALOG)
+        emails = await add_subscribers(database, SUBSCRIBERS)
+        await discord.start()
+        await slack.start()
+        slack.add_workspace(TEAM, BOT_TOKEN)
+        await sink.start()
+        ports = [free_port(), free_port()]
+        for n, port in enumerate(ports):
+            env = clean_env(
+                DATABASE_URL=url,
+                HTTP_PORT=str(port),
+                **discord.env(),
+                DISCORD_SHARD_COUNT="2",
+                DISCORD_SHARD_IDS=str(n),
+                SLACK_BOT_TOKEN=BOT_TOKEN,
+                SLACK_SIGNING_SECRET=SIGNING_SECRET,
+                SLACK_API_URL=slack.url,
+                SMTP_URL=sink.url,
+                SMTP_RATE="300",
+                DIGEST_CRON="* * * * *",  # due at start-up in both: they must not double up
+                PUBLIC_URL="https://sos.example",
+                OUTBOX_DIR=str(tmp_path / "outbox"),
+                HOME=str(tmp_path),
+            )
+            processes.append(await start(env, tmp_path, n))
+        for port in ports:
+            await wait_healthy(http, port)
+
+        # Discord: each process identified only its own shard.
+        await discord.wait_identified(2, within_s=30)
+        assert sorted(i["shard"] for i in discord.identifies) == [[0, 2], [1, 2]]
+
+        # Slack behind a load balancer: a vote through one, the card through the other.
+        await slack_command(
+            http, ports[0], command_body("/vote", "cursor ship", slack.response_url("v"))
+        )
+        await slack.wait_calls("response_url", count=1, within=10)
+        await slack_command(
+            http, ports[1], command_body("/compare", "cursor vs copilot", slack.response_url("c"))
+        )
+        calls = await slack.wait_calls("response_url", count=2, within=10)
+        card = json.dumps(calls[-1].payload)
+        assert "100% ship" in card and "1 vote" in card
+
+        # The digest: one issue, one email per subscriber, work shared.
+        await sink.wait_for(SUBSCRIBERS, seconds=60)
+        await asyncio.sleep(1.0)  # let any stray duplicate arrive before counting
+        assert Counter(r for m in sink.messages for r in m.recipients) == Counter(
+            {e: 1 for e in emails}
+        )
+        async with database.read() as session:
+            assert await session.scalar(select(func.count(DigestIssue.id))) == 1
+
+        for process in processes:
+            process.send_signal(signal.SIGTERM)
+        codes = [await asyncio.wait_for(p.wait(), 15) for p in processes]
+        assert codes == [0, 0], [(tmp_path / f"bot{n}.log").read_text() for n in range(2)]
+    finally:
+        for process in processes:
+            if process.returncode is None:
+                process.kill()
+                await process.wait()
+        await http.close()
+        await sink.stop()
+        await slack.stop()
+        await discord.stop()
+        await database.dispose()
+        await postgres.drop_database(name)
