@@ -25,6 +25,7 @@ from typing import Any
 
 from sqlalchemy import text, update
 
+from bot import metrics
 from db.digest_models import Delivery
 from db.engine import Database
 from db.models import utcnow
@@ -385,6 +386,7 @@ async def send_issue(
         if liveness is not None:
             await liveness.close()
     summary.seconds = time.monotonic() - started
+    metrics.DIGEST_SEND_SECONDS.observe(summary.seconds)
     return summary
 
 
@@ -420,6 +422,7 @@ async def _worker(
                 )
                 outcome = await sender.send(message)
                 suspended = await store.record(claim, outcome)
+                metrics.EMAILS.labels(outcome.status).inc()
                 if outcome.status == "sent":
                     summary.sent += 1
                 elif outcome.status == "failed":

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.dialects import postgresql, sqlite
 
+from bot import metrics
 from db.digest_models import DigestIssue
 from db.engine import Database
 from digest.snapshot import Snapshot, build_snapshot, subject_of
@@ -43,7 +44,8 @@ async def ensure_issue(database: Database, week: Week) -> tuple[Issue, bool]:
     existing = await find_issue(database, week.label)
     if existing is not None:
         return existing, False
-    snapshot = await build_snapshot(database, week)
+    with metrics.DIGEST_BUILD_SECONDS.time():
+        snapshot = await build_snapshot(database, week)
     values: dict[str, Any] = {
         "week": week.label,
         "subject": subject_of(snapshot)[:300],

@@ -46,6 +46,12 @@ async def discord_part(runtime: Runtime, *, answer_within_s: float = ANSWER_WITH
         raise SystemExit("DISCORD_TOKEN is not set")
     client = make_client(runtime, answer_within_s=answer_within_s)
     runtime.posters[DiscordPoster.platform] = DiscordPoster(client)
+    runtime.readiness["discord"] = lambda: (
+        client.is_ready() and not client.is_closed(),
+        f"{len(client.guilds)} guilds, shards {sorted(client.shards)}"
+        if client.is_ready()
+        else "connecting",
+    )
     try:
         async with client:
             await client.start(token.get_secret_value())
@@ -53,3 +59,4 @@ async def discord_part(runtime: Runtime, *, answer_within_s: float = ANSWER_WITH
         raise SystemExit(f"Discord refused DISCORD_TOKEN: {exc}") from exc
     finally:
         runtime.posters.pop(DiscordPoster.platform, None)
+        runtime.readiness.pop("discord", None)

@@ -29,8 +29,16 @@ async def run_socket_mode(runtime: Runtime) -> None:
     handler = AsyncSocketModeHandler(front.app, app_token, web_client=web_client)
     await handler.connect_async()  # type: ignore[no-untyped-call]
     log.info("slack socket mode connected")
+
+    def connected() -> tuple[bool, str]:
+        session = handler.client.current_session
+        up = session is not None and not session.closed
+        return up, "socket mode connected" if up else "reconnecting"
+
+    runtime.readiness["slack"] = connected
     try:
         await asyncio.Event().wait()
     finally:
+        runtime.readiness.pop("slack", None)
         await handler.close_async()  # type: ignore[no-untyped-call]
         await front.close()

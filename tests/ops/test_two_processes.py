@@ -10,6 +10,7 @@ import signal
 import sys
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 import aiohttp
 from sqlalchemy import func, select
@@ -56,6 +57,17 @@ async def wait_healthy(http: aiohttp.ClientSession, port: int) -> None:
             pass
         await asyncio.sleep(0.1)
     raise AssertionError(f"process on {port} did not start")
+
+
+async def wait_ready(http: aiohttp.ClientSession, port: int) -> dict[str, Any]:
+    """discord.py reports ready a moment after its guilds arrived."""
+    for _ in range(150):
+        async with http.get(f"http://127.0.0.1:{port}/readyz") as response:
+            body: dict[str, Any] = await response.json()
+            if response.status == 200:
+                return body
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"process on {port} never ready: {body}")
 
 
 async def slack_command(http: aiohttp.ClientSession, port: int, body: str) -> None:
@@ -125,6 +137,24 @@ async def test_two_processes_share_one_postgres(pg_database: str, tmp_path: Path
         )
         async with database.read() as session:
             assert await session.scalar(select(func.count(DigestIssue.id))) == 1
+
+        # Watching it: both ready (database, Discord shard, scheduler), and the metrics add up.
+        sent = 0.0
+        for port in ports:
+            ready = await wait_ready(http, port)
+            assert ready["checks"]["discord"]["ok"] and ready["checks"]["digest"]["ok"]
+            async with http.get(f"http://127.0.0.1:{port}/metrics") as response:
+                text = await response.text()
+            sent += sum(
+                float(line.rsplit(" ", 1)[1])
+                for line in text.splitlines()
+                if line.startswith('shiporskip_emails_total{result="sent"}')
+            )
+        assert sent == SUBSCRIBERS
+        async with http.get(f"http://127.0.0.1:{ports[0]}/metrics") as response:
+            assert 'shiporskip_votes_total{outcome="counted",platform="slack"} 1.0' in (
+                await response.text()
+            )
 
         for process in processes:
             process.send_signal(signal.SIGTERM)
