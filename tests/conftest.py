@@ -86,3 +86,14 @@ def service(demo_database: Database) -> CommandService:
 @pytest.fixture
 def ctx() -> CommandContext:
     return CommandContext(platform="console", workspace="w1", user_id="u1", user_name="Ada")
+
+
+@pytest.fixture
+def process_url(db_target: DatabaseTarget) -> Iterator[str]:
+    """A database URL a separate process can use on its own (PostgreSQL: a fresh database)."""
+    if db_target.backend == "sqlite":
+        yield db_target.url
+        return
+    name = asyncio.run(postgres.create_database())
+    yield postgres.pg_url(name)
+    asyncio.run(postgres.drop_database(name))

@@ -7,14 +7,10 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import func, select, union_all
 
+from db.digest_models import DigestIssue
 from db.engine import Database
 from db.models import CompareRequest, Tool, Vote, utcnow
 from db.queries.votes import Voter
-
-try:  # The digest's tables arrive with its own migration; App Home works without them.
-    from db.digest_models import DigestIssue
-except ImportError:  # pragma: no cover - depends on which features are installed
-    DigestIssue = None  # type: ignore[assignment,misc]
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,8 +70,6 @@ async def most_compared(
 
 
 async def newest_digest(database: Database) -> DigestLine | None:
-    if DigestIssue is None:
-        return None
     async with database.read() as session:
         row = (
             await session.execute(

@@ -6,28 +6,11 @@ import json
 import signal
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import DatabaseTarget
 from tests.ops.process import clean_env, start_bot
-
-
-@pytest.fixture
-def process_url(db_target: DatabaseTarget) -> Iterator[str]:
-    """A database URL a separate process can use (PostgreSQL: its own database)."""
-    if db_target.backend == "sqlite":
-        yield db_target.url
-        return
-    import asyncio
-
-    from tests import postgres
-
-    name = asyncio.run(postgres.create_database())
-    yield postgres.pg_url(name)
-    asyncio.run(postgres.drop_database(name))
 
 
 def test_headless_run_serves_health_and_stops_on_sigterm(process_url: str, tmp_path: Path):

@@ -2,17 +2,10 @@
 
 from __future__ import annotations
 
-import asyncio
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
-
-import pytest
-
-from tests import postgres
-from tests.conftest import DatabaseTarget
 
 SCRIPT = """\
 /compare claude 4 sonnet vs smolvlm2
@@ -39,19 +32,8 @@ def run_chat(url: str, text: str, tmp_path: Path) -> subprocess.CompletedProcess
     )
 
 
-@pytest.fixture
-def chat_url(db_target: DatabaseTarget) -> Iterator[str]:
-    """A database URL the subprocess can use on its own (PostgreSQL: a fresh database)."""
-    if db_target.backend == "sqlite":
-        yield db_target.url
-        return
-    name = asyncio.run(postgres.create_database())
-    yield postgres.pg_url(name)
-    asyncio.run(postgres.drop_database(name))
-
-
-def test_piped_chat_answers_every_line(chat_url: str, tmp_path: Path):
-    done = run_chat(chat_url, SCRIPT, tmp_path)
+def test_piped_chat_answers_every_line(process_url: str, tmp_path: Path):
+    done = run_chat(process_url, SCRIPT, tmp_path)
     assert done.returncode == 0, done.stderr
     answers = done.stdout.split("\n\n")
     out = done.stdout
@@ -68,9 +50,9 @@ def test_piped_chat_answers_every_line(chat_url: str, tmp_path: Path):
     assert "\x1b[" not in out  # no colour codes when stdout is not a terminal
 
 
-def test_chat_loads_demo_once_and_keeps_votes(chat_url: str, tmp_path: Path):
-    run_chat(chat_url, "/vote cursor ship\n", tmp_path)
-    done = run_chat(chat_url, "/tool cursor\n", tmp_path)
+def test_chat_loads_demo_once_and_keeps_votes(process_url: str, tmp_path: Path):
+    run_chat(process_url, "/vote cursor ship\n", tmp_path)
+    done = run_chat(process_url, "/tool cursor\n", tmp_path)
     assert "Community: 100% ship · 1 vote" in done.stdout
 
 
