@@ -14,8 +14,8 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, Operation
 
 from bot import metrics
 from bot.core.cards import compare_card, tool_card
-from bot.core.context import CommandContext
-from bot.core.parsing import USAGE, Command, parse_command
+from bot.core.context import ID_LIMIT, CommandContext
+from bot.core.parsing import USAGE, Command, clean, parse_command
 from bot.core.ports import Subscriptions
 from bot.core.rate_limit import RateLimiter
 from bot.core.tool_index import Found, ToolIndex
@@ -138,6 +138,7 @@ class CommandService:
     # -- lookups -----------------------------------------------------------------------------
 
     async def _find(self, name: str) -> ToolName | ErrorView:
+        name = clean(name)
         await self.index.refresh(self.database)
         found = self.index.resolve(name)
         if isinstance(found, Found):
@@ -198,7 +199,10 @@ class CommandService:
         self, ctx: CommandContext, first: str, second: str
     ) -> CompareCard | ErrorView:
         """Both tools side by side; records the request (also when a name is unknown)."""
-        if not first.strip() or not second.strip():
+        # Options from Discord arrive as typed: drop NULs and direction overrides before
+        # anything is matched, shown or stored (PostgreSQL refuses NUL in text).
+        first, second = clean(first), clean(second)
+        if not first or not second:
             return ErrorView("usage", "Compare needs two tool names.", usage=USAGE["compare"])
         a, b = await self._find(first), await self._find(second)
         found = [t for t in (a, b) if isinstance(t, ToolName)]
@@ -358,6 +362,7 @@ class CommandService:
             return ErrorView(
                 "usage", "Only server or workspace admins can change where the digest is posted."
             )
+        channel_id = channel_id.replace("\x00", "")[:ID_LIMIT]
         async with self.database.write() as session:
             changed = await channel_queries.set_channel_digest(
                 session, ctx.platform, ctx.workspace, channel_id, ctx.user_id, enable=enable

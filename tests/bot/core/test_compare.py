@@ -91,3 +91,18 @@ async def test_compare_requests_are_recorded(service: CommandService, ctx):
     assert rows[0].first_tool_id is not None and rows[0].second_tool_id is not None
     assert rows[1].second_tool_id is None
     assert rows[1].second_query == "Imaginary Tool 9000"
+
+
+async def test_control_characters_in_names_are_dropped_before_storing(service: CommandService, ctx):
+    """A NUL or a direction override typed into an option never reaches the database."""
+    from sqlalchemy import select
+
+    from db.models import CompareRequest
+
+    card = await service.compare(ctx, "cur\x00sor", "\u202egithub copilot")
+    assert isinstance(card, CompareCard)
+    reply = await service.compare(ctx, "\x00\x00", "Unknown\x00Tool")
+    assert isinstance(reply, ErrorView)
+    async with service.database.read() as session:
+        stored = (await session.scalars(select(CompareRequest.first_query))).all()
+    assert stored == ["cursor"]

@@ -83,3 +83,11 @@ async def test_fifty_voters_changing_twenty_times_at_once(demo_database: Databas
     tally = await service.tool(CommandContext("console", "x", "y"), "cursor")
     assert tally.community.ship == expected_ship  # type: ignore[union-attr]
     assert tally.community.total == 50  # type: ignore[union-attr]
+
+
+async def test_odd_platform_ids_are_stored_safely(service: CommandService):
+    """Over-long or NUL-carrying ids from a payload still make a storable voter."""
+    ctx = CommandContext("slack", "T" * 300, "U\x00" + "9" * 100)
+    result = await service.vote(ctx, "cursor", "ship")
+    assert isinstance(result, VoteResult) and result.outcome == "counted"
+    assert len(ctx.workspace) == 64 and "\x00" not in ctx.user_id
