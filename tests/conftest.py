@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 from bot.bootstrap import DEMO_CATALOG
 from bot.core.context import CommandContext
@@ -23,6 +24,12 @@ from db.migrate import upgrade
 from tests import postgres
 
 BACKENDS = ("sqlite", "postgresql")
+
+# CI runs the same examples every time (a red run must be reproducible); locally each run
+# explores new ones. Either way failures print the example that broke.
+settings.register_profile("ci", derandomize=True, database=None, print_blob=True)
+settings.register_profile("dev", print_blob=True)
+settings.load_profile("ci" if os.environ.get("CI") else "dev")
 
 # slack_sdk honours HTTP(S)_PROXY but not NO_PROXY; tests talk to loopback only.
 for _var in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy", "ALL_PROXY", "all_proxy"):
