@@ -29,7 +29,7 @@ class Database:
     """One engine plus session factories; owned by the entry point."""
 
     def __init__(
-        self, url: str, *, echo: bool = False, pool_size: int = 10, schema: str | None = None
+        self, url: str, *, echo: bool = False, pool_size: int = 20, schema: str | None = None
     ) -> None:
         """``schema`` (PostgreSQL only) sets the search path, so tests can share one database."""
         self.url = url

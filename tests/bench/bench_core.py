@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import random
 import time
 from typing import Any
@@ -60,6 +61,7 @@ async def compare_p99(backend: str, n: int = 400) -> float:
         service = CommandService(database)
         ctx = CommandContext("console", "bench", "u")
         await service.compare(ctx, "cursor", "github copilot")  # warm caches and pool
+        gc.freeze()  # as `shiporskip run` does once started (bot/runner.py)
         timings = []
         for _ in range(n):
             started = time.perf_counter()
