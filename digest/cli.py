@@ -67,6 +67,7 @@ def preview(
 ) -> None:
     """Write the issue's HTML and text to files, without storing or sending anything."""
     from digest.issues import find_issue
+    from digest.message import personalise_html
     from digest.render import render_issue
     from digest.snapshot import build_snapshot
 
@@ -77,7 +78,10 @@ def preview(
         stored = await find_issue(database, target.label)
         snapshot = stored.snapshot if stored else await build_snapshot(database, target)
         rendered = render_issue(snapshot, settings.app.public_url)
-        return rendered.subject, rendered.html, rendered.text
+        # A sample reader, so the preview looks like what lands in an inbox.
+        sample_url = f"{settings.app.public_url}/unsubscribe/preview"
+        page = personalise_html(rendered.html, "reader@example.com", sample_url)
+        return rendered.subject, page, rendered.text
 
     subject, html, text = _with_database(settings, work)
     out_dir.mkdir(parents=True, exist_ok=True)

@@ -63,6 +63,15 @@ def _compact(html_text: str) -> str:
     return "\r\n".join(lines)
 
 
+def personalise_html(compiled: str, recipient: str, unsubscribe_url: str) -> str:
+    """Fill one reader's address and unsubscribe link into the compiled HTML, escaped."""
+    escaped_url = html.escape(unsubscribe_url, quote=True)
+    escaped_email = html.escape(recipient, quote=True)
+    return compiled.replace(UNSUBSCRIBE_PLACEHOLDER, escaped_url).replace(
+        EMAIL_PLACEHOLDER, escaped_email
+    )
+
+
 class DigestMessages:
     """Builds each recipient's copy of one issue; everything shared is prepared once."""
 
@@ -106,11 +115,7 @@ class DigestMessages:
 
     def build(self, recipient: str, unsubscribe_url: str) -> Outgoing:
         """The full message for one recipient; ``unsubscribe_url`` must be an https URL."""
-        escaped_url = html.escape(unsubscribe_url, quote=True)
-        escaped_email = html.escape(recipient, quote=True)
-        body_html = self._html.replace(UNSUBSCRIBE_PLACEHOLDER, escaped_url).replace(
-            EMAIL_PLACEHOLDER, escaped_email
-        )
+        body_html = personalise_html(self._html, recipient, unsubscribe_url)
         body_text = self._text.replace(UNSUBSCRIBE_PLACEHOLDER, unsubscribe_url).replace(
             EMAIL_PLACEHOLDER, recipient
         )
