@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import csv
+import gc
 import sys
 import webbrowser
 from collections.abc import Awaitable, Callable
@@ -129,6 +130,8 @@ def send(week: WeekOption = None) -> None:
             def progress(summary: SendSummary) -> None:
                 bar.update(task, total=summary.total or None, completed=summary.done)
 
+            # Keep start-up objects out of full GC passes during the hot loop.
+            gc.freeze()
             try:
                 issue, summary = await send_week(deps, target, progress=progress)
             finally:

@@ -35,7 +35,7 @@ SEND_COUNT = 100_000
 TOOLS = 10_000
 VOTES = 1_000_000
 # Sending processes sharing the issue (as several `digest send` would).
-SENDER_PROCESSES = 1
+SENDER_PROCESSES = 2
 
 
 def _row(metric: str, backend: str, value: str, target: str, ok: bool | None) -> dict[str, Any]:

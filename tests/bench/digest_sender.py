@@ -6,6 +6,7 @@ Several of these share one issue the way several `shiporskip digest send` would.
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
 import sys
 
@@ -43,6 +44,7 @@ async def main(url: str, week: str, port: int) -> None:
         def unsubscribe_url(subscriber_id: int) -> str:
             return f"{PUBLIC_URL}/unsubscribe/{tokens.unsubscribe_token(subscriber_id)}"
 
+        gc.freeze()  # as `shiporskip digest send` and `run` do before the hot loop
         summary = await send_issue(database, issue.id, sender, messages, unsubscribe_url, batch=100)
         print(json.dumps({"sent": summary.sent, "failed": summary.failed}))
     finally:
