@@ -18,6 +18,7 @@ from bot.bootstrap import prepare_database
 from bot.core.ports import ChannelPoster
 from bot.core.service import CommandService
 from bot.settings import Settings
+from bot.slack_bot.config import SlackConfigError, load_slack_config, slack_enabled
 from bot.web.app import RouteInstaller, bound_port, build_web_app, serve
 from db.catalog import CatalogError
 from db.engine import Database
@@ -64,7 +65,7 @@ def web_route_installers(settings: Settings) -> list[RouteInstaller]:
     from digest.web import route_installer as digest_routes
 
     installers: list[RouteInstaller] = [digest_routes]
-    if settings.slack.bot_token or settings.slack.client_id or settings.slack.app_token:
+    if slack_enabled(settings):
         from bot.slack_bot.http import install_slack_routes
 
         installers.append(install_slack_routes)
@@ -93,13 +94,7 @@ def wants_console(settings: Settings, *, terminal: bool | None = None) -> bool:
     """
     if terminal is None:
         terminal = sys.stdin.isatty()
-    platforms = (
-        settings.discord.token
-        or settings.slack.bot_token
-        or settings.slack.app_token
-        or settings.slack.client_id
-    )
-    return terminal and not platforms
+    return terminal and not (settings.discord.token or slack_enabled(settings))
 
 
 async def _discord_part(runtime: Runtime) -> None:
@@ -200,15 +195,11 @@ async def _drain(runtime: Runtime) -> None:
 def startup_problems(settings: Settings) -> list[str]:
     """Settings that can't work together; checked before anything starts."""
     problems = []
-    slack = settings.slack
-    http_slack = (slack.bot_token or slack.client_id) and not slack.app_token
-    if http_slack and not slack.signing_secret:
-        problems.append(
-            "Slack over HTTP needs SLACK_SIGNING_SECRET to verify requests "
-            "(or set SLACK_APP_TOKEN for Socket Mode)."
-        )
-    if slack.client_id and not slack.client_secret:
-        problems.append("SLACK_CLIENT_ID is set but SLACK_CLIENT_SECRET is not.")
+    if slack_enabled(settings):
+        try:
+            load_slack_config(settings)
+        except SlackConfigError as exc:
+            problems.append(str(exc))
     if not settings.mail.smtp_url:
         outbox = settings.mail.outbox_dir
         try:

@@ -32,9 +32,6 @@ NAMING = {
     "pk": "pk_%(table_name)s",
 }
 
-VERDICTS = ("ship", "skip")
-PLATFORMS = ("discord", "slack", "console", "web")
-
 
 def utcnow() -> datetime:
     return datetime.now(UTC)

@@ -110,10 +110,6 @@ class ToolCard:
     community: CommunityTally
     scorecard: tuple[ScoreLine, ...]
 
-    @property
-    def initial(self) -> str:
-        return (self.name[:1] or "?").upper()
-
     def review_by(self, critic_slug: str) -> ScoreLine | None:
         return next((line for line in self.scorecard if line.critic_slug == critic_slug), None)
 

@@ -6,6 +6,7 @@ shortened on a word boundary) or ``mrkdwn.plain`` for plain_text objects.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from bot.core.views import (
@@ -24,7 +25,6 @@ from bot.slack_bot.mrkdwn import bold, escape, fit, link, plain
 Block = dict[str, Any]
 Message = dict[str, Any]
 
-ACTION_PREFIX = "sos:"
 TOOL_BLOCK = "sos-tool-"  # block_id of a tool's section: sos-tool-<tool id>
 COMMUNITY_LABEL = "Community"
 VOTE_ACTION = "sos:vote:"  # sos:vote:<ship|skip>:<tool id>
@@ -126,7 +126,7 @@ def _score(tool_name: str, line: ScoreLine | None) -> str:
     return field(tool_name, f"{line.label}\n{line.excerpt}")
 
 
-def compare_message(card: CompareCard, ids: dict[str, int]) -> Message:
+def compare_message(card: CompareCard, ids: Mapping[str, int]) -> Message:
     """The comparison card; buttons only for tools whose ids we know."""
     a, b = card.first, card.second
     blocks: list[Block] = [
@@ -267,7 +267,7 @@ def digest_message(post: DigestPost) -> Message:
     return {"text": fit(post.title, L.MAX_FALLBACK_TEXT), "blocks": blocks[: L.MAX_BLOCKS]}
 
 
-def render(reply: Reply, ids: dict[str, int]) -> Message:
+def render(reply: Reply, ids: Mapping[str, int]) -> Message:
     """Any reply as a message; ``ids`` maps tool slugs to ids for the buttons."""
     match reply:
         case CompareCard():

@@ -62,19 +62,9 @@ async def tools_with_reviews(session: AsyncSession, slugs: Sequence[str]) -> dic
     return {tool.slug: tool for tool in result}
 
 
-async def tool_ids(session: AsyncSession, slugs: Sequence[str]) -> dict[str, int]:
-    rows = await session.execute(select(Tool.slug, Tool.id).where(Tool.slug.in_(list(slugs))))
-    return {r.slug: r.id for r in rows}
-
-
 async def critics_in_order(session: AsyncSession) -> list[Critic]:
     return list((await session.scalars(select(Critic).order_by(Critic.position, Critic.id))).all())
 
 
 async def is_catalog_empty(session: AsyncSession) -> bool:
     return (await session.scalar(select(func.count(Tool.id)))) == 0
-
-
-async def slugs_by_id(session: AsyncSession, ids: Sequence[int]) -> dict[int, str]:
-    rows = await session.execute(select(Tool.id, Tool.slug).where(Tool.id.in_(list(ids))))
-    return {r.id: r.slug for r in rows}

@@ -44,13 +44,6 @@ _UPSERT = text(
     RETURNING created_at = updated_at AS is_new
     """
 )
-_TALLY = text(
-    """
-    SELECT coalesce(sum(CASE WHEN verdict = 'ship' THEN 1 ELSE 0 END), 0) AS ship,
-           coalesce(sum(CASE WHEN verdict = 'skip' THEN 1 ELSE 0 END), 0) AS skip
-    FROM votes WHERE tool_id = :tool_id
-    """
-)
 
 
 async def cast_vote(
@@ -152,11 +145,6 @@ async def _upsert_many(session: AsyncSession, requests: list[VoteRequest]) -> li
         is_new = touched.get((r.voter.platform, r.voter.workspace, r.voter.user_id, r.tool_id))
         outcomes.append("unchanged" if is_new is None else "counted" if is_new else "changed")
     return outcomes
-
-
-async def tally(session: AsyncSession, tool_id: int) -> Tally:
-    row = (await session.execute(_TALLY, {"tool_id": tool_id})).one()
-    return Tally(int(row.ship), int(row.skip))
 
 
 # Prebuilt so the hot path neither constructs nor recompiles the statement.
