@@ -14,7 +14,6 @@ from __future__ import annotations
 import asyncio
 import os
 import random
-import socket
 import sys
 import time
 from pathlib import Path
@@ -23,6 +22,7 @@ from typing import Any
 import aiohttp
 
 from tests.bench.support import bench_database, percentile, row
+from tests.ops.process import free_port
 from tests.slack.fake_slack import Call, FakeSlack
 from tests.slack.signing import SIGNING_SECRET, TEAM, action_body, command_body, sign
 
@@ -34,12 +34,6 @@ ACK_P99_MS = 50.0
 CARD_P99_MS = 100.0
 BOT_TOKEN = "xoxb-bench-token"
 WARM_UP = 20
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 async def _wait_healthy(http: aiohttp.ClientSession, base: str) -> None:
@@ -153,7 +147,7 @@ async def _bench(backend: str, rows: list[dict[str, Any]]) -> None:
         fake = FakeSlack()
         await fake.start()
         fake.add_workspace(TEAM, BOT_TOKEN)
-        port = _free_port()
+        port = free_port()
         env = {k: v for k, v in os.environ.items() if "proxy" not in k.lower()} | {
             "DATABASE_URL": database.url,
             "HTTP_HOST": "127.0.0.1",
