@@ -29,11 +29,28 @@ ONE_CLICK = "List-Unsubscribe=One-Click"
 
 @dataclass(frozen=True, slots=True)
 class Outgoing:
-    """One message ready for the wire."""
+    """One message ready for the wire.
+
+    ``smtp_ready`` promises that ``data`` already is what SMTP's DATA carries: CRLF
+    line ends only and no line starting with a period, so no dot-stuffing is needed.
+    Checking that per message costs more than building the message, so the digest,
+    which keeps it true by construction, says so once instead.
+    """
 
     sender: str
     recipient: str
     data: bytes
+    smtp_ready: bool = False
+
+
+def is_smtp_ready(data: bytes) -> bool:
+    """True when ``data`` needs neither line-end repair nor dot-stuffing for DATA."""
+    return (
+        data.endswith(b"\r\n")
+        and not data.startswith(b".")
+        and b"\n." not in data
+        and data.count(b"\n") == data.count(b"\r") == data.count(b"\r\n")
+    )
 
 
 _BREAK_AND_INDENT = re.compile(r"\s*\n\s*")
@@ -50,17 +67,28 @@ def _compact(html_text: str) -> str:
     flat = _BREAK_AND_INDENT.sub(" ", html_text)
     lines = []
     while len(flat) > MAX_LINE:
-        cut = flat.rfind(" ", 0, MAX_LINE)
-        if cut <= 0:
-            # No space: after a tag is the only place a break can't show up as text.
-            cut = flat.rfind(">", 0, MAX_LINE) + 1 or MAX_LINE
-            lines.append(flat[:cut])
-            flat = flat[cut:]
-        else:
+        # Never start a line with ".": SMTP would need to dot-stuff it on every send.
+        cut = _break_at(flat, " ")
+        if cut > 0:
             lines.append(flat[:cut])
             flat = flat[cut + 1 :]
+            continue
+        # No space: after a tag is the only place a break can't show up as text.
+        cut = _break_at(flat, ">") + 1 or MAX_LINE
+        while flat[cut : cut + 1] == "." and cut > 1:
+            cut -= 1
+        lines.append(flat[:cut])
+        flat = flat[cut:]
     lines.append(flat)
     return "\r\n".join(lines)
+
+
+def _break_at(flat: str, mark: str) -> int:
+    """The last ``mark`` before MAX_LINE that is not followed by a period, or -1."""
+    end = MAX_LINE
+    while (cut := flat.rfind(mark, 0, end)) > 0 and flat[cut + 1 : cut + 2] == ".":
+        end = cut
+    return cut
 
 
 def personalise_html(compiled: str, recipient: str, unsubscribe_url: str) -> str:
@@ -90,6 +118,8 @@ class DigestMessages:
         self.mail_from = mail_from
         self.envelope_from = parseaddr(mail_from)[1] or mail_from
         self._domain = self.envelope_from.rpartition("@")[2] or "shiporskip.local"
+        if unsubscribe_mailto and any(c in unsubscribe_mailto for c in "\r\n<>,"):
+            raise ValueError("unsafe unsubscribe mailto address")
         self._mailto = unsubscribe_mailto
         self._boundary = f"==sos-{uuid.uuid4().hex}=="
         # Let the email package fold and encode the shared headers (the subject may be UTF-8).
@@ -110,11 +140,25 @@ class DigestMessages:
             b"Content-Transfer-Encoding: 7bit\r\n\r\n"
         )
         self._tail = b"\r\n--" + b + b"--\r\n"
+        # Per-recipient values hold no line breaks and never start with "." (see build),
+        # and the text part is base64, so checking the shared parts once covers every copy.
+        self._smtp_ready = is_smtp_ready(
+            b"".join(
+                (
+                    self._shared_headers,
+                    self._text_head,
+                    self._html_head,
+                    self._html.encode("ascii"),
+                    self._tail,
+                )
+            )
+        )
         self._date_second = -1
         self._date = ""
 
     def build(self, recipient: str, unsubscribe_url: str) -> Outgoing:
         """The full message for one recipient; ``unsubscribe_url`` must be an https URL."""
+        _check_personal(unsubscribe_url)
         body_html = personalise_html(self._html, recipient, unsubscribe_url)
         body_text = self._text.replace(UNSUBSCRIBE_PLACEHOLDER, unsubscribe_url).replace(
             EMAIL_PLACEHOLDER, recipient
@@ -140,7 +184,7 @@ class DigestMessages:
                 self._tail,
             )
         )
-        return Outgoing(self.envelope_from, recipient, data)
+        return Outgoing(self.envelope_from, recipient, data, smtp_ready=self._smtp_ready)
 
     def _now(self) -> str:
         second = int(time.time())
@@ -149,9 +193,16 @@ class DigestMessages:
         return self._date
 
 
+def _check_personal(value: str) -> None:
+    # A line break would forge headers; a leading "." could start a line needing dot-stuffing.
+    if "\n" in value or "\r" in value or value.startswith("."):
+        raise ValueError("unsafe value for a personal part of the message")
+
+
 def _address_header(address: str) -> str:
     # Addresses are validated and normalised before storage; non-ASCII ones need SMTPUTF8.
-    if any(c in address for c in '\r\n<>,"'):
+    _check_personal(address)
+    if any(c in address for c in '<>,"'):
         raise ValueError("unsafe address")
     return address
 

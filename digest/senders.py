@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import time
 import uuid
 from dataclasses import dataclass
@@ -18,6 +19,9 @@ from urllib.parse import unquote, urlsplit
 import aiosmtplib
 
 from digest.message import Outgoing
+
+_LINE_END = re.compile(rb"\r\n|\r|\n")
+_LEADING_PERIOD = re.compile(rb"(?m)^\.")
 
 log = logging.getLogger(__name__)
 Status = Literal["sent", "deferred", "failed"]
@@ -170,6 +174,7 @@ class SmtpSender:
             self._idle.put_nowait(client)
 
     async def _send_with_retries(self, client: aiosmtplib.SMTP, message: Outgoing) -> Outcome:
+        payload = message.data if message.smtp_ready else smtp_payload(message.data)
         last = ""
         for attempt in range(self.retry.attempts):
             if attempt:
@@ -178,26 +183,60 @@ class SmtpSender:
             try:
                 if not client.is_connected:
                     await client.connect()
-                await client.sendmail(message.sender, [message.recipient], message.data)
+                await self._transaction(client, message, payload)
                 return Outcome("sent")
-            except aiosmtplib.SMTPRecipientsRefused as exc:
-                refused = exc.recipients[0]
-                last = f"{refused.code} {refused.message}"
+            except aiosmtplib.SMTPNotSupported as exc:
+                # The address needs SMTPUTF8 and this server lacks it: retrying can't help.
                 await _reset(client)
-                if refused.code >= 500:
-                    return Outcome("failed", last)
+                return Outcome("failed", f"554 {exc}")
             except aiosmtplib.SMTPResponseException as exc:
                 last = f"{exc.code} {exc.message}"
-                if exc.code >= 500:
-                    await _reset(client)
-                    return Outcome("failed", last)
                 await _reset(client)
+                if exc.code >= 500:
+                    return Outcome("failed", last)
             except (aiosmtplib.SMTPException, OSError) as exc:
                 # Lost or refused connection: a fresh one next time round.
                 last = f"connection: {exc}"
                 log.info("SMTP connection problem, reconnecting: %s", exc)
                 client.close()
         return Outcome("deferred", last)
+
+    async def _transaction(
+        self, client: aiosmtplib.SMTP, message: Outgoing, payload: bytes
+    ) -> None:
+        """MAIL, RCPT and DATA for one message already in DATA's wire form.
+
+        aiosmtplib's ``sendmail`` would re-scan the message for line ends and leading
+        periods three times; on a 17 KB digest that was most of the CPU spent per send.
+        """
+        options = []
+        encoding = "ascii"
+        if not (message.sender.isascii() and message.recipient.isascii()):
+            options.append("SMTPUTF8")  # mail() raises SMTPNotSupported if the server lacks it
+            encoding = "utf-8"
+        if client.is_ehlo_or_helo_needed:
+            await _greet(client)
+        if client.supports_extension("size"):
+            options.append(f"SIZE={len(payload) + 3}")
+        await client.mail(message.sender, options=options, encoding=encoding)
+        await client.rcpt(message.recipient, encoding=encoding)
+        start = await client.execute_command(b"DATA")
+        if start.code != 354:
+            raise aiosmtplib.SMTPDataError(start.code, start.message)
+        protocol = client.protocol
+        if protocol is None:
+            raise aiosmtplib.SMTPServerDisconnected("connection lost before the message")
+        # One write, one send() call: the copy costs less than a second system call.
+        protocol.write(payload + b".\r\n")
+        # No await between the write and read_response, which marks the reply as expected
+        # before it yields, so the server's answer can't arrive unclaimed.
+        try:
+            done = await protocol.read_response(timeout=self.timeout_s)
+        except aiosmtplib.SMTPTimeoutError:
+            client.close()  # the reply may still come and would be paired with the next command
+            raise
+        if done.code != 250:
+            raise aiosmtplib.SMTPDataError(done.code, done.message)
 
     async def close(self) -> None:
         for client in self._all:
@@ -209,6 +248,16 @@ class SmtpSender:
         self._all.clear()
 
 
+async def _greet(client: aiosmtplib.SMTP) -> None:
+    """EHLO, falling back to HELO for servers that don't speak ESMTP."""
+    try:
+        await client.ehlo()
+    except aiosmtplib.SMTPHeloError:
+        if not client.is_connected:
+            raise
+        await client.helo()
+
+
 async def _reset(client: aiosmtplib.SMTP) -> None:
     """Clear a half-finished transaction so the connection can carry the next message."""
     if not client.is_connected:
@@ -217,6 +266,14 @@ async def _reset(client: aiosmtplib.SMTP) -> None:
         await client.rset()
     except (aiosmtplib.SMTPException, OSError):
         client.close()
+
+
+def smtp_payload(data: bytes) -> bytes:
+    """A message in DATA's wire form: CRLF line ends, leading periods doubled, final CRLF."""
+    data = _LINE_END.sub(b"\r\n", data)
+    if not data.endswith(b"\r\n"):
+        data += b"\r\n"
+    return _LEADING_PERIOD.sub(b"..", data)
 
 
 def make_sender(

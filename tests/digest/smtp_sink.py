@@ -1,7 +1,8 @@
 """A real SMTP server (aiosmtpd) on 127.0.0.1 that records what arrives.
 
 Scripted answers let a test ask for a 4xx, a 5xx or a dropped connection for
-chosen recipients; everything else is accepted with 250.
+chosen recipients (at DATA, or at RCPT when the answer starts with "rcpt:");
+everything else is accepted with 250.
 """
 
 from __future__ import annotations
@@ -46,6 +47,17 @@ class _Handler:
     def __init__(self, sink: SmtpSink) -> None:
         self.sink = sink
 
+    async def handle_RCPT(
+        self, server: SMTP, session: Any, envelope: Any, address: str, options: list[str]
+    ) -> str:
+        queue = self.sink.script.answers.get(address)
+        if queue and queue[0] and queue[0].startswith("rcpt:"):
+            answer = str(self.sink.script.next_for(address))[len("rcpt:") :]
+            self.sink.refused.append((address, answer))
+            return answer
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
     async def handle_DATA(self, server: SMTP, session: Any, envelope: Any) -> str:
         recipient = envelope.rcpt_tos[0]
         answer = self.sink.script.next_for(recipient)
@@ -66,7 +78,8 @@ class _Handler:
 class SmtpSink:
     """Start with ``await sink.start()``; ``sink.url`` is the SMTP_URL to use."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, smtputf8: bool = True) -> None:
+        self.smtputf8 = smtputf8
         self.messages: list[Received] = []
         self.refused: list[tuple[str, str]] = []
         self.dropped = 0
@@ -81,7 +94,12 @@ class SmtpSink:
 
         def protocol() -> SMTP:
             self.connections += 1
-            return SMTP(_Handler(self), hostname="sink.local", data_size_limit=10_000_000)
+            return SMTP(
+                _Handler(self),
+                hostname="sink.local",
+                data_size_limit=10_000_000,
+                enable_SMTPUTF8=self.smtputf8,
+            )
 
         self._server = await loop.create_server(protocol, "127.0.0.1", 0)
         self.port = self._server.sockets[0].getsockname()[1]
