@@ -25,7 +25,8 @@ app.add_typer(discord_app, name="discord")
 app.add_typer(digest_app, name="digest")
 app.add_typer(subscribers_app, name="subscribers")
 
-err = Console(stderr=True)
+# Line-oriented output (file:line: problem) must stay one line each for grep and scripts.
+err = Console(stderr=True, soft_wrap=True)
 NoDemo = Annotated[bool, typer.Option("--no-demo", help="Don't load the sample catalog.")]
 
 

@@ -21,9 +21,11 @@ from digest.weeks import Week, last_complete_week, parse_week
 
 digest_app = typer.Typer(no_args_is_help=True, help="The weekly verdict digest.")
 subscribers_app = typer.Typer(no_args_is_help=True, help="Email subscribers of the digest.")
-out = Console()
-err = Console(stderr=True)
+out = Console(soft_wrap=True)
+# Line-oriented output (file:line: problem) must stay one line each for grep and scripts.
+err = Console(stderr=True, soft_wrap=True)
 T = TypeVar("T")
+SAMPLE_READER = "reader@example.com"  # who the preview pretends to be sent to
 WeekOption = Annotated[
     str | None, typer.Option("--week", help="ISO week like 2026-W47; default: last full week.")
 ]
@@ -68,7 +70,7 @@ def preview(
 ) -> None:
     """Write the issue's HTML and text to files, without storing or sending anything."""
     from digest.issues import find_issue
-    from digest.message import personalise_html
+    from digest.message import personalise_html, personalise_text
     from digest.render import render_issue
     from digest.snapshot import build_snapshot
 
@@ -81,8 +83,8 @@ def preview(
         rendered = render_issue(snapshot, settings.app.public_url)
         # A sample reader, so the preview looks like what lands in an inbox.
         sample_url = f"{settings.app.public_url}/unsubscribe/preview"
-        page = personalise_html(rendered.html, "reader@example.com", sample_url)
-        return rendered.subject, page, rendered.text
+        page = personalise_html(rendered.html, SAMPLE_READER, sample_url)
+        return rendered.subject, page, personalise_text(rendered.text, SAMPLE_READER, sample_url)
 
     subject, html, text = _with_database(settings, work)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -160,8 +162,12 @@ def import_subscribers(
         bool, typer.Option("--confirmed", help="Operator vouches: skip the confirmation email.")
     ] = False,
 ) -> None:
-    """Import addresses from a CSV file (an `email` column, or the first column)."""
-    from digest.subscribers import import_csv
+    """Import addresses from a CSV file (an `email` column, or the first column).
+
+    New addresses get the confirmation email, as a sign-up would, unless --confirmed.
+    """
+    from digest.pipeline import DigestDeps
+    from digest.subscribers import ImportReport, import_csv
 
     settings = _settings()
     try:
@@ -169,16 +175,33 @@ def import_subscribers(
     except (OSError, UnicodeDecodeError) as exc:
         err.print(f"cannot read {file}: {exc}", markup=False, highlight=False)
         raise typer.Exit(2) from None
-    report = _with_database(settings, lambda db: import_csv(db, text, confirmed=confirmed))
+
+    async def work(database: Database) -> tuple[ImportReport, list[str]]:
+        report = await import_csv(database, text, confirmed=confirmed)
+        if confirmed or not report.added:
+            return report, []
+        deps = DigestDeps.from_settings(database, settings)
+        try:
+            return report, await deps.subscriptions().send_confirmations(report.added)
+        finally:
+            await deps.sender.close()
+
+    report, unsent = _with_database(settings, work)
     for line, problem in report.problems:
         err.print(f"{file}:{line}: {problem}", markup=False, highlight=False)
-    state = "confirmed" if confirmed else "waiting for confirmation"
+    for address in unsent:
+        err.print(f"confirmation email to {address} not sent", markup=False, highlight=False)
+    if confirmed:
+        state = "confirmed"
+    else:
+        emailed = report.imported - len(unsent)
+        state = f"waiting for confirmation, {emailed} confirmation email(s) sent"
     out.print(
         f"imported {report.imported} ({state}), {report.already} already known, "
         f"{len(report.problems)} bad row(s) skipped",
         highlight=False,
     )
-    if report.problems:
+    if report.problems or unsent:
         raise typer.Exit(1)
 
 

@@ -100,6 +100,13 @@ def personalise_html(compiled: str, recipient: str, unsubscribe_url: str) -> str
     )
 
 
+def personalise_text(text: str, recipient: str, unsubscribe_url: str) -> str:
+    """Fill one reader's address and unsubscribe link into the plain-text part."""
+    return text.replace(UNSUBSCRIBE_PLACEHOLDER, unsubscribe_url).replace(
+        EMAIL_PLACEHOLDER, recipient
+    )
+
+
 class DigestMessages:
     """Builds each recipient's copy of one issue; everything shared is prepared once."""
 
@@ -160,9 +167,7 @@ class DigestMessages:
         """The full message for one recipient; ``unsubscribe_url`` must be an https URL."""
         _check_personal(unsubscribe_url)
         body_html = personalise_html(self._html, recipient, unsubscribe_url)
-        body_text = self._text.replace(UNSUBSCRIBE_PLACEHOLDER, unsubscribe_url).replace(
-            EMAIL_PLACEHOLDER, recipient
-        )
+        body_text = personalise_text(self._text, recipient, unsubscribe_url)
         unsubscribe = f"<{unsubscribe_url}>"
         if self._mailto:
             unsubscribe += f", <mailto:{self._mailto}?subject=unsubscribe>"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 import logging
@@ -70,6 +71,28 @@ class EmailSubscriptions:
             else:
                 # Someone who left (or bounced) comes back only by confirming again.
                 subscriber.status = "pending"
+        if not await self._send_confirmation(address):
+            return ErrorView(
+                "unavailable",
+                "We could not send the confirmation email just now. Try again in a few minutes.",
+            )
+        return NoticeView(
+            f"Almost done: we sent a confirmation link to {address}. "
+            "The digest starts once you click it."
+        )
+
+    async def send_confirmations(self, addresses: list[str]) -> list[str]:
+        """Email each (imported, pending) address its link; returns those that failed."""
+        limit = asyncio.Semaphore(max(1, self.sender.concurrency))
+
+        async def one(address: str) -> bool:
+            async with limit:
+                return await self._send_confirmation(address)
+
+        sent = await asyncio.gather(*(one(a) for a in addresses))
+        return [address for address, ok in zip(addresses, sent, strict=True) if not ok]
+
+    async def _send_confirmation(self, address: str) -> bool:
         url = f"{self.mailing.public_url}/confirm/{self.tokens.confirm_token(address)}"
         message = confirmation_message(
             recipient=address,
@@ -80,14 +103,7 @@ class EmailSubscriptions:
         outcome = await self.sender.send(message)
         if outcome.status != "sent":
             log.warning("confirmation to %s not sent: %s", address, outcome.detail)
-            return ErrorView(
-                "unavailable",
-                "We could not send the confirmation email just now. Try again in a few minutes.",
-            )
-        return NoticeView(
-            f"Almost done: we sent a confirmation link to {address}. "
-            "The digest starts once you click it."
-        )
+        return outcome.status == "sent"
 
     async def confirm(self, token: str) -> str | BadToken:
         """Confirm the address in ``token``; returns it, or why the token is no good."""
@@ -137,9 +153,13 @@ async def _by_email(session: AsyncSession, address: str) -> Subscriber | None:
 
 @dataclass
 class ImportReport:
-    imported: int = 0
+    added: list[str] = field(default_factory=list)
     already: int = 0
     problems: list[tuple[int, str]] = field(default_factory=list)
+
+    @property
+    def imported(self) -> int:
+        return len(self.added)
 
 
 async def import_csv(database: Database, text: str, *, confirmed: bool) -> ImportReport:
@@ -189,7 +209,7 @@ async def import_csv(database: Database, text: str, *, confirmed: bool) -> Impor
                     confirmed_at=now if confirmed else None,
                 )
             )
-            report.imported += 1
+            report.added.append(address)
     return report
 
 
