@@ -30,6 +30,8 @@ COMPARISONS_SHOWN = 5
 PICKS_SHOWN = 3
 MOVERS_SHOWN = 5
 ASKED_SHOWN = 8
+# Names typed by one person alone stay out of an email that goes to every subscriber.
+ASKED_MIN_PEOPLE = 2
 # Below this many votes a ship % swings on one person; not worth a headline.
 MOVER_MIN_VOTES = 3
 SECTION_KEYS = (
@@ -272,28 +274,39 @@ def _panel_word(verdicts: Any) -> str:
 async def _asked_about(
     session: AsyncSession, start: datetime, end: datetime
 ) -> list[dict[str, Any]]:
-    """Names people tried to compare that the catalog lacks, most asked first."""
+    """Names people tried to compare that the catalog lacks, most asked first.
+
+    Only names that several people typed count: one person's typo or prank, however
+    often repeated, never reaches the newsletter.
+    """
     window = (CompareRequest.created_at >= start, CompareRequest.created_at < end)
+    who = (CompareRequest.platform, CompareRequest.workspace, CompareRequest.user_id)
     names = (
-        select(CompareRequest.first_query.label("q"))
+        select(CompareRequest.first_query.label("q"), *who)
         .where(*window, CompareRequest.first_tool_id.is_(None))
         .union_all(
-            select(CompareRequest.second_query.label("q")).where(
+            select(CompareRequest.second_query.label("q"), *who).where(
                 *window, CompareRequest.second_tool_id.is_(None)
             )
         )
     )
     counts: Counter[str] = Counter()
+    people: dict[str, set[tuple[str, str, str]]] = {}
     shown: dict[str, str] = {}
-    for (query,) in await session.execute(names):
+    for query, platform, workspace, user in await session.execute(names):
         name = " ".join(str(query).split())[:80]
         if not name:
             continue
         key = name.casefold()
         counts[key] += 1
+        people.setdefault(key, set()).add((platform, workspace, user))
         shown.setdefault(key, name)
-    ranked = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:ASKED_SHOWN]
-    return [{"name": shown[key], "requests": n} for key, n in ranked]
+    wanted = [key for key in counts if len(people[key]) >= ASKED_MIN_PEOPLE]
+    ranked = sorted(wanted, key=lambda key: (-len(people[key]), -counts[key], key))
+    return [
+        {"name": shown[key], "requests": counts[key], "people": len(people[key])}
+        for key in ranked[:ASKED_SHOWN]
+    ]
 
 
 async def _cards(session: AsyncSession, ids: set[int]) -> dict[int, ToolCard]:

@@ -3,8 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
+
+from sqlalchemy import update
 
 from db.engine import Database
+from db.models import CompareRequest
+from db.queries.requests import record_compare
+from db.queries.votes import Voter
 from digest.issues import ensure_issue, issue_count
 from digest.snapshot import SECTION_KEYS, build_snapshot, subject_of
 from digest.weeks import parse_week
@@ -21,7 +27,8 @@ async def test_every_section_is_filled_from_the_weeks_activity(demo_database: Da
     assert {"Claude 4 Sonnet", "SmolVLM2 Turbo"} <= {t["name"] for t in snapshot["new_verdicts"]}
     top = snapshot["comparisons"][0]
     assert top["requests"] == 3 and top["decision"]
-    assert [a["name"] for a in snapshot["asked_about"]] == ["Sora <2> & friends", "Mystery AI"]
+    # "Mystery AI" was typed by one person only: not newsletter material.
+    assert snapshot["asked_about"] == [{"name": "Sora <2> & friends", "requests": 3, "people": 3}]
     assert EVIL_NAME in {p["name"] for p in snapshot["most_shipped"] + snapshot["most_skipped"]}
     mover = next(m for m in snapshot["movers"] if m["before_pct"] == 100)
     assert mover["after_pct"] < 100 and mover["delta"] < 0
@@ -53,3 +60,20 @@ async def test_a_stored_issue_does_not_change_when_the_data_does(demo_database: 
     again, built = await ensure_issue(demo_database, WEEK)
     assert not built
     assert again.snapshot == first.snapshot
+
+
+async def test_one_persons_repeated_unknown_name_stays_out(demo_database: Database) -> None:
+    """However often one person types a name, it needs a second person to be published."""
+    during = WEEK.start + timedelta(days=1)
+    troll = Voter("discord", "g", "troll")
+    async with demo_database.write() as session:
+        for _ in range(20):
+            await record_compare(session, troll, ("buy my coin", None), ("Claude 4 Sonnet", 1))
+        for user in ("a", "b"):
+            await record_compare(
+                session, Voter("slack", "t", user), ("Sora 3", None), ("sora  3 ", None)
+            )
+        await session.execute(update(CompareRequest).values(created_at=during))
+    snapshot = await build_snapshot(demo_database, WEEK)
+    assert snapshot["asked_about"] == [{"name": "Sora 3", "requests": 4, "people": 2}]
+    assert "coin" not in subject_of(snapshot)
