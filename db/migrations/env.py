@@ -2,8 +2,7 @@
 
 from alembic import context
 
-import db.digest_models  # noqa: F401  (registers the digest tables on Base.metadata)
-from db.models import Base
+from db.schema import metadata
 
 connection = context.config.attributes.get("connection")
 if connection is None:
@@ -11,7 +10,7 @@ if connection is None:
 
 context.configure(
     connection=connection,
-    target_metadata=Base.metadata,
+    target_metadata=metadata,
     render_as_batch=True,
     compare_type=True,
 )
