@@ -10,15 +10,14 @@ from __future__ import annotations
 import asyncio
 import os
 import random
-import sys
 import time
-from pathlib import Path
 from typing import Any
 
-from tests.bench.support import bench_database, percentile, row
+from tests.bench.support import bench_database, percentile, row, rss_mb
 from tests.discord.checks import custom_ids
 from tests.discord.fake_discord import FakeDiscord
 from tests.discord.payloads import click, slash
+from tests.ops.process import spawn_run
 
 USERS = 200
 # Latency is measured at a community's pace: each of the 200 users acts every 2-5 s
@@ -31,13 +30,6 @@ WARM_UP = 200
 TIMEOUT_S = 3.0  # Discord's window
 P99_TARGET_MS = 50.0
 RSS_TARGET_MB = 150.0
-
-
-def _rss_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
 
 
 async def _load(
@@ -99,13 +91,7 @@ async def _bench(backend: str, rows: list[dict[str, Any]]) -> None:
             "HTTP_PORT": "0",
             "LOG_LEVEL": "WARNING",
         }
-        bot = await asyncio.create_subprocess_exec(
-            str(Path(sys.executable).parent / "shiporskip"),
-            "run",
-            env=env,
-            stdin=asyncio.subprocess.DEVNULL,
-            stderr=asyncio.subprocess.PIPE,
-        )
+        bot = await spawn_run(env)
         try:
             await fake.wait_identified(1, within_s=60)
             from bot.core.tool_index import ToolIndex
@@ -121,7 +107,7 @@ async def _bench(backend: str, rows: list[dict[str, Any]]) -> None:
             rush_started = time.perf_counter()
             rush_latencies, rush_errors = await _load(fake, tools, *RUSH)
             rush_elapsed = time.perf_counter() - rush_started
-            rss = _rss_mb(bot.pid)
+            rss = rss_mb(bot.pid)
         finally:
             bot.terminate()
             _, stderr = await bot.communicate()

@@ -14,15 +14,13 @@ from __future__ import annotations
 import asyncio
 import os
 import random
-import sys
 import time
-from pathlib import Path
 from typing import Any
 
 import aiohttp
 
 from tests.bench.support import bench_database, percentile, row
-from tests.ops.process import free_port
+from tests.ops.process import free_port, spawn_run, wait_healthy
 from tests.slack.fake_slack import Call, FakeSlack
 from tests.slack.signing import SIGNING_SECRET, TEAM, action_body, command_body, sign
 
@@ -34,18 +32,6 @@ ACK_P99_MS = 50.0
 CARD_P99_MS = 100.0
 BOT_TOKEN = "xoxb-bench-token"
 WARM_UP = 20
-
-
-async def _wait_healthy(http: aiohttp.ClientSession, base: str) -> None:
-    for _ in range(300):
-        try:
-            async with http.get(f"{base}/healthz") as response:
-                if response.status == 200:
-                    return
-        except aiohttp.ClientError:
-            pass
-        await asyncio.sleep(0.1)
-    raise RuntimeError("the bot did not start")
 
 
 async def _warm_up(
@@ -157,18 +143,12 @@ async def _bench(backend: str, rows: list[dict[str, Any]]) -> None:
             "SLACK_SIGNING_SECRET": SIGNING_SECRET,
             "SLACK_API_URL": fake.url,
         }
-        bot = await asyncio.create_subprocess_exec(
-            str(Path(sys.executable).parent / "shiporskip"),
-            "run",
-            env=env,
-            stdin=asyncio.subprocess.DEVNULL,
-            stderr=asyncio.subprocess.PIPE,
-        )
+        bot = await spawn_run(env)
         base = f"http://127.0.0.1:{port}"
         connector = aiohttp.TCPConnector(limit=0)
         http = aiohttp.ClientSession(connector=connector)
         try:
-            await _wait_healthy(http, base)
+            await wait_healthy(http, base)
             from bot.core.tool_index import ToolIndex
 
             index = ToolIndex()

@@ -11,19 +11,17 @@ import asyncio
 import itertools
 import os
 import random
-import sys
 import time
-from pathlib import Path
 from typing import Any
 
 import aiohttp
 
-from tests.bench.support import bench_database, percentile, row
+from tests.bench.support import bench_database, percentile, row, rss_mb
 from tests.digest.smtp_sink import SmtpSink
 from tests.discord.checks import custom_ids
 from tests.discord.fake_discord import FakeDiscord
 from tests.discord.payloads import click, slash
-from tests.ops.process import free_port
+from tests.ops.process import free_port, spawn_run
 from tests.slack.fake_slack import FakeSlack
 from tests.slack.signing import SIGNING_SECRET, TEAM, action_body, command_body, sign
 
@@ -36,13 +34,6 @@ SUBSCRIBERS = min(3_000, int(SMTP_RATE * (SOAK_S + WARM_UP_S) * 0.8))
 TIMEOUT_S = 3.0
 BOT_TOKEN = "xoxb-soak"
 RSS_GROWTH_LIMIT_MB = 15.0
-
-
-def rss_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
 
 
 class Soak:
@@ -169,13 +160,7 @@ async def run(rows: list[dict[str, Any]]) -> None:
             "DIGEST_CRON": "* * * * *",
             "PUBLIC_URL": "https://sos.example",
         }
-        bot = await asyncio.create_subprocess_exec(
-            str(Path(sys.executable).parent / "shiporskip"),
-            "run",
-            env=env,
-            stdin=asyncio.subprocess.DEVNULL,
-            stderr=asyncio.subprocess.PIPE,
-        )
+        bot = await spawn_run(env)
         http = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0))
         try:
             await discord.wait_identified(1, within_s=60)

@@ -64,3 +64,11 @@ def row(
         "target": target,
         "ok": "yes" if ok else "no",
     }
+
+
+def rss_mb(pid: int) -> float:
+    """Resident memory of a running process, in MB (Linux /proc)."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")

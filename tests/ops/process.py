@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import signal
 import socket
@@ -10,15 +11,53 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
+
+import aiohttp
 
 
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+async def spawn_run(
+    env: Mapping[str, str],
+    *,
+    stdout: int | IO[Any] | None = None,
+    stderr: int | IO[Any] | None = asyncio.subprocess.PIPE,
+    cwd: Path | None = None,
+) -> asyncio.subprocess.Process:
+    """`shiporskip run` as an asyncio child: headless, since its standard input is not a tty."""
+    return await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        "run",
+        stdin=asyncio.subprocess.DEVNULL,
+        stdout=stdout,
+        stderr=stderr,
+        env=dict(env),
+        cwd=cwd,
+    )
+
+
+async def wait_healthy(http: aiohttp.ClientSession, base: str, within_s: float = 30) -> None:
+    """Until GET /healthz answers 200; the process is still starting before that."""
+    deadline = time.monotonic() + within_s
+    while time.monotonic() < deadline:
+        try:
+            async with http.get(f"{base}/healthz") as response:
+                if response.status == 200:
+                    return
+        except aiohttp.ClientError:
+            pass
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"{base} did not become healthy within {within_s:.0f} s")
 
 
 @dataclass

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import signal
-import sys
 import time
 from collections import Counter
 from pathlib import Path
@@ -21,7 +20,7 @@ from tests import postgres
 from tests.conftest import DatabaseTarget
 from tests.digest.conftest import add_subscribers
 from tests.digest.smtp_sink import SmtpSink
-from tests.ops.process import clean_env, free_port
+from tests.ops.process import clean_env, free_port, spawn_run
 
 SUBSCRIBERS = 400
 
@@ -39,16 +38,8 @@ async def start_run(url: str, smtp_url: str, tmp_path: Path) -> asyncio.subproce
         OUTBOX_DIR=str(tmp_path / "outbox"),
         HOME=str(tmp_path),
     )
-    return await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot",
-        "run",
-        stdin=asyncio.subprocess.DEVNULL,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.STDOUT,
-        env=env,
-        cwd=tmp_path,
+    return await spawn_run(
+        env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT, cwd=tmp_path
     )
 
 

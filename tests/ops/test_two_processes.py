@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import json
 import signal
-import sys
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -24,7 +23,7 @@ from tests import postgres
 from tests.digest.conftest import add_subscribers
 from tests.digest.smtp_sink import SmtpSink
 from tests.discord.fake_discord import FakeDiscord
-from tests.ops.process import clean_env, free_port
+from tests.ops.process import clean_env, free_port, spawn_run, wait_healthy
 from tests.slack.fake_slack import FakeSlack
 from tests.slack.signing import SIGNING_SECRET, TEAM, command_body, sign
 
@@ -34,29 +33,7 @@ BOT_TOKEN = "xoxb-two-processes"
 
 async def start(env: dict[str, str], tmp_path: Path, n: int) -> asyncio.subprocess.Process:
     log = (tmp_path / f"bot{n}.log").open("w")
-    return await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot",
-        "run",
-        stdin=asyncio.subprocess.DEVNULL,
-        stdout=log,
-        stderr=log,
-        env=env,
-        cwd=tmp_path,
-    )
-
-
-async def wait_healthy(http: aiohttp.ClientSession, port: int) -> None:
-    for _ in range(300):
-        try:
-            async with http.get(f"http://127.0.0.1:{port}/healthz") as response:
-                if response.status == 200:
-                    return
-        except aiohttp.ClientError:
-            pass
-        await asyncio.sleep(0.1)
-    raise AssertionError(f"process on {port} did not start")
+    return await spawn_run(env, stdout=log, stderr=log, cwd=tmp_path)
 
 
 async def wait_ready(http: aiohttp.ClientSession, port: int) -> dict[str, Any]:
@@ -111,7 +88,7 @@ async def test_two_processes_share_one_postgres(pg_database: str, tmp_path: Path
             )
             processes.append(await start(env, tmp_path, n))
         for port in ports:
-            await wait_healthy(http, port)
+            await wait_healthy(http, f"http://127.0.0.1:{port}")
 
         # Discord: each process identified only its own shard.
         await discord.wait_identified(2, within_s=30)
