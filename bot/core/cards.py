@@ -28,6 +28,7 @@ def panel_of(tool: Tool) -> PanelVerdict:
 def tool_card(tool: Tool, tally: Tally) -> ToolCard:
     reviews = sorted(tool.reviews, key=lambda r: (r.critic.position, r.critic.id))
     return ToolCard(
+        tool_id=tool.id,
         slug=tool.slug,
         name=tool.name,
         category=tool.category,

@@ -97,6 +97,8 @@ class ScoreLine:
 class ToolCard:
     """Everything the site shows about one tool."""
 
+    # The database id; front ends put it in their buttons so a click finds the tool.
+    tool_id: int
     slug: str
     name: str
     category: str

@@ -134,15 +134,16 @@ def _stateless(view: discord.ui.View) -> discord.ui.View:
     return view
 
 
-def compare_buttons(card: CompareCard, first_id: int, second_id: int) -> discord.ui.View:
-    ref = CardRef(first_id, second_id)
+def compare_buttons(card: CompareCard) -> discord.ui.View:
+    first, second = card.first, card.second
+    ref = CardRef(first.tool_id, second.tool_id)
     view = discord.ui.View(timeout=None)
-    _tool_row(view, first_id, card.first.name, ref, 0)
-    _tool_row(view, second_id, card.second.name, ref, 1)
+    _tool_row(view, first.tool_id, first.name, ref, 0)
+    _tool_row(view, second.tool_id, second.name, ref, 1)
     return _stateless(view)
 
 
-def tool_buttons(card: ToolCard, tool_id: int) -> discord.ui.View:
+def tool_buttons(card: ToolCard) -> discord.ui.View:
     view = discord.ui.View(timeout=None)
-    _tool_row(view, tool_id, card.name, CardRef(tool_id), 0)
+    _tool_row(view, card.tool_id, card.name, CardRef(card.tool_id), 0)
     return _stateless(view)

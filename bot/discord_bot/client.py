@@ -98,10 +98,6 @@ class ShipOrSkipClient(discord.AutoShardedClient):
             self.shard_count, _, _ = await self.http.get_bot_gateway()
         await sync_if_changed(self.tree, self.service.database, self.settings.guild_id)
 
-    def tool_id(self, slug: str) -> int | None:
-        found = self.service.index.by_slug.get(slug)
-        return None if found is None else found.id
-
     # -- buttons --------------------------------------------------------------------------
 
     async def on_vote_click(
@@ -135,18 +131,17 @@ class ShipOrSkipClient(discord.AutoShardedClient):
             tool = await self.service.tool_by_id(card.first)
             if not isinstance(tool, ToolCard):
                 return None
-            return tool_message(tool, {tool.slug: card.first}.get)
+            return tool_message(tool)
         both = await self.service.compare_by_id(card.first, card.second)
         if not isinstance(both, CompareCard):
             return None
-        ids = {both.first.slug: card.first, both.second.slug: card.second}
-        return compare_message(both, ids.get)
+        return compare_message(both)
 
     async def on_bookmark_click(self, interaction: discord.Interaction, tool_id: int) -> None:
         ctx = context_of(interaction)
 
         async def work() -> Outgoing:
-            return render(await self.service.bookmark_by_id(ctx, tool_id), self.tool_id)
+            return render(await self.service.bookmark_by_id(ctx, tool_id))
 
         async def defer() -> None:
             await interaction.response.defer(ephemeral=True, thinking=True)

@@ -37,7 +37,7 @@ def build_commands(bot: ShipOrSkipClient) -> list[app_commands.Command[Any, Any,
         interaction: discord.Interaction, work: Awaitable[Reply], *, public: bool
     ) -> None:
         async def rendered() -> Outgoing:
-            return render(await work, bot.tool_id)
+            return render(await work)
 
         await send_reply(interaction, rendered(), public=public, within_s=bot.answer_within_s)
 
@@ -93,9 +93,7 @@ def build_commands(bot: ShipOrSkipClient) -> list[app_commands.Command[Any, Any,
     @app_commands.command(name="help")
     async def help_(interaction: discord.Interaction) -> None:
         """What Ship or Skip can do."""
-        await send_reply(
-            interaction, _ready(render(service.help(), bot.tool_id)), public=False, within_s=1.0
-        )
+        await send_reply(interaction, _ready(render(service.help())), public=False, within_s=1.0)
 
     @app_commands.command(name="subscribe")
     @app_commands.describe(email="Where to send the weekly verdict digest")

@@ -84,7 +84,7 @@ async def _redraw(
     else:
         card = await front.service.tool_by_id(click.tool_id)
     if isinstance(card, CompareCard | ToolCard):
-        message = blocks.render(card, front.tool_ids())
+        message = blocks.render(card)
         await respond(replace_original=True, text=message["text"], blocks=message["blocks"])
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -24,7 +23,6 @@ from bot.slack_bot.respond import Responder
 from bot.slack_bot.stores import EncryptedInstallationStore, StateStore
 from bot.slack_bot.tokens import TokenCipher
 from db.engine import Database
-from db.queries.tools import ToolName
 
 if TYPE_CHECKING:
     from bot.runner import Runtime
@@ -62,32 +60,11 @@ class SlackFrontEnd:
         await self.background.drain()
         await self.http.close()
 
-    def tool_ids(self) -> Mapping[str, int]:
-        """Slug to id from the service's (already refreshed) name index, for button values.
-
-        A view, not a copy: a card needs two ids, the catalog may hold thousands.
-        """
-        return _ToolIds(self.service.index.by_slug)
-
     async def bot_token_for(self, team_id: str) -> str | None:
         if self.installation_store is None:
             return self.config.bot_token
         bot = await self.installation_store.async_find_bot(enterprise_id=None, team_id=team_id)
         return None if bot is None else bot.bot_token
-
-
-class _ToolIds(Mapping[str, int]):
-    def __init__(self, by_slug: Mapping[str, ToolName]) -> None:
-        self._by_slug = by_slug
-
-    def __getitem__(self, slug: str) -> int:
-        return self._by_slug[slug].id
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._by_slug)
-
-    def __len__(self) -> int:
-        return len(self._by_slug)
 
 
 def build_front_end(

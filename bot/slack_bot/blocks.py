@@ -6,7 +6,6 @@ shortened on a word boundary) or ``mrkdwn.plain`` for plain_text objects.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
 from bot.core.views import (
@@ -86,8 +85,9 @@ def field(label: str, value: str) -> str:
     return head + fit(value or "—", L.MAX_FIELD_TEXT - len(head))
 
 
-def tool_actions(tool: ToolCard, tool_id: int, value: str) -> Block:
+def tool_actions(tool: ToolCard, value: str) -> Block:
     """Ship, Skip and Bookmark buttons for one tool; ``value`` carries the tool ids."""
+    tool_id = tool.tool_id
     return {
         "type": "actions",
         "block_id": f"sos-actions-{tool_id}",
@@ -99,7 +99,7 @@ def tool_actions(tool: ToolCard, tool_id: int, value: str) -> Block:
     }
 
 
-def _tool_section(tool: ToolCard, tool_id: int | None) -> Block:
+def _tool_section(tool: ToolCard) -> Block:
     title = link(tool.url, plain(tool.name, 200), strong=True) + " · " + fit(tool.category, 200)
     text = title + "\n" + fit(tool.best_for, L.MAX_SECTION_TEXT - len(title) - 1)
     ship = f"{tool.panel.ship_pct}% ship" if tool.panel.ship_pct is not None else "—"
@@ -114,9 +114,8 @@ def _tool_section(tool: ToolCard, tool_id: int | None) -> Block:
             field("Vendor", tool.vendor),
         ],
     )
-    if tool_id is not None:
-        # Lets a click update this tool's community numbers without re-reading the card.
-        block["block_id"] = f"{TOOL_BLOCK}{tool_id}"
+    # Lets a click update this tool's community numbers without re-reading the card.
+    block["block_id"] = f"{TOOL_BLOCK}{tool.tool_id}"
     return block
 
 
@@ -126,15 +125,15 @@ def _score(tool_name: str, line: ScoreLine | None) -> str:
     return field(tool_name, f"{line.label}\n{line.excerpt}")
 
 
-def compare_message(card: CompareCard, ids: Mapping[str, int]) -> Message:
-    """The comparison card; buttons only for tools whose ids we know."""
+def compare_message(card: CompareCard) -> Message:
+    """The comparison card, with Ship, Skip and Bookmark buttons for both tools."""
     a, b = card.first, card.second
     blocks: list[Block] = [
         header(card.title),
         section(fit(card.decision, L.MAX_SECTION_TEXT)),
         divider(),
-        _tool_section(a, ids.get(a.slug)),
-        _tool_section(b, ids.get(b.slug)),
+        _tool_section(a),
+        _tool_section(b),
         divider(),
         section(bold("Reviewer scorecard")),
     ]
@@ -150,18 +149,17 @@ def compare_message(card: CompareCard, ids: Mapping[str, int]) -> Message:
     if len(rows) < len(card.rows):
         blocks.append(context(escape(f"…and {len(card.rows) - len(rows)} more critics.")))
     blocks.append(context("Vote with the buttons below; /vote and /bookmark work too."))
-    first_id, second_id = ids.get(a.slug), ids.get(b.slug)
-    if first_id is not None and second_id is not None:
-        value = f"{first_id}:{second_id}"
-        blocks.append(tool_actions(a, first_id, f"{first_id}:{value}"))
-        blocks.append(tool_actions(b, second_id, f"{second_id}:{value}"))
+    # Each button's value is <its tool>:<first>:<second>, so a click can redraw the pair.
+    pair = f"{a.tool_id}:{b.tool_id}"
+    blocks.append(tool_actions(a, f"{a.tool_id}:{pair}"))
+    blocks.append(tool_actions(b, f"{b.tool_id}:{pair}"))
     return {"text": fit(card.title, L.MAX_FALLBACK_TEXT), "blocks": blocks[: L.MAX_BLOCKS]}
 
 
-def tool_message(card: ToolCard, tool_id: int | None) -> Message:
+def tool_message(card: ToolCard) -> Message:
     blocks: list[Block] = [
         header(card.name),
-        _tool_section(card, tool_id),
+        _tool_section(card),
         section(fit(card.description, L.MAX_SECTION_TEXT)) if card.description else divider(),
         section(bold("Reviewer scorecard")),
     ]
@@ -175,8 +173,7 @@ def tool_message(card: ToolCard, tool_id: int | None) -> Message:
     ]
     if len(lines) < len(card.scorecard):
         blocks.append(context(escape(f"…and {len(card.scorecard) - len(lines)} more critics.")))
-    if tool_id is not None:
-        blocks.append(tool_actions(card, tool_id, str(tool_id)))
+    blocks.append(tool_actions(card, str(card.tool_id)))
     return {"text": fit(card.name, L.MAX_FALLBACK_TEXT), "blocks": blocks[: L.MAX_BLOCKS]}
 
 
@@ -267,13 +264,13 @@ def digest_message(post: DigestPost) -> Message:
     return {"text": fit(post.title, L.MAX_FALLBACK_TEXT), "blocks": blocks[: L.MAX_BLOCKS]}
 
 
-def render(reply: Reply, ids: Mapping[str, int]) -> Message:
-    """Any reply as a message; ``ids`` maps tool slugs to ids for the buttons."""
+def render(reply: Reply) -> Message:
+    """Any reply as a message."""
     match reply:
         case CompareCard():
-            return compare_message(reply, ids)
+            return compare_message(reply)
         case ToolCard():
-            return tool_message(reply, ids.get(reply.slug))
+            return tool_message(reply)
         case BookmarkList():
             return bookmarks_message(reply)
         case HelpView():

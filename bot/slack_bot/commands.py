@@ -36,7 +36,7 @@ Work = Callable[[dict[str, Any], AsyncBoltContext], Awaitable[None]]
 
 async def answer(front: SlackFrontEnd, respond: Responder, reply: Reply) -> None:
     """A comparison in the channel for everyone; anything else only to its author."""
-    message = blocks.render(reply, front.tool_ids())
+    message = blocks.render(reply)
     kind = "in_channel" if isinstance(reply, CompareCard) else "ephemeral"
     await respond(response_type=kind, text=message["text"], blocks=message["blocks"])
 

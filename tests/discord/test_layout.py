@@ -31,8 +31,9 @@ def _line(slug: str, n: int) -> ScoreLine:
     return ScoreLine(slug, _words(n // 10 or 1), 99, "ship", _words(n), _words(n))
 
 
-def _tool(name: str, n: int, critics: int = 4) -> ToolCard:
+def _tool(name: str, n: int, critics: int = 4, tool_id: int = 1) -> ToolCard:
     return ToolCard(
+        tool_id=tool_id,
         slug=name[:100],
         name=name,
         category=_words(n),
@@ -48,8 +49,9 @@ def _tool(name: str, n: int, critics: int = 4) -> ToolCard:
     )
 
 
-def _compare(n: int, critics: int = 4) -> CompareCard:
-    a, b = _tool("A " + _words(n), n, critics), _tool("B " + _words(n), n, critics)
+def _compare(n: int, critics: int = 4, ids: tuple[int, int] = (1, 2)) -> CompareCard:
+    a = _tool("A " + _words(n), n, critics, ids[0])
+    b = _tool("B " + _words(n), n, critics, ids[1])
     rows = tuple(
         ScorecardRow(line.critic_slug, line.critic_name, line, b.scorecard[i])
         for i, line in enumerate(a.scorecard)
@@ -114,5 +116,5 @@ def test_escaping_keeps_markdown_and_mentions_inert() -> None:
 def test_custom_ids_stay_under_100_chars_with_the_largest_ids() -> None:
     big = 2**64 - 1
     assert len(vote_id("skip", big, CardRef(big, big))) <= 100
-    view = compare_buttons(_compare(10), big, big)
+    view = compare_buttons(_compare(10, ids=(big, big)))
     assert all(len(item.custom_id) <= 100 for item in view.children)  # type: ignore[attr-defined]

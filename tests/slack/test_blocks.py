@@ -33,8 +33,9 @@ def long(n: int) -> str:
     return (WORD * (n // len(WORD) + 1))[:n]
 
 
-def tool(slug: str, critics: int, size: int) -> ToolCard:
+def tool(slug: str, critics: int, size: int, tool_id: int = 1) -> ToolCard:
     return ToolCard(
+        tool_id=tool_id,
         slug=slug,
         name=long(size),
         category=long(size),
@@ -53,8 +54,8 @@ def tool(slug: str, critics: int, size: int) -> ToolCard:
     )
 
 
-def card(critics: int, size: int) -> CompareCard:
-    first, second = tool("a", critics, size), tool("b", critics, size)
+def card(critics: int, size: int, ids: tuple[int, int] = (1, 2)) -> CompareCard:
+    first, second = tool("a", critics, size, ids[0]), tool("b", critics, size, ids[1])
     return compare_card(first, second, [f"c{i}" for i in range(critics)])
 
 
@@ -73,19 +74,19 @@ def texts(message: dict[str, Any]) -> list[str]:
 
 @pytest.mark.parametrize(("critics", "size"), [(0, 1), (4, 240), (40, 1000), (60, 5000)])
 def test_compare_card_fits_every_limit(critics: int, size: int) -> None:
-    message = blocks.compare_message(card(critics, size), {"a": 10**17, "b": 10**17 + 1})
+    message = blocks.compare_message(card(critics, size, (10**17, 10**17 + 1)))
     assert message_problems(message) == []
     assert message["blocks"][-1]["type"] == "actions"  # the buttons survive trimming
 
 
 def test_trimmed_scorecard_says_how_many_critics_were_left_out() -> None:
-    message = blocks.compare_message(card(60, 10), {"a": 1, "b": 2})
+    message = blocks.compare_message(card(60, 10))
     assert len(message["blocks"]) == 50
     assert any("more critics" in t for t in texts(message))
 
 
 def test_oversized_text_is_shortened_on_word_boundaries() -> None:
-    message = blocks.compare_message(card(4, 5000), {"a": 1, "b": 2})
+    message = blocks.compare_message(card(4, 5000))
     header = message["blocks"][0]["text"]["text"]
     assert len(header) <= 150 and header.endswith("…")
     button = message["blocks"][-1]["elements"][0]["text"]["text"]
@@ -97,7 +98,7 @@ def test_oversized_text_is_shortened_on_word_boundaries() -> None:
 
 
 def test_tool_card_fits_every_limit() -> None:
-    message = blocks.tool_message(tool("a", 80, 4000), 7)
+    message = blocks.tool_message(tool("a", 80, 4000, 7))
     assert message_problems(message) == []
 
 
@@ -139,11 +140,10 @@ async def test_longest_catalog_tools_render_within_limits(service: CommandServic
         ctx, "NVIDIA Jetson Orin Nano Super Developer Kit", "Humane AI Pin"
     )
     assert isinstance(reply, CompareCard)
-    ids = {slug: t.id for slug, t in service.index.by_slug.items()}
-    message = blocks.compare_message(reply, ids)
+    message = blocks.compare_message(reply)
     assert message_problems(message) == []
     longest = max(len(line.text) for line in reply.second.scorecard)
     assert longest > 1000
     tool_reply = await service.tool(ctx, "Humane AI Pin")
     assert isinstance(tool_reply, ToolCard)
-    assert message_problems(blocks.tool_message(tool_reply, 1)) == []
+    assert message_problems(blocks.tool_message(tool_reply)) == []
