@@ -151,7 +151,15 @@ def send(week: WeekOption = None) -> None:
     out.print("issue totals: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
     for line in summary.errors[:20]:
         err.print(line, markup=False, highlight=False)
-    if summary.failed or summary.deferred:
+    if summary.halted:
+        err.print(
+            f"stopped early, the mail server is unusable: {summary.halted}\n"
+            "Nobody was skipped: fix SMTP_URL or the server, then run `shiporskip digest send` "
+            "again to deliver the rest.",
+            markup=False,
+            highlight=False,
+        )
+    if summary.failed or not summary.finished:
         raise typer.Exit(1)
 
 

@@ -57,10 +57,17 @@ class SendSummary:
     suspended: int = 0
     seconds: float = 0.0
     errors: list[str] = field(default_factory=list)
+    # Why the run stopped early because the SMTP server itself was unusable, if it did.
+    halted: str = ""
 
     @property
     def done(self) -> int:
         return self.sent + self.failed + self.deferred + self.skipped
+
+    @property
+    def finished(self) -> bool:
+        """Every waiting copy got a final answer (sent, failed or skipped)."""
+        return not self.halted and not self.deferred
 
 
 async def prepare_deliveries(database: Database, issue_id: int) -> int:
@@ -326,8 +333,9 @@ def _sqlite_claim_is_dead(owner: Any, claimed_at: Any, me: int, now: Any) -> boo
     return bool(now.replace(tzinfo=None) - claimed.replace(tzinfo=None) > SQLITE_LEASE)
 
 
-def _stopping(stop: asyncio.Event | None) -> bool:
-    return stop is not None and stop.is_set()
+async def _relay(source: asyncio.Event, target: asyncio.Event) -> None:
+    await source.wait()
+    target.set()
 
 
 def _sender_id(database: Database) -> int:
@@ -354,11 +362,16 @@ async def send_issue(
     """Deliver every waiting copy of the issue; safe to run in several processes at once.
 
     When ``stop`` is set, each worker finishes the message it is sending, hands its other
-    claims back and returns: a stopping process leaves nothing half-done.
+    claims back and returns: a stopping process leaves nothing half-done. The same
+    happens by itself when the SMTP server turns out unusable (``summary.halted``).
     """
     started = time.monotonic()
     summary = SendSummary(total=await prepare_deliveries(database, issue_id))
     sender_id = _sender_id(database)
+    # Set by the first worker that finds the server unusable; the others stop too.
+    halt = asyncio.Event()
+    if stop is not None and stop.is_set():
+        halt.set()
     liveness = None
     if not database.is_sqlite:
         liveness = await database.engine.connect()
@@ -377,11 +390,16 @@ async def send_issue(
                 batch,
                 summary,
                 progress,
-                stop,
+                halt,
             )
             for _ in range(max(1, sender.concurrency))
         ]
-        await asyncio.gather(*workers)
+        relay = asyncio.create_task(_relay(stop, halt)) if stop is not None else None
+        try:
+            await asyncio.gather(*workers)
+        finally:
+            if relay is not None:
+                relay.cancel()
     finally:
         if liveness is not None:
             await liveness.close()
@@ -400,7 +418,7 @@ async def _worker(
     batch: int,
     summary: SendSummary,
     progress: Progress | None,
-    stop: asyncio.Event | None = None,
+    stop: asyncio.Event,
 ) -> None:
     store: _PgStore | _SqliteStore
     if database.is_sqlite:
@@ -408,9 +426,9 @@ async def _worker(
     else:
         store = await _PgStore.open(database, issue_id, sender_id)
     try:
-        while not _stopping(stop) and (claims := await store.claim(batch)):
+        while not stop.is_set() and (claims := await store.claim(batch)):
             for index, claim in enumerate(claims):
-                if _stopping(stop):
+                if stop.is_set():
                     await store.release(claims[index:])
                     break
                 if claim.subscriber_status != "confirmed":
@@ -434,5 +452,10 @@ async def _worker(
                     summary.errors.append(f"{claim.email}: {outcome.detail}")
                 if progress is not None:
                     progress(summary)
+                if outcome.server_down and not stop.is_set():
+                    # Every other message would fail the same way: stop, resume later.
+                    summary.halted = outcome.detail
+                    log.error("digest send stopped: %s", outcome.detail)
+                    stop.set()
     finally:
         await store.close()

@@ -24,7 +24,11 @@ async def digest_part(runtime: Runtime) -> None:
     # The posters dict is shared: platforms that start later still get the post.
     deps = DigestDeps.from_settings(runtime.database, runtime.settings, runtime.posters)
     settings = runtime.settings.digest
-    scheduler = DigestScheduler(lambda: weekly_run(deps), settings.cron, settings.timezone)
+
+    async def job() -> bool:
+        return (await weekly_run(deps)).finished
+
+    scheduler = DigestScheduler(job, settings.cron, settings.timezone)
 
     async def drain() -> None:
         deps.stopping.set()
@@ -33,7 +37,8 @@ async def digest_part(runtime: Runtime) -> None:
     runtime.drains.append(drain)
     runtime.readiness["digest"] = lambda: (
         scheduler.scheduler.running,
-        f"next run {scheduler.next_run_time()}",
+        f"next run {scheduler.next_run_time()}"
+        + (f", retry of an unfinished run at {retry}" if (retry := scheduler.retry_time()) else ""),
     )
     try:
         await run_forever(scheduler)

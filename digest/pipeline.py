@@ -125,4 +125,6 @@ async def weekly_run(
         summary.suspended,
         counts,
     )
+    if summary.halted:
+        log.error("digest %s stopped early, will resume: %s", week.label, summary.halted)
     return summary

@@ -5,6 +5,10 @@ start-up the latest scheduled time within the grace window becomes the job's
 first run time; APScheduler's own misfire rules (coalesce, grace time) then run
 it once. Running it again is harmless: issues are unique per week and sending
 only touches deliveries still waiting.
+
+A run that leaves work behind (the mail server was down, the job raised) is tried
+again a few times with growing pauses, so an outage at the scheduled minute
+delays the week's digest instead of skipping it.
 """
 
 from __future__ import annotations
@@ -17,12 +21,22 @@ from zoneinfo import ZoneInfo
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.date import DateTrigger
 
 log = logging.getLogger(__name__)
 JOB_ID = "weekly-digest"
+RETRY_JOB_ID = "weekly-digest-retry"
 DEFAULT_GRACE = timedelta(hours=12)
+RETRY_DELAYS = (
+    timedelta(minutes=5),
+    timedelta(minutes=15),
+    timedelta(hours=1),
+    timedelta(hours=3),
+    timedelta(hours=6),
+)
 
-Job = Callable[[], Awaitable[object]]
+# Returns False when work is left for later (then it is retried); None or True when done.
+Job = Callable[[], Awaitable[bool | None]]
 
 
 def make_trigger(cron: str, zone: str) -> CronTrigger:
@@ -42,22 +56,58 @@ def missed_fire_time(trigger: CronTrigger, now: datetime, grace: timedelta) -> d
 class DigestScheduler:
     """Owns the AsyncIOScheduler; call ``start`` inside the running loop."""
 
-    def __init__(self, job: Job, cron: str, zone: str, *, grace: timedelta = DEFAULT_GRACE) -> None:
+    def __init__(
+        self,
+        job: Job,
+        cron: str,
+        zone: str,
+        *,
+        grace: timedelta = DEFAULT_GRACE,
+        retry_delays: tuple[timedelta, ...] = RETRY_DELAYS,
+    ) -> None:
         self.job = job
         self.trigger = make_trigger(cron, zone)
         self.grace = grace
+        self.retry_delays = retry_delays
         self.scheduler = AsyncIOScheduler(timezone=ZoneInfo(zone))
         self.running: asyncio.Task[object] | None = None
 
-    async def _run(self) -> None:
+    async def _run(self, retry: int = 0) -> None:
         self.running = asyncio.current_task()
+        done: bool | None = False
         try:
-            await self.job()
+            done = await self.job()
         except Exception:
-            # The next week's run (or a manual `digest send`) resumes whatever is left.
             log.exception("weekly digest run failed")
         finally:
             self.running = None
+        if done is False:
+            self._retry_later(retry)
+
+    def _retry_later(self, retry: int) -> None:
+        if not self.scheduler.running:
+            return  # shutting down: the next start catches up instead
+        if retry >= len(self.retry_delays):
+            log.error(
+                "weekly digest still unfinished after %d retries; the next weekly run "
+                "or `shiporskip digest send` resumes it",
+                retry,
+            )
+            return
+        when = datetime.now(UTC) + self.retry_delays[retry]
+        self.scheduler.add_job(
+            self._run,
+            trigger=DateTrigger(when),
+            id=RETRY_JOB_ID,
+            kwargs={"retry": retry + 1},
+            replace_existing=True,
+            misfire_grace_time=int(self.grace.total_seconds()),
+        )
+        log.warning("weekly digest unfinished; trying again at %s", when)
+
+    def retry_time(self) -> datetime | None:
+        job = self.scheduler.get_job(RETRY_JOB_ID)
+        return job.next_run_time if job else None
 
     async def drain(self) -> None:
         """Wait for a run in progress (already told to stop) to finish."""

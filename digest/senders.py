@@ -29,10 +29,16 @@ Status = Literal["sent", "deferred", "failed"]
 
 @dataclass(frozen=True, slots=True)
 class Outcome:
-    """``sent`` after a 250; ``deferred`` after repeated 4xx; ``failed`` on a 5xx."""
+    """``sent`` after a 250; ``deferred`` after repeated 4xx; ``failed`` on a 5xx.
+
+    ``server_down`` marks a deferral that is the server's fault, not the address's
+    (no connection, TLS or login refused, our sender address refused): every other
+    message would meet the same fate, so the run stops and resumes later.
+    """
 
     status: Status
     detail: str = ""
+    server_down: bool = False
 
 
 class Sender(Protocol):
@@ -176,30 +182,43 @@ class SmtpSender:
     async def _send_with_retries(self, client: aiosmtplib.SMTP, message: Outgoing) -> Outcome:
         payload = message.data if message.smtp_ready else smtp_payload(message.data)
         last = ""
+        server_fault = False
         for attempt in range(self.retry.attempts):
             if attempt:
                 await asyncio.sleep(self.retry.delay(attempt - 1))
             await self.bucket.acquire()
             try:
                 if not client.is_connected:
-                    await client.connect()
+                    await client.connect()  # also STARTTLS and login, from the URL
+            except (aiosmtplib.SMTPException, OSError) as exc:
+                last, server_fault = f"cannot use the SMTP server: {_describe(exc)}", True
+                log.info("SMTP connect/login failed: %s", last)
+                client.close()
+                continue
+            try:
                 await self._transaction(client, message, payload)
                 return Outcome("sent")
             except aiosmtplib.SMTPNotSupported as exc:
                 # The address needs SMTPUTF8 and this server lacks it: retrying can't help.
                 await _reset(client)
                 return Outcome("failed", f"554 {exc}")
+            except aiosmtplib.SMTPSenderRefused as exc:
+                # MAIL FROM refused: about MAIL_FROM or this server, never the reader.
+                last, server_fault = f"sender refused: {exc.code} {exc.message}", True
+                await _reset(client)
+                if exc.code >= 500:
+                    break
             except aiosmtplib.SMTPResponseException as exc:
-                last = f"{exc.code} {exc.message}"
+                last, server_fault = f"{exc.code} {exc.message}", False
                 await _reset(client)
                 if exc.code >= 500:
                     return Outcome("failed", last)
             except (aiosmtplib.SMTPException, OSError) as exc:
-                # Lost or refused connection: a fresh one next time round.
-                last = f"connection: {exc}"
+                # Lost connection mid-message: a fresh one next time round.
+                last, server_fault = f"connection: {_describe(exc)}", True
                 log.info("SMTP connection problem, reconnecting: %s", exc)
                 client.close()
-        return Outcome("deferred", last)
+        return Outcome("deferred", last, server_down=server_fault)
 
     async def _transaction(
         self, client: aiosmtplib.SMTP, message: Outgoing, payload: bytes
@@ -211,11 +230,14 @@ class SmtpSender:
         """
         options = []
         encoding = "ascii"
-        if not (message.sender.isascii() and message.recipient.isascii()):
-            options.append("SMTPUTF8")  # mail() raises SMTPNotSupported if the server lacks it
-            encoding = "utf-8"
         if client.is_ehlo_or_helo_needed:
             await _greet(client)
+        if not (message.sender.isascii() and message.recipient.isascii()):
+            # Asking anyway would get MAIL FROM refused, which reads as the server's fault.
+            if not client.supports_extension("smtputf8"):
+                raise aiosmtplib.SMTPNotSupported("the server does not offer SMTPUTF8")
+            options.append("SMTPUTF8")
+            encoding = "utf-8"
         if client.supports_extension("size"):
             options.append(f"SIZE={len(payload) + 3}")
         await client.mail(message.sender, options=options, encoding=encoding)
@@ -246,6 +268,12 @@ class SmtpSender:
                 except (aiosmtplib.SMTPException, OSError):
                     client.close()
         self._all.clear()
+
+
+def _describe(exc: BaseException) -> str:
+    if isinstance(exc, aiosmtplib.SMTPResponseException):
+        return f"{exc.code} {exc.message}"
+    return str(exc) or type(exc).__name__
 
 
 async def _greet(client: aiosmtplib.SMTP) -> None:

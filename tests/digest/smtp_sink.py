@@ -10,12 +10,13 @@ from __future__ import annotations
 import asyncio
 import email
 import email.policy
+import ssl
 from collections import Counter
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from typing import Any
 
-from aiosmtpd.smtp import SMTP
+from aiosmtpd.smtp import SMTP, AuthResult, LoginPassword
 
 
 @dataclass
@@ -23,6 +24,8 @@ class Received:
     sender: str
     recipients: list[str]
     data: bytes
+    tls: bool = False
+    login: str | None = None
 
     def parsed(self) -> EmailMessage:
         message = email.message_from_bytes(self.data, policy=email.policy.default)
@@ -47,6 +50,15 @@ class _Handler:
     def __init__(self, sink: SmtpSink) -> None:
         self.sink = sink
 
+    async def handle_MAIL(
+        self, server: SMTP, session: Any, envelope: Any, address: str, options: list[str]
+    ) -> str:
+        if self.sink.refuse_sender:
+            return self.sink.refuse_sender
+        envelope.mail_from = address
+        envelope.mail_options.extend(options)
+        return "250 OK"
+
     async def handle_RCPT(
         self, server: SMTP, session: Any, envelope: Any, address: str, options: list[str]
     ) -> str:
@@ -68,8 +80,15 @@ class _Handler:
         if answer is not None:
             self.sink.refused.append((recipient, answer))
             return answer
+        login = session.auth_data.login.decode() if session.authenticated else None
         self.sink.messages.append(
-            Received(envelope.mail_from, list(envelope.rcpt_tos), envelope.content)
+            Received(
+                envelope.mail_from,
+                list(envelope.rcpt_tos),
+                envelope.content,
+                tls=session.ssl is not None,
+                login=login,
+            )
         )
         self.sink.arrived.set()
         return "250 OK"
@@ -78,8 +97,19 @@ class _Handler:
 class SmtpSink:
     """Start with ``await sink.start()``; ``sink.url`` is the SMTP_URL to use."""
 
-    def __init__(self, *, smtputf8: bool = True) -> None:
+    def __init__(
+        self,
+        *,
+        smtputf8: bool = True,
+        tls_context: ssl.SSLContext | None = None,
+        credentials: tuple[str, str] | None = None,
+    ) -> None:
+        """With ``credentials`` the server offers AUTH (only after STARTTLS when it has TLS)."""
         self.smtputf8 = smtputf8
+        self.tls_context = tls_context
+        self.credentials = credentials
+        self.failed_logins = 0
+        self.refuse_sender: str | None = None  # an answer to every MAIL FROM, e.g. "550 no"
         self.messages: list[Received] = []
         self.refused: list[tuple[str, str]] = []
         self.dropped = 0
@@ -89,7 +119,7 @@ class SmtpSink:
         self._server: asyncio.AbstractServer | None = None
         self.port = 0
 
-    async def start(self) -> SmtpSink:
+    async def start(self, port: int = 0) -> SmtpSink:
         loop = asyncio.get_running_loop()
 
         def protocol() -> SMTP:
@@ -99,11 +129,26 @@ class SmtpSink:
                 hostname="sink.local",
                 data_size_limit=10_000_000,
                 enable_SMTPUTF8=self.smtputf8,
+                tls_context=self.tls_context,
+                require_starttls=self.tls_context is not None,
+                authenticator=self._authenticate if self.credentials else None,
+                auth_required=self.credentials is not None,
+                auth_require_tls=self.tls_context is not None,
             )
 
-        self._server = await loop.create_server(protocol, "127.0.0.1", 0)
+        self._server = await loop.create_server(protocol, "127.0.0.1", port)
         self.port = self._server.sockets[0].getsockname()[1]
         return self
+
+    def _authenticate(
+        self, server: SMTP, session: Any, envelope: Any, mechanism: str, data: Any
+    ) -> AuthResult:
+        ok = isinstance(data, LoginPassword) and self.credentials == (
+            data.login.decode(),
+            data.password.decode(),
+        )
+        self.failed_logins += not ok
+        return AuthResult(success=ok, handled=False, auth_data=data if ok else None)
 
     @property
     def url(self) -> str:

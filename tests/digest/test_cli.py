@@ -188,3 +188,15 @@ def test_an_smtp_outage_keeps_the_import_and_names_who_got_no_email(
     assert "imported 1 (waiting for confirmation, 0 confirmation email(s) sent)" in result.stdout
     operator.env["SMTP_URL"] = ""
     assert operator.subscribers() == {"gil@example.com": "pending"}
+
+
+def test_send_stops_early_and_says_so_when_the_mail_server_is_down(operator: Operator) -> None:
+    operator(
+        "subscribers", "import", str(write_csv(operator.folder, "a@x.example\n")), "--confirmed"
+    )
+    operator.env["SMTP_URL"] = f"smtp://127.0.0.1:{free_port()}"  # nobody listens there
+    result = operator("digest", "send", "--week", "2026-W21")
+    assert result.exit_code == 1
+    assert "stopped early, the mail server is unusable: cannot use the SMTP server" in result.stderr
+    assert "Nobody was skipped" in result.stderr
+    assert "0 sent, 0 failed, 1 deferred" in result.stdout
