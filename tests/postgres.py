@@ -24,7 +24,7 @@ def pg_url(database: str) -> str:
     return f"postgresql+asyncpg://{PG_USER}@{PG_HOST}:{PG_PORT}/{database}"
 
 
-async def _admin() -> asyncpg.Connection:
+async def admin_connection() -> asyncpg.Connection:
     return await asyncpg.connect(
         host=PG_HOST, port=PG_PORT, user=PG_USER, database=PG_ADMIN_DB, timeout=5
     )
@@ -32,7 +32,7 @@ async def _admin() -> asyncpg.Connection:
 
 async def check_reachable() -> None:
     try:
-        connection = await _admin()
+        connection = await admin_connection()
     except (OSError, asyncpg.PostgresError, TimeoutError) as exc:
         raise RuntimeError(f"{UNREACHABLE} ({exc})") from exc
     await connection.close()
@@ -41,7 +41,7 @@ async def check_reachable() -> None:
 async def create_database() -> str:
     """A new empty database for this test run; returns its name."""
     name = f"sos_test_{uuid.uuid4().hex[:12]}"
-    connection = await _admin()
+    connection = await admin_connection()
     try:
         await connection.execute(f'CREATE DATABASE "{name}"')
     finally:
@@ -50,7 +50,7 @@ async def create_database() -> str:
 
 
 async def drop_database(name: str) -> None:
-    connection = await _admin()
+    connection = await admin_connection()
     try:
         await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     finally:

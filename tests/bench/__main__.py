@@ -3,6 +3,10 @@
 Each module exposes ``async def run(rows: list[dict]) -> None`` and appends rows with
 keys area, metric, backend, value, target, ok. ``python -m tests.bench core slack``
 runs only the named areas.
+
+Latency areas run first; the digest (which writes gigabytes into PostgreSQL) and the
+long soak come last, and between areas the disks are flushed, so one area's writes
+draining in the background do not show up as another area's tail latency.
 """
 
 from __future__ import annotations
@@ -10,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import importlib
 import json
+import os
 import pkgutil
 import sys
 import time
@@ -18,15 +23,29 @@ from pathlib import Path
 from typing import Any
 
 import tests.bench as package
+from tests import postgres
+
+ORDER = ("core", "discord", "slack", "digest", "soak")
 
 
 def areas(selected: list[str]) -> list[str]:
-    found = sorted(
+    found = {
         m.name.removeprefix("bench_")
         for m in pkgutil.iter_modules(package.__path__)
         if m.name.startswith("bench_")
-    )
-    return [a for a in found if not selected or a in selected]
+    }
+    ordered = [a for a in ORDER if a in found] + sorted(found - set(ORDER))
+    return [a for a in ordered if not selected or a in selected]
+
+
+async def settle() -> None:
+    """Write out what earlier areas left in memory (PostgreSQL checkpoint, page cache)."""
+    connection = await postgres.admin_connection()
+    try:
+        await connection.execute("CHECKPOINT")
+    finally:
+        await connection.close()
+    await asyncio.to_thread(os.sync)
 
 
 def print_table(rows: list[dict[str, Any]]) -> None:
@@ -53,6 +72,7 @@ async def main(selected: list[str]) -> int:
     failed = False
     for area in areas(selected):
         module = importlib.import_module(f"tests.bench.bench_{area}")
+        await settle()
         started = time.perf_counter()
         print(f"running {area} benchmarks...", file=sys.stderr, flush=True)
         try:
