@@ -8,6 +8,8 @@ values, which is why they are wider than slack_sdk's own 200 characters.
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import Boolean, Column, DateTime, Index, Integer, String, Table
 
 from db.models import Base
@@ -19,23 +21,35 @@ def _token(name: str) -> Column[str]:
     return Column(name, String(TOKEN_LENGTH))
 
 
+def _app_columns() -> list[Column[Any]]:
+    return [
+        Column("client_id", String(32), nullable=False),
+        Column("app_id", String(32), nullable=False),
+        Column("enterprise_id", String(32)),
+        Column("enterprise_name", String(200)),
+    ]
+
+
+def _team_and_bot_columns() -> list[Column[Any]]:
+    return [
+        Column("team_id", String(32)),
+        Column("team_name", String(200)),
+        _token("bot_token"),
+        Column("bot_id", String(32)),
+        Column("bot_user_id", String(32)),
+        Column("bot_scopes", String(1000)),
+        _token("bot_refresh_token"),
+        Column("bot_token_expires_at", DateTime),
+    ]
+
+
 slack_installations = Table(
     "slack_installations",
     Base.metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("client_id", String(32), nullable=False),
-    Column("app_id", String(32), nullable=False),
-    Column("enterprise_id", String(32)),
-    Column("enterprise_name", String(200)),
+    *_app_columns(),
     Column("enterprise_url", String(200)),
-    Column("team_id", String(32)),
-    Column("team_name", String(200)),
-    _token("bot_token"),
-    Column("bot_id", String(32)),
-    Column("bot_user_id", String(32)),
-    Column("bot_scopes", String(1000)),
-    _token("bot_refresh_token"),
-    Column("bot_token_expires_at", DateTime),
+    *_team_and_bot_columns(),
     Column("user_id", String(32), nullable=False),
     _token("user_token"),
     Column("user_scopes", String(1000)),
@@ -62,18 +76,8 @@ slack_bots = Table(
     "slack_bots",
     Base.metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("client_id", String(32), nullable=False),
-    Column("app_id", String(32), nullable=False),
-    Column("enterprise_id", String(32)),
-    Column("enterprise_name", String(200)),
-    Column("team_id", String(32)),
-    Column("team_name", String(200)),
-    _token("bot_token"),
-    Column("bot_id", String(32)),
-    Column("bot_user_id", String(32)),
-    Column("bot_scopes", String(1000)),
-    _token("bot_refresh_token"),
-    Column("bot_token_expires_at", DateTime),
+    *_app_columns(),
+    *_team_and_bot_columns(),
     Column("is_enterprise_install", Boolean, nullable=False),
     Column("installed_at", DateTime, nullable=False),
     Index("slack_bots_idx", "client_id", "enterprise_id", "team_id", "installed_at"),

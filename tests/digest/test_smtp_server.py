@@ -15,7 +15,8 @@ from sqlalchemy import func, select
 
 from db.digest_models import Subscriber
 from db.engine import Database
-from digest.delivery import delivery_counts
+from digest.delivery import SendSummary, delivery_counts
+from digest.issues import Issue
 from digest.pipeline import DigestDeps, send_week, weekly_run
 from digest.scheduler import DigestScheduler
 from digest.senders import RetryPolicy, SmtpSender, SmtpTarget
@@ -54,6 +55,15 @@ async def guarded_sink(tmp_path: Path) -> AsyncIterator[SmtpSink]:
     await server.stop()
 
 
+async def send_through(database: Database, url: str, tmp_path: Path) -> tuple[Issue, SendSummary]:
+    """One `digest send` of WEEK through the server at ``url``."""
+    deps = deps_for(database, url, tmp_path)
+    try:
+        return await send_week(deps, WEEK)
+    finally:
+        await deps.sender.close()
+
+
 async def hard_failures(database: Database) -> int:
     async with database.read() as session:
         return int(await session.scalar(select(func.sum(Subscriber.hard_failures))) or 0)
@@ -64,11 +74,7 @@ async def test_starttls_and_the_login_come_from_the_url(
 ) -> None:
     emails = await add_subscribers(demo_database, 3)
     url = f"smtp://digest%40sos.example:s3cr%3At@127.0.0.1:{guarded_sink.port}"
-    deps = deps_for(demo_database, url, tmp_path)
-    try:
-        _, summary = await send_week(deps, WEEK)
-    finally:
-        await deps.sender.close()
+    _, summary = await send_through(demo_database, url, tmp_path)
     assert summary.sent == 3 and summary.finished
     assert guarded_sink.recipients() == {e: 1 for e in emails}
     assert all(m.tls and m.login == "digest@sos.example" for m in guarded_sink.messages)
@@ -79,11 +85,7 @@ async def test_a_refused_login_stops_the_run_and_blames_no_reader(
 ) -> None:
     emails = await add_subscribers(demo_database, 30)
     wrong = f"smtp://digest%40sos.example:wrong@127.0.0.1:{guarded_sink.port}"
-    deps = deps_for(demo_database, wrong, tmp_path)
-    try:
-        _, halted = await send_week(deps, WEEK)
-    finally:
-        await deps.sender.close()
+    _, halted = await send_through(demo_database, wrong, tmp_path)
     assert "535" in halted.halted and not halted.finished
     assert halted.sent == halted.failed == 0
     assert halted.deferred <= CONCURRENCY  # only the messages in hand when it gave up
@@ -92,11 +94,7 @@ async def test_a_refused_login_stops_the_run_and_blames_no_reader(
     assert await hard_failures(demo_database) == 0
 
     right = f"smtp://digest%40sos.example:s3cr%3At@127.0.0.1:{guarded_sink.port}"
-    fixed = deps_for(demo_database, right, tmp_path)
-    try:
-        issue, resumed = await send_week(fixed, WEEK)
-    finally:
-        await fixed.sender.close()
+    issue, resumed = await send_through(demo_database, right, tmp_path)
     assert resumed.sent == 30 and resumed.finished
     assert guarded_sink.recipients() == {e: 1 for e in emails}
     assert await delivery_counts(demo_database, issue.id) == {"sent": 30}
@@ -107,11 +105,7 @@ async def test_a_refused_sender_address_is_not_the_readers_fault(
 ) -> None:
     await add_subscribers(demo_database, 10)
     sink.refuse_sender = "553 5.7.1 sender address not allowed"
-    deps = deps_for(demo_database, sink.url, tmp_path)
-    try:
-        _, summary = await send_week(deps, WEEK)
-    finally:
-        await deps.sender.close()
+    _, summary = await send_through(demo_database, sink.url, tmp_path)
     assert summary.halted.startswith("sender refused: 553") and summary.failed == 0
     assert await hard_failures(demo_database) == 0
     assert sink.messages == []
