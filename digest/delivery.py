@@ -333,9 +333,21 @@ def _sqlite_claim_is_dead(owner: Any, claimed_at: Any, me: int, now: Any) -> boo
     return bool(now.replace(tzinfo=None) - claimed.replace(tzinfo=None) > SQLITE_LEASE)
 
 
-async def _relay(source: asyncio.Event, target: asyncio.Event) -> None:
-    await source.wait()
-    target.set()
+class _Halt:
+    """Workers stop when the process is stopping or when one of them halted the run.
+
+    Halting must not set the caller's event: that one means the whole process stops.
+    """
+
+    def __init__(self, stopping: asyncio.Event | None) -> None:
+        self._stopping = stopping
+        self._halted = False
+
+    def is_set(self) -> bool:
+        return self._halted or (self._stopping is not None and self._stopping.is_set())
+
+    def set(self) -> None:
+        self._halted = True
 
 
 def _sender_id(database: Database) -> int:
@@ -368,10 +380,7 @@ async def send_issue(
     started = time.monotonic()
     summary = SendSummary(total=await prepare_deliveries(database, issue_id))
     sender_id = _sender_id(database)
-    # Set by the first worker that finds the server unusable; the others stop too.
-    halt = asyncio.Event()
-    if stop is not None and stop.is_set():
-        halt.set()
+    halt = _Halt(stop)
     liveness = None
     if not database.is_sqlite:
         liveness = await database.engine.connect()
@@ -394,12 +403,7 @@ async def send_issue(
             )
             for _ in range(max(1, sender.concurrency))
         ]
-        relay = asyncio.create_task(_relay(stop, halt)) if stop is not None else None
-        try:
-            await asyncio.gather(*workers)
-        finally:
-            if relay is not None:
-                relay.cancel()
+        await asyncio.gather(*workers)
     finally:
         if liveness is not None:
             await liveness.close()
@@ -418,7 +422,7 @@ async def _worker(
     batch: int,
     summary: SendSummary,
     progress: Progress | None,
-    stop: asyncio.Event,
+    stop: _Halt,
 ) -> None:
     store: _PgStore | _SqliteStore
     if database.is_sqlite:

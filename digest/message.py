@@ -25,6 +25,8 @@ EMAIL_PLACEHOLDER = "SOS-PERSONAL-EMAIL"
 # Well under SMTP's 998 so a substituted URL cannot push a line over it.
 MAX_LINE = 600
 ONE_CLICK = "List-Unsubscribe=One-Click"
+_LINE_END = re.compile(rb"\r\n|\r|\n")
+_LEADING_PERIOD = re.compile(rb"(?m)^\.")
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +43,14 @@ class Outgoing:
     recipient: str
     data: bytes
     smtp_ready: bool = False
+
+
+def smtp_payload(data: bytes) -> bytes:
+    """A message in DATA's wire form: CRLF line ends, leading periods doubled, final CRLF."""
+    data = _LINE_END.sub(b"\r\n", data)
+    if not data.endswith(b"\r\n"):
+        data += b"\r\n"
+    return _LEADING_PERIOD.sub(b"..", data)
 
 
 def is_smtp_ready(data: bytes) -> bool:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import re
 import time
 import uuid
 from dataclasses import dataclass
@@ -18,10 +17,7 @@ from urllib.parse import unquote, urlsplit
 
 import aiosmtplib
 
-from digest.message import Outgoing
-
-_LINE_END = re.compile(rb"\r\n|\r|\n")
-_LEADING_PERIOD = re.compile(rb"(?m)^\.")
+from digest.message import Outgoing, smtp_payload
 
 log = logging.getLogger(__name__)
 Status = Literal["sent", "deferred", "failed"]
@@ -294,14 +290,6 @@ async def _reset(client: aiosmtplib.SMTP) -> None:
         await client.rset()
     except (aiosmtplib.SMTPException, OSError):
         client.close()
-
-
-def smtp_payload(data: bytes) -> bytes:
-    """A message in DATA's wire form: CRLF line ends, leading periods doubled, final CRLF."""
-    data = _LINE_END.sub(b"\r\n", data)
-    if not data.endswith(b"\r\n"):
-        data += b"\r\n"
-    return _LEADING_PERIOD.sub(b"..", data)
 
 
 def make_sender(

@@ -18,9 +18,15 @@ from sqlalchemy import select
 
 from db.engine import Database
 from db.models import Tool
-from digest.message import MAX_LINE, DigestMessages, Outgoing, _compact, is_smtp_ready
+from digest.message import (
+    MAX_LINE,
+    DigestMessages,
+    Outgoing,
+    _compact,
+    is_smtp_ready,
+    smtp_payload,
+)
 from digest.render import render_issue
-from digest.senders import smtp_payload
 from digest.snapshot import build_snapshot
 from tests.digest.conftest import PUBLIC_URL, WEEK, seed_week, smtp_sender
 from tests.digest.smtp_sink import SmtpSink
