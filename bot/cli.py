@@ -18,9 +18,11 @@ app = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__)
 db_app = typer.Typer(no_args_is_help=True, help="Database schema.")
 catalog_app = typer.Typer(no_args_is_help=True, help="Catalog of tools, critics and reviews.")
 config_app = typer.Typer(no_args_is_help=True, help="Configuration.")
+slack_app = typer.Typer(no_args_is_help=True, help="Slack app setup.")
 app.add_typer(db_app, name="db")
 app.add_typer(catalog_app, name="catalog")
 app.add_typer(config_app, name="config")
+app.add_typer(slack_app, name="slack")
 app.add_typer(discord_app, name="discord")
 app.add_typer(digest_app, name="digest")
 app.add_typer(subscribers_app, name="subscribers")
@@ -117,6 +119,33 @@ def config_check() -> None:
     for variable, value, meaning in describe_settings(settings):
         table.add_row(variable, value, meaning)
     Console().print(table)
+
+
+@slack_app.command("manifest")
+def slack_manifest(
+    check: Annotated[
+        bool, typer.Option("--check", help="Exit 1 when FILE differs from the registry.")
+    ] = False,
+    file: Annotated[
+        Path, typer.Option("--file", help="The manifest to check.")
+    ] = Path("deploy/slack-manifest.yml"),
+) -> None:
+    """Print the Slack app manifest generated from the command registry."""
+    from bot.slack_bot.manifest import manifest_text
+
+    text = manifest_text()
+    if not check:
+        typer.echo(text, nl=False)
+        return
+    if not file.is_file() or file.read_text() != text:
+        err.print(
+            f"{file} differs from the command registry; "
+            f"regenerate it: shiporskip slack manifest > {file}",
+            markup=False,
+            highlight=False,
+        )
+        raise typer.Exit(1)
+    typer.echo(f"{file} matches the command registry")
 
 
 @db_app.command("upgrade")
