@@ -126,9 +126,9 @@ def slack_manifest(
     check: Annotated[
         bool, typer.Option("--check", help="Exit 1 when FILE differs from the registry.")
     ] = False,
-    file: Annotated[
-        Path, typer.Option("--file", help="The manifest to check.")
-    ] = Path("deploy/slack-manifest.yml"),
+    file: Annotated[Path, typer.Option("--file", help="The manifest to check.")] = Path(
+        "deploy/slack-manifest.yml"
+    ),
 ) -> None:
     """Print the Slack app manifest generated from the command registry."""
     from bot.slack_bot.manifest import manifest_text

@@ -25,7 +25,8 @@ Visibility = Literal["public", "private"]
 TextForm = Literal["none", "rest", "pair", "vote", "choice"]
 PLATFORMS: tuple[Platform, ...] = ("discord", "slack", "console")
 EVERYWHERE = frozenset(PLATFORMS)
-CHATS = frozenset({"discord", "slack"})
+CHATS: frozenset[Platform] = frozenset({"discord", "slack"})
+SLACK: frozenset[Platform] = frozenset({"slack"})
 DM_ONLY_DIGEST = ErrorView("usage", "The weekly digest can be posted in server channels only.")
 
 
@@ -224,14 +225,14 @@ REGISTRY: tuple[CommandSpec, ...] = (
         "What Ship or Skip can do.",
         _help,
         aliases=("?",),
-        door_only_on=frozenset({"slack"}),
+        door_only_on=SLACK,
     ),
     CommandSpec(
         "shiporskip",
         "/shiporskip <command>",
         "Help, or any command as text.",
         _help,
-        platforms=frozenset({"slack"}),
+        platforms=SLACK,
         example="help",
         text_only=True,
     ),
@@ -239,10 +240,7 @@ REGISTRY: tuple[CommandSpec, ...] = (
 BY_NAME = {spec.name: spec for spec in REGISTRY}
 # Words typed as a command (names and aliases) -> spec; /shiporskip is Slack's door, not a word.
 WORDS = {
-    word: spec
-    for spec in REGISTRY
-    if not spec.text_only
-    for word in (spec.name, *spec.aliases)
+    word: spec for spec in REGISTRY if not spec.text_only for word in (spec.name, *spec.aliases)
 }
 
 

@@ -15,6 +15,8 @@ from bot.core.cards import compare_card, tool_card
 from bot.core.context import ID_LIMIT, CommandContext
 from bot.core.guard import UNAVAILABLE, answers_when_down, database_down, guarded
 from bot.core.parsing import USAGE, Command, clean, parse_command, unknown_command
+from bot.core.ports import Subscriptions
+from bot.core.rate_limit import RateLimiter
 from bot.core.registry import (
     BY_NAME,
     PLATFORMS,
@@ -24,8 +26,6 @@ from bot.core.registry import (
     Invocation,
     help_for,
 )
-from bot.core.ports import Subscriptions
-from bot.core.rate_limit import RateLimiter
 from bot.core.tool_index import Found, ToolIndex
 from bot.core.views import (
     BookmarkItem,

@@ -9,7 +9,7 @@ import discord
 from discord import app_commands
 
 from bot.core.context import CommandContext
-from bot.core.registry import CommandSpec, Invocation, OptionSpec, commands_for
+from bot.core.registry import CommandSpec, Invocation, OptionSpec, Platform, commands_for
 from bot.core.text import shorten
 from bot.discord_bot.limits import CHOICE_TEXT, CHOICES
 from bot.discord_bot.replies import render
@@ -18,7 +18,7 @@ from bot.discord_bot.respond import Outgoing, send_reply
 if TYPE_CHECKING:
     from bot.discord_bot.client import ShipOrSkipClient
 
-PLATFORM = "discord"
+PLATFORM: Platform = "discord"
 SlashCommand = app_commands.Command[Any, Any, None]
 
 
@@ -78,7 +78,9 @@ def build_commands(bot: ShipOrSkipClient) -> list[SlashCommand]:
             app_commands.describe(**descriptions)(callback)
         tools = {o.name: tool_names for o in spec.options if o.autocomplete}
         decorated: Any = app_commands.autocomplete(**tools)(callback) if tools else callback
-        slash = app_commands.command(name=spec.name, description=spec.summary)(decorated)
+        slash: SlashCommand = app_commands.command(name=spec.name, description=spec.summary)(
+            decorated
+        )
         if spec.admin_only:
             slash = app_commands.default_permissions(manage_guild=True)(slash)
         return slash

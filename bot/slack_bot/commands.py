@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from slack_bolt.async_app import AsyncApp, AsyncBoltContext
 
-from bot.core.registry import Answer, CommandSpec, commands_for
+from bot.core.registry import Answer, CommandSpec, Platform, commands_for
 from bot.slack_bot import blocks
 from bot.slack_bot.admin import is_workspace_admin
 from bot.slack_bot.context import from_command
@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from bot.slack_bot.app import SlackFrontEnd
 
 log = logging.getLogger(__name__)
-PLATFORM = "slack"
+PLATFORM: Platform = "slack"
 # Slash command -> the core's command word; "" for /shiporskip, whose text is the command.
 TEXT_COMMANDS = {
     f"/{spec.name}": "" if spec.text_only else spec.name for spec in commands_for(PLATFORM)

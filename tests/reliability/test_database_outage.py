@@ -25,9 +25,9 @@ from tests.discord.checks import is_ephemeral
 from tests.discord.conftest import WAIT_S, Bot, discord_settings
 from tests.discord.fake_discord import FakeDiscord
 from tests.discord.payloads import slash
+from tests.reliability.tcp_proxy import TcpProxy
 from tests.slack.conftest import Starter
 from tests.slack.test_commands import command
-from tests.reliability.tcp_proxy import TcpProxy
 
 
 @pytest.fixture
