@@ -211,10 +211,8 @@ async def _run_parts(settings: Settings, database: Database, *, terminal: bool |
     posters: dict[str, ChannelPoster] = {}
     # One digest runtime for the process, closed (SMTP QUIT) after every part has stopped.
     async with open_digest(database, settings, posters) as digest:
-        service = CommandService(database, subscriptions=digest.subscriptions())
-        runtime = Runtime(settings, database, service, posters=posters, digest=digest)
-        parts = enabled_parts(settings, console=wants_console(settings, terminal=terminal))
-        runtime.parts = list(parts.values())
+        console = wants_console(settings, terminal=terminal)
+        runtime = compose(settings, database, digest, posters, console=console)
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(signum, runtime.stopping.set)
@@ -223,6 +221,25 @@ async def _run_parts(settings: Settings, database: Database, *, terminal: bool |
         finally:
             for signum in (signal.SIGTERM, signal.SIGINT):
                 loop.remove_signal_handler(signum)
+
+
+def compose(
+    settings: Settings,
+    database: Database,
+    digest: DigestDeps,
+    posters: dict[str, ChannelPoster],
+    *,
+    console: bool,
+) -> Runtime:
+    """The process wired: chat /subscribe, the web form and the schedule share ``digest``.
+
+    ``posters`` must be the mapping ``digest`` was opened with, so platforms that start
+    later are seen by the digest's channel posts.
+    """
+    service = CommandService(database, subscriptions=digest.subscriptions())
+    runtime = Runtime(settings, database, service, posters=posters, digest=digest)
+    runtime.parts = list(enabled_parts(settings, console=console).values())
+    return runtime
 
 
 async def _supervise(runtime: Runtime) -> None:

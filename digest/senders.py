@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import time
 import uuid
+from collections import deque
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal, Protocol
@@ -50,30 +52,43 @@ class Sender(Protocol):
 
 
 class Pacer:
-    """Hands out transaction slots at least ``(1 + guard) / rate`` seconds apart.
+    """Hands out transaction slots so no one-second window holds more than ``rate``.
 
     The limit that matters is the one the server counts: transactions in any one-second
     window, all our connections together. A token bucket with a burst lets ``rate + burst``
-    through in some windows; even spacing keeps every window, wherever it starts, at
-    ``rate`` or below. The next slot is measured from when the last one was really given
-    (not from a grid), so a late wake-up never bunches two slots, and ``guard`` (2 %)
-    leaves room for the network delaying one transaction more than the next.
+    through in some windows. Here two rules hold together:
+
+    - slots follow an even grid ``(1 + guard) / rate`` apart, so they never bunch; a late
+      wake-up may catch up with the grid (no throughput lost to sleeping late), but
+    - a slot is never given until the ``rate``-th slot before it is ``1 + guard`` seconds
+      old, so no window counted by our clock ever holds more than ``rate``.
+
+    ``guard`` (2 %) leaves room for the network delaying one transaction more than another.
     """
 
     def __init__(self, rate: float, guard: float = 0.02) -> None:
         self.rate = rate
-        self.interval = (1.0 + guard) / rate
-        self._next = 0.0
+        self.window = 1.0 + guard
+        self.interval = self.window / rate
+        self._grid = 0.0
+        self._recent: deque[float] = deque(maxlen=max(1, math.floor(rate)))
         self._lock = asyncio.Lock()
 
     async def acquire(self) -> None:
         # The lock queues callers in order, so a web confirmation waits behind at most
         # the pool's other senders, never behind the whole digest.
         async with self._lock:
-            wait = self._next - time.monotonic()
+            earliest = self._grid
+            if len(self._recent) == self._recent.maxlen:
+                earliest = max(earliest, self._recent[0] + self.window)
+            wait = earliest - time.monotonic()
             if wait > 0:
                 await asyncio.sleep(wait)
-            self._next = time.monotonic() + self.interval
+            now = time.monotonic()
+            # Late by less than a slot: stay on the grid. Idle longer: start afresh from now.
+            late = now - self._grid
+            self._grid = (self._grid if late < self.interval else now) + self.interval
+            self._recent.append(now)
 
 
 class OutboxSender:
