@@ -71,11 +71,12 @@ def chat(no_demo: NoDemo = False) -> None:
         database = await prepare_database(
             settings.database.url, catalog_path=settings.app.catalog_path, demo=not no_demo
         )
-        try:
-            from digest.part import subscriptions_for
+        from digest.runtime import open_digest
 
-            subscriptions = subscriptions_for(database, settings)
-            await chat_loop(CommandService(database, subscriptions=subscriptions))
+        try:
+            # Sign-ups from the chat mail through the one sender, closed when the chat ends.
+            async with open_digest(database, settings) as digest:
+                await chat_loop(CommandService(database, subscriptions=digest.subscriptions()))
         finally:
             await database.dispose()
 

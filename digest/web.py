@@ -26,10 +26,8 @@ _NO_STORE = {"Cache-Control": "no-store"}
 
 
 def route_installer(app: web.Application, runtime: Runtime) -> None:
-    """The runner's hook: digest routes over the runtime's database and settings."""
-    install_routes(
-        app, DigestDeps.from_settings(runtime.database, runtime.settings, runtime.posters)
-    )
+    """The runner's hook: digest routes over the process's one digest runtime."""
+    install_routes(app, runtime.digest_runtime())
 
 
 def install_routes(app: web.Application, deps: DigestDeps) -> None:

@@ -38,8 +38,7 @@ def readyz_handler(runtime: Runtime) -> Handler:
         checks: dict[str, dict[str, object]] = {}
         ok, detail = await database_ready(runtime)
         checks["database"] = {"ok": ok, "detail": detail}
-        for name, check in sorted(runtime.readiness.items()):
-            part_ok, part_detail = check()
+        for name, (part_ok, part_detail) in sorted(runtime.checks().items()):
             checks[name] = {"ok": part_ok, "detail": part_detail}
         ready = all(bool(c["ok"]) for c in checks.values()) and not runtime.stopping.is_set()
         body = {"status": "ready" if ready else "not ready", "checks": checks}
