@@ -10,7 +10,6 @@ import asyncio
 import logging
 from collections.abc import Mapping
 
-
 from bot.core.ports import ChannelPoster
 from bot.core.text import shorten
 from bot.core.views import DigestItem, DigestPost, DigestSection
@@ -20,14 +19,14 @@ from db.queries.channel_posts import ChannelKey, PostRow
 from db.queries.channels import digest_channels
 from digest.issues import Issue
 from digest.render import archive_url, web_url
-from digest.snapshot import Snapshot
+from digest.snapshot_model import DigestSnapshot
 
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 5
 ITEMS_PER_SECTION = 5
 
 
-def digest_post(snapshot: Snapshot, public_url: str) -> DigestPost:
+def digest_post(snapshot: DigestSnapshot, public_url: str) -> DigestPost:
     """The chat version: short sections, plain text (each front end escapes and limits it)."""
     sections: list[DigestSection] = []
 
@@ -39,58 +38,58 @@ def digest_post(snapshot: Snapshot, public_url: str) -> DigestPost:
         "New verdicts",
         [
             DigestItem(
-                t["name"],
-                f"{t['verdict_label']} · {t['ship']} ship / {t['skip']} skip"
-                + (f" · scores {t['score_min']}–{t['score_max']}" if t["score_min"] else ""),
-                web_url(t.get("url")) or None,
+                t.name,
+                f"{t.verdict_label} · {t.ship} ship / {t.skip} skip"
+                + (f" · scores {t.score_min}–{t.score_max}" if t.score_min else ""),
+                web_url(t.url) or None,
             )
-            for t in snapshot["new_verdicts"]
+            for t in snapshot.new_verdicts
         ],
     )
     add(
         "Most requested comparisons",
         [
-            DigestItem(f"{c['first']} vs {c['second']}", shorten(c["decision"], 200))
-            for c in snapshot["comparisons"]
+            DigestItem(f"{c.first} vs {c.second}", shorten(c.decision, 200))
+            for c in snapshot.comparisons
         ],
     )
     add(
         "Community picks",
         [
-            DigestItem(p["name"], f"most shipped: {p['ship']} ship / {p['skip']} skip")
-            for p in snapshot["most_shipped"]
+            DigestItem(p.name, f"most shipped: {p.ship} ship / {p.skip} skip")
+            for p in snapshot.most_shipped
         ]
         + [
-            DigestItem(p["name"], f"most skipped: {p['ship']} ship / {p['skip']} skip")
-            for p in snapshot["most_skipped"]
+            DigestItem(p.name, f"most skipped: {p.ship} ship / {p.skip} skip")
+            for p in snapshot.most_skipped
         ],
     )
     add(
         "Movers",
         [
-            DigestItem(c["name"], f"panel verdict {c['before']} → {c['after']}")
-            for c in snapshot["verdict_changes"]
+            DigestItem(c.name, f"panel verdict {c.before} → {c.after}")
+            for c in snapshot.verdict_changes
         ]
         + [
-            DigestItem(m["name"], f"community {m['before_pct']}% → {m['after_pct']}% ship")
-            for m in snapshot["movers"]
+            DigestItem(m.name, f"community {m.before_pct}% → {m.after_pct}% ship")
+            for m in snapshot.movers
         ],
     )
     add(
         "Asked about, not yet reviewed",
-        [DigestItem(a["name"], f"asked {a['requests']}×") for a in snapshot["asked_about"]],
+        [DigestItem(a.name, f"asked {a.requests}×") for a in snapshot.asked_about],
     )
     intro = (
         "A quiet week: nothing new from the panel or the community."
-        if snapshot["empty"]
-        else f"This week: {snapshot['top_story']}."
+        if snapshot.empty
+        else f"This week: {snapshot.top_story}."
     )
     return DigestPost(
-        week=snapshot["week"],
-        title=f"Ship or Skip weekly verdicts · {snapshot['title']}",
+        week=snapshot.week,
+        title=f"Ship or Skip weekly verdicts · {snapshot.title}",
         intro=intro,
         sections=tuple(sections),
-        archive_url=archive_url(public_url, snapshot["week"]),
+        archive_url=archive_url(public_url, snapshot.week),
     )
 
 

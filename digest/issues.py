@@ -9,7 +9,8 @@ from bot import metrics
 from db.engine import Database
 from db.queries import digest_issues
 from db.queries.digest_issues import IssueHeading, IssueRow
-from digest.snapshot import Snapshot, build_snapshot, subject_of
+from digest.snapshot import build_snapshot, subject_of
+from digest.snapshot_model import DigestSnapshot
 from digest.weeks import Week
 
 
@@ -18,12 +19,13 @@ class Issue:
     id: int
     week: str
     subject: str
-    snapshot: Snapshot
+    snapshot: DigestSnapshot
     built_at: datetime
 
 
 def _issue(row: IssueRow) -> Issue:
-    return Issue(row.id, row.week, row.subject, row.snapshot, row.built_at)
+    snapshot = DigestSnapshot.from_json(row.snapshot)
+    return Issue(row.id, row.week, row.subject, snapshot, row.built_at)
 
 
 async def find_issue(database: Database, week: str) -> Issue | None:
@@ -45,7 +47,7 @@ async def ensure_issue(database: Database, week: Week) -> tuple[Issue, bool]:
         snapshot = await build_snapshot(database, week)
     async with database.write() as session:
         built = await digest_issues.insert_issue(
-            session, week.label, subject_of(snapshot)[:300], snapshot
+            session, week.label, subject_of(snapshot)[:300], snapshot.to_json()
         )
     issue = await find_issue(database, week.label)
     assert issue is not None

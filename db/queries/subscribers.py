@@ -39,8 +39,9 @@ async def known_emails(session: AsyncSession, addresses: Sequence[str]) -> set[s
 
 async def all_for_export(session: AsyncSession) -> list[SubscriberExport]:
     rows = await session.execute(
-        select(Subscriber.email, Subscriber.status, Subscriber.source, Subscriber.created_at)
-        .order_by(Subscriber.id)
+        select(
+            Subscriber.email, Subscriber.status, Subscriber.source, Subscriber.created_at
+        ).order_by(Subscriber.id)
     )
     return [SubscriberExport(r[0], r[1], r[2], r[3]) for r in rows]
 
