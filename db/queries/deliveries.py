@@ -223,15 +223,15 @@ class SqliteDeliveryStore(DeliveryStore):
                 text(_SQLITE_CLAIMABLE + " LIMIT :n"),
                 {"issue": self.issue_id, "status": "pending", "n": limit},
             )
-            claims = [Claim(r[0], r[3], r[4], r[5]) for r in pending]
+            claims = [Claim(r.id, r.subscriber_id, r.email, r.status) for r in pending]
             if len(claims) < limit:
                 held = await session.execute(
                     text(_SQLITE_CLAIMABLE), {"issue": self.issue_id, "status": "sending"}
                 )
                 orphans = [
-                    Claim(r[0], r[3], r[4], r[5])
+                    Claim(r.id, r.subscriber_id, r.email, r.status)
                     for r in held
-                    if _sqlite_claim_is_dead(r[1], r[2], self.sender_id, now)
+                    if _sqlite_claim_is_dead(r.claimed_by, r.claimed_at, self.sender_id, now)
                 ]
                 claims.extend(orphans[: limit - len(claims)])
             if claims:
