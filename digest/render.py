@@ -15,7 +15,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from mjml import mjml_to_html
 
 from digest.message import EMAIL_PLACEHOLDER, UNSUBSCRIBE_PLACEHOLDER
-from digest.snapshot import Snapshot, subject_of
+from digest.snapshot_model import DigestSnapshot as Snapshot
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 MAX_HTML_BYTES = 100_000
@@ -73,10 +73,10 @@ def archive_url(public_url: str, week: str) -> str:
 def _context(snapshot: Snapshot, public_url: str, personal: bool) -> dict[str, Any]:
     return {
         "s": snapshot,
-        "subject": subject_of(snapshot),
-        "preview": f"{snapshot['title']}: {snapshot['top_story']}",
+        "subject": snapshot.subject,
+        "preview": f"{snapshot.title}: {snapshot.top_story}",
         "public_url": public_url,
-        "archive_url": archive_url(public_url, snapshot["week"]),
+        "archive_url": archive_url(public_url, snapshot.week),
         "personal": personal,
         "unsubscribe_placeholder": UNSUBSCRIBE_PLACEHOLDER,
         "email_placeholder": EMAIL_PLACEHOLDER,
@@ -111,7 +111,7 @@ def render_text(snapshot: Snapshot, public_url: str, *, personal: bool = True) -
 def render_issue(snapshot: Snapshot, public_url: str) -> RenderedIssue:
     """Everything an email needs, rendered once for all recipients."""
     return RenderedIssue(
-        subject=subject_of(snapshot),
+        subject=snapshot.subject,
         html=render_html(snapshot, public_url),
         text=render_text(snapshot, public_url),
     )

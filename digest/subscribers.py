@@ -9,13 +9,13 @@ import logging
 from dataclasses import dataclass, field
 
 from email_validator import EmailNotValidError, validate_email
-from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.views import ErrorView, NoticeView
-from db.digest_models import Delivery, Subscriber
+from db.digest_models import Subscriber
 from db.engine import Database
 from db.models import utcnow
+from db.queries import subscribers as queries
 from digest.message import confirmation_message
 from digest.senders import Sender
 from digest.tokens import BadToken, Tokens
@@ -144,8 +144,7 @@ class EmailSubscriptions:
 
 
 async def _by_email(session: AsyncSession, address: str) -> Subscriber | None:
-    result = await session.scalars(select(Subscriber).where(Subscriber.email == address))
-    return result.first()
+    return await queries.subscriber_by_email(session, address)
 
 
 # -- operator commands -------------------------------------------------------------------------
@@ -189,14 +188,8 @@ async def import_csv(database: Database, text: str, *, confirmed: bool) -> Impor
         wanted.setdefault(address, number)
     now = utcnow()
     async with database.write() as session:
-        existing: set[str] = set()
         addresses = list(wanted)
-        for i in range(0, len(addresses), 500):
-            chunk = addresses[i : i + 500]
-            found = await session.scalars(
-                select(Subscriber.email).where(Subscriber.email.in_(chunk))
-            )
-            existing.update(found.all())
+        existing = await queries.known_emails(session, addresses)
         for address in addresses:
             if address in existing:
                 report.already += 1
@@ -216,12 +209,11 @@ async def import_csv(database: Database, text: str, *, confirmed: bool) -> Impor
 async def export_rows(database: Database) -> list[tuple[str, str, str, str]]:
     """(email, status, source, created) for every subscriber."""
     async with database.read() as session:
-        rows = await session.execute(
-            select(
-                Subscriber.email, Subscriber.status, Subscriber.source, Subscriber.created_at
-            ).order_by(Subscriber.id)
-        )
-        return [(r[0], r[1], r[2], r[3].isoformat() if r[3] else "") for r in rows]
+        rows = await queries.all_for_export(session)
+    return [
+        (r.email, r.status, r.source, r.created_at.isoformat() if r.created_at else "")
+        for r in rows
+    ]
 
 
 async def forget(database: Database, email: str) -> bool:
@@ -235,18 +227,5 @@ async def forget(database: Database, email: str) -> bool:
         if subscriber is None:
             return False
         # Unsent copies will never go out; sent ones stay counted, without the person.
-        await session.execute(
-            update(Delivery)
-            .where(
-                Delivery.subscriber_id == subscriber.id,
-                Delivery.status.in_(("pending", "sending", "deferred")),
-            )
-            .values(status="skipped")
-        )
-        await session.execute(
-            update(Delivery)
-            .where(Delivery.subscriber_id == subscriber.id)
-            .values(subscriber_id=None, last_error=None)
-        )
-        await session.execute(delete(Subscriber).where(Subscriber.id == subscriber.id))
+        await queries.erase_subscriber(session, subscriber.id)
     return True

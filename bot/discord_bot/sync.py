@@ -15,7 +15,7 @@ import discord
 from discord import app_commands
 
 from db.engine import Database
-from db.models import AppState
+from db.queries import app_state
 
 log = logging.getLogger(__name__)
 
@@ -33,17 +33,12 @@ def commands_hash(tree: app_commands.CommandTree[Any], guild_id: int | None = No
 
 async def stored_hash(database: Database, guild_id: int | None) -> str | None:
     async with database.read() as session:
-        row = await session.get(AppState, state_key(guild_id))
-        return None if row is None else row.value
+        return await app_state.get_value(session, state_key(guild_id))
 
 
 async def store_hash(database: Database, guild_id: int | None, value: str) -> None:
     async with database.write() as session:
-        row = await session.get(AppState, state_key(guild_id))
-        if row is None:
-            session.add(AppState(key=state_key(guild_id), value=value))
-        else:
-            row.value = value
+        await app_state.set_value(session, state_key(guild_id), value)
 
 
 async def sync_commands(

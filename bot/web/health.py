@@ -8,9 +8,9 @@ from typing import TYPE_CHECKING
 
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
-from sqlalchemy import text
 
 from bot import metrics
+from db.queries.health import ping
 
 if TYPE_CHECKING:
     from bot.runner import Runtime
@@ -27,7 +27,7 @@ async def healthz(_request: web.Request) -> web.Response:
 async def database_ready(runtime: Runtime) -> tuple[bool, str]:
     try:
         async with asyncio.timeout(DB_CHECK_TIMEOUT_S), runtime.database.read() as session:
-            await session.execute(text("SELECT 1"))
+            await ping(session)
     except Exception as exc:
         return False, f"unreachable: {type(exc).__name__}"
     return True, "reachable"

@@ -11,6 +11,7 @@ from db.engine import Database
 from digest.message import EMAIL_PLACEHOLDER, UNSUBSCRIBE_PLACEHOLDER, DigestMessages
 from digest.render import MAX_HTML_BYTES, render_html, render_issue
 from digest.snapshot import Snapshot, build_snapshot
+from digest.snapshot_model import DigestSnapshot
 from digest.weeks import parse_week
 from tests.digest.chromium import page_width, screenshot
 from tests.digest.conftest import EVIL_NAME, PUBLIC_URL, WEEK, seed_week
@@ -103,12 +104,12 @@ async def test_chromium_renders_it_and_nothing_overflows_a_phone(
 
 def test_links_are_absolute_https() -> None:
     """Every link in a rendered email points at an absolute http(s) URL."""
-    snapshot = {
+    snapshot = DigestSnapshot.from_json({
         "version": 1, "week": "2026-W21", "title": "Week 21", "built_at": "", "empty": True,
         "top_story": "a quiet week", "new_verdicts": [], "new_verdicts_more": 0,
         "comparisons": [], "most_shipped": [], "most_skipped": [], "movers": [],
         "verdict_changes": [], "asked_about": [],
-    }  # fmt: skip
+    })  # fmt: skip
     html = render_issue(snapshot, PUBLIC_URL).html
     hrefs = re.findall(r'href="([^"]*)"', html)
     assert hrefs
