@@ -45,6 +45,7 @@ class Claim:
     subscriber_id: int
     email: str
     subscriber_status: str
+    link_key: str
 
 
 @dataclass
@@ -140,7 +141,7 @@ WHERE s.id = d.subscriber_id AND d.id IN (
     ORDER BY c.id LIMIT $3
     FOR UPDATE SKIP LOCKED
 )
-RETURNING d.id, d.subscriber_id, s.email, s.status
+RETURNING d.id, d.subscriber_id, s.email, s.status, s.link_key
 """
 # Then rows claimed by senders that are gone: their advisory lock vanished with them.
 _PG_CLAIM_ORPHANS = """
@@ -159,7 +160,7 @@ WHERE s.id = d.subscriber_id AND d.id IN (
     ORDER BY c.id LIMIT $4
     FOR UPDATE SKIP LOCKED
 )
-RETURNING d.id, d.subscriber_id, s.email, s.status
+RETURNING d.id, d.subscriber_id, s.email, s.status, s.link_key
 """
 _RELEASE_PG = """
 UPDATE deliveries SET status = 'pending', claimed_by = NULL, claimed_at = NULL
@@ -196,7 +197,7 @@ class _PgStore(_Store):
             rows = await self._pg.fetch(
                 _PG_CLAIM_ORPHANS, self.issue_id, self.sender_id, SENDER_LOCK_CLASS, limit
             )
-        return sorted((Claim(r[0], r[1], r[2], r[3]) for r in rows), key=lambda c: c.delivery_id)
+        return sorted((Claim(r[0], r[1], r[2], r[3], r[4]) for r in rows), key=lambda c: c.delivery_id)
 
     async def record(self, claim: Claim, outcome: Outcome) -> bool:
         if outcome.status == "sent":
@@ -234,7 +235,7 @@ class _SqliteStore(_Store):
     async def claim(self, limit: int) -> list[Claim]:
         now = utcnow()
         query = (
-            "SELECT d.id, d.claimed_by, d.claimed_at, d.subscriber_id, s.email, s.status "
+            "SELECT d.id, d.claimed_by, d.claimed_at, d.subscriber_id, s.email, s.status, s.link_key "
             "FROM deliveries d JOIN subscribers s ON s.id = d.subscriber_id "
             "WHERE d.issue_id = :issue AND d.status = :status ORDER BY d.id"
         )
@@ -242,13 +243,13 @@ class _SqliteStore(_Store):
             pending = await session.execute(
                 text(query + " LIMIT :n"), {"issue": self.issue_id, "status": "pending", "n": limit}
             )
-            claims = [Claim(r[0], r[3], r[4], r[5]) for r in pending]
+            claims = [Claim(r[0], r[3], r[4], r[5], r[6]) for r in pending]
             if len(claims) < limit:
                 held = await session.execute(
                     text(query), {"issue": self.issue_id, "status": "sending"}
                 )
                 orphans = [
-                    Claim(r[0], r[3], r[4], r[5])
+                    Claim(r[0], r[3], r[4], r[5], r[6])
                     for r in held
                     if _sqlite_claim_is_dead(r[1], r[2], self.sender_id, now)
                 ]
@@ -365,7 +366,7 @@ async def send_issue(
     issue_id: int,
     sender: Sender,
     messages: DigestMessages,
-    unsubscribe_url: Callable[[int], str],
+    unsubscribe_url: Callable[[str], str],
     *,
     batch: int = 25,
     progress: Progress | None = None,
@@ -418,7 +419,7 @@ async def _worker(
     sender_id: int,
     sender: Sender,
     messages: DigestMessages,
-    unsubscribe_url: Callable[[int], str],
+    unsubscribe_url: Callable[[str], str],
     batch: int,
     summary: SendSummary,
     progress: Progress | None,
@@ -440,11 +441,11 @@ async def _worker(
                     summary.skipped += 1
                     continue
                 message: Outgoing = messages.build(
-                    claim.email, unsubscribe_url(claim.subscriber_id)
+                    claim.email, unsubscribe_url(claim.link_key)
                 )
                 outcome = await sender.send(message)
                 suspended = await store.record(claim, outcome)
-                metrics.EMAILS.labels(outcome.status).inc()
+                metrics.EMAILS.labels("digest", outcome.status).inc()
                 if outcome.status == "sent":
                     summary.sent += 1
                 elif outcome.status == "failed":
