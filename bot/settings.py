@@ -61,7 +61,7 @@ class AppSettings(BaseSettings):
     log_format: Literal["text", "json"] = Field("text", description="text or json logs.")
     trusted_proxy: IPvAnyAddress | None = Field(
         None,
-        description="Address of the reverse proxy whose X-Forwarded-For is believed (per-IP limits).",
+        description="Reverse proxy whose X-Forwarded-For is believed (per-IP limits).",
     )
 
     @field_validator("public_url")

@@ -29,7 +29,7 @@ class Subscriber(Base):
 
     __tablename__ = "subscribers"
     # SQLite would otherwise hand a forgotten person's id to the next sign-up.
-    __table_args__ = {"sqlite_autoincrement": True}
+    __table_args__ = ({"sqlite_autoincrement": True},)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     link_key: Mapped[str] = mapped_column(String(32), unique=True, default=new_link_key)

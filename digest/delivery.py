@@ -197,7 +197,9 @@ class _PgStore(_Store):
             rows = await self._pg.fetch(
                 _PG_CLAIM_ORPHANS, self.issue_id, self.sender_id, SENDER_LOCK_CLASS, limit
             )
-        return sorted((Claim(r[0], r[1], r[2], r[3], r[4]) for r in rows), key=lambda c: c.delivery_id)
+        return sorted(
+            (Claim(r[0], r[1], r[2], r[3], r[4]) for r in rows), key=lambda c: c.delivery_id
+        )
 
     async def record(self, claim: Claim, outcome: Outcome) -> bool:
         if outcome.status == "sent":
@@ -235,7 +237,8 @@ class _SqliteStore(_Store):
     async def claim(self, limit: int) -> list[Claim]:
         now = utcnow()
         query = (
-            "SELECT d.id, d.claimed_by, d.claimed_at, d.subscriber_id, s.email, s.status, s.link_key "
+            "SELECT d.id, d.claimed_by, d.claimed_at, d.subscriber_id, s.email, s.status, "
+            "s.link_key "
             "FROM deliveries d JOIN subscribers s ON s.id = d.subscriber_id "
             "WHERE d.issue_id = :issue AND d.status = :status ORDER BY d.id"
         )
@@ -440,9 +443,7 @@ async def _worker(
                     await store.record_skipped(claim)
                     summary.skipped += 1
                     continue
-                message: Outgoing = messages.build(
-                    claim.email, unsubscribe_url(claim.link_key)
-                )
+                message: Outgoing = messages.build(claim.email, unsubscribe_url(claim.link_key))
                 outcome = await sender.send(message)
                 suspended = await store.record(claim, outcome)
                 metrics.EMAILS.labels("digest", outcome.status).inc()

@@ -39,7 +39,7 @@ async def take(
     PostgreSQL an advisory lock per key makes count-then-insert atomic across processes.
     """
     key = key[:400]
-    if session.bind.dialect.name == "postgresql":
+    if session.get_bind().dialect.name == "postgresql":
         await session.execute(
             text("SELECT pg_advisory_xact_lock(:cls, hashtext(:key))"),
             {"cls": _PG_THROTTLE_LOCK, "key": f"{bucket}:{key}"},
@@ -60,7 +60,7 @@ async def take(
 async def spend_nonce(session: AsyncSession, nonce: str, now: datetime) -> bool:
     """Mark a form nonce used; False when it was used before."""
     await session.execute(delete(UsedNonce).where(UsedNonce.used_at < now - NONCE_KEEP))
-    insert = pg_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     result = await session.execute(
         insert(UsedNonce).values(nonce=nonce[:64], used_at=now).on_conflict_do_nothing()
     )

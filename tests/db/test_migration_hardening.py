@@ -38,7 +38,9 @@ async def test_upgrade_keeps_subscribers_and_gives_each_a_key(database: Database
     await upgrade(database)
     async with database.engine.connect() as connection:
         rows = (
-            await connection.execute(text("SELECT id, email, link_key FROM subscribers ORDER BY id"))
+            await connection.execute(
+                text("SELECT id, email, link_key FROM subscribers ORDER BY id")
+            )
         ).all()
         links = (
             await connection.execute(
@@ -61,9 +63,7 @@ async def test_ids_are_never_reused_after_the_upgrade(database: Database) -> Non
         await connection.execute(text("DELETE FROM subscribers WHERE id = 2"))
         if not database.is_sqlite:
             # The seed wrote explicit ids; PostgreSQL's sequence must catch up as `run` would.
-            await connection.execute(
-                text("SELECT setval('subscribers_id_seq', (SELECT 2))")
-            )
+            await connection.execute(text("SELECT setval('subscribers_id_seq', (SELECT 2))"))
         await connection.execute(
             text(
                 "INSERT INTO subscribers (email, status, source, hard_failures, created_at, "

@@ -16,7 +16,7 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 from prometheus_client import REGISTRY
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from bot.core.context import CommandContext
 from bot.core.service import CommandService
@@ -82,9 +82,7 @@ async def _age_throttles(database: Database, by: timedelta) -> None:
 
 
 def _emails_metric(kind: str, result: str) -> float:
-    value = REGISTRY.get_sample_value(
-        "shiporskip_emails_total", {"kind": kind, "result": result}
-    )
+    value = REGISTRY.get_sample_value("shiporskip_emails_total", {"kind": kind, "result": result})
     return value or 0.0
 
 
@@ -132,9 +130,9 @@ async def test_forwarded_for_counts_only_from_the_trusted_proxy(
     install_routes(app, deps)
     async with TestClient(TestServer(app, host="127.0.0.1")) as client:
         for i in range(6):
-            assert await _sign_up(client, f"a{i}@example.com", **{"X-Forwarded-For": "198.51.100.7"}) == (
-                200 if i < 5 else 429
-            )
+            assert await _sign_up(
+                client, f"a{i}@example.com", **{"X-Forwarded-For": "198.51.100.7"}
+            ) == (200 if i < 5 else 429)
         # Another client behind the same proxy still gets through; a spoofed first entry
         # is ignored because the proxy appends the address it saw.
         spoofed = {"X-Forwarded-For": "198.51.100.7, 198.51.100.8"}
@@ -259,7 +257,9 @@ async def test_an_old_confirmation_link_does_not_resubscribe(
     path = await _confirm_link(sink)
     assert await _press_button(client, path) == 200
     assert await _status(deps.database, "leaver@example.com") == "confirmed"
-    assert await deps.subscriptions().unsubscribe(await _unsubscribe_token(deps, "leaver@example.com"))
+    assert await deps.subscriptions().unsubscribe(
+        await _unsubscribe_token(deps, "leaver@example.com")
+    )
     page = await client.get(path)
     assert page.status == 400
     csrf, nonce = await _form(client)
