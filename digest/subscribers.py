@@ -119,6 +119,8 @@ class EmailSubscriptions:
                 return ErrorView("rate_limited", TOO_MANY)
         link_key: str | None = None
         async with self.database.write() as session:
+            # Two sign-ups of one new address at once would both insert it.
+            await throttles.hold(session, "address", address)
             subscriber = await _by_email(session, address)
             if subscriber is None:
                 subscriber = Subscriber(
@@ -150,6 +152,7 @@ class EmailSubscriptions:
 
         async def one(address: str) -> bool:
             async with self.database.write() as session:
+                await throttles.hold(session, "address", address)
                 subscriber = await _by_email(session, address)
                 if subscriber is None or subscriber.status != "pending":
                     return True

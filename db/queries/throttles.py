@@ -39,11 +39,7 @@ async def take(
     PostgreSQL an advisory lock per key makes count-then-insert atomic across processes.
     """
     key = key[:400]
-    if session.get_bind().dialect.name == "postgresql":
-        await session.execute(
-            text("SELECT pg_advisory_xact_lock(:cls, hashtext(:key))"),
-            {"cls": _PG_THROTTLE_LOCK, "key": f"{bucket}:{key}"},
-        )
+    await hold(session, bucket, key)
     longest = max(window.span for window in windows)
     mine = (SendThrottle.bucket == bucket, SendThrottle.key == key)
     await session.execute(delete(SendThrottle).where(*mine, SendThrottle.at < now - longest))
@@ -55,6 +51,18 @@ async def take(
     session.add(SendThrottle(bucket=bucket, key=key, at=now))
     await session.flush()
     return True
+
+
+async def hold(session: AsyncSession, bucket: str, key: str) -> None:
+    """Serialise work on (bucket, key) until the transaction ends; taking it twice is fine.
+
+    SQLite writers are serialised already (BEGIN IMMEDIATE); PostgreSQL takes an advisory lock.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        await session.execute(
+            text("SELECT pg_advisory_xact_lock(:cls, hashtext(:key))"),
+            {"cls": _PG_THROTTLE_LOCK, "key": f"{bucket}:{key[:400]}"},
+        )
 
 
 async def spend_nonce(session: AsyncSession, nonce: str, now: datetime) -> bool:
