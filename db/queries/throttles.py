@@ -6,6 +6,7 @@ chat user); each event is one row, kept only as long as the longest window needs
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -20,6 +21,7 @@ from db.digest_models import SendThrottle, UsedNonce
 # Any fixed number: the first key of pg_advisory_xact_lock(int, int) for throttle keys.
 _PG_THROTTLE_LOCK = 0x7407
 NONCE_KEEP = timedelta(hours=2)
+PURGE_ONE_IN = 200
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +45,13 @@ async def take(
     longest = max(window.span for window in windows)
     mine = (SendThrottle.bucket == bucket, SendThrottle.key == key)
     await session.execute(delete(SendThrottle).where(*mine, SendThrottle.at < now - longest))
+    if secrets.randbelow(PURGE_ONE_IN) == 0:
+        # Now and then, the expired events of keys that never came back (old IPs).
+        await session.execute(
+            delete(SendThrottle).where(
+                SendThrottle.bucket == bucket, SendThrottle.at < now - longest
+            )
+        )
     times = list(await session.scalars(select(SendThrottle.at).where(*mine)))
     for window in windows:
         since = now - window.span
