@@ -7,7 +7,6 @@ import csv
 import io
 import logging
 from dataclasses import dataclass, field
-from datetime import timedelta
 
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import delete, select, update
@@ -19,9 +18,9 @@ from db.digest_models import Delivery, Subscriber, new_link_key
 from db.engine import Database
 from db.models import utcnow
 from db.queries import throttles
-from db.queries.throttles import Window
 from digest.message import confirmation_message
 from digest.senders import Sender
+from digest.signup_limits import TOO_MANY, SignupLimits, sign_up_answer
 from digest.tokens import BadToken, Tokens
 
 log = logging.getLogger(__name__)
@@ -49,35 +48,6 @@ class Mailing:
 
     public_url: str
     mail_from: str
-
-
-@dataclass(frozen=True, slots=True)
-class SignupLimits:
-    """How often confirmations may go out; kept in the database, so they hold across processes.
-
-    ``per_address`` guards the victim of a mail bomb; ``per_requester`` guards against
-    one IP or one chat user spraying many addresses.
-    """
-
-    per_address: tuple[Window, ...] = (
-        Window(1, timedelta(minutes=10)),
-        Window(3, timedelta(days=1)),
-    )
-    per_requester: tuple[Window, ...] = (
-        Window(5, timedelta(minutes=10)),
-        Window(20, timedelta(days=1)),
-    )
-
-
-def sign_up_answer(address: str) -> str:
-    """One answer for every address, known, confirmed or new: it tells nobody who subscribes."""
-    return (
-        f"Thanks. If {address} can get the digest, a confirmation link is on its way; "
-        "the digest starts once you click it."
-    )
-
-
-TOO_MANY = "Too many sign-ups from here just now. Try again later."
 
 
 class EmailSubscriptions:

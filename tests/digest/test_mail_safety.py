@@ -24,7 +24,8 @@ from bot.core.views import ErrorView, NoticeView
 from db.digest_models import SendThrottle, Subscriber
 from db.engine import Database
 from digest.pipeline import DigestDeps
-from digest.subscribers import forget, sign_up_answer
+from digest.signup_limits import sign_up_answer
+from digest.subscribers import forget
 from digest.tokens import BadToken, Tokens
 from digest.web import CSRF_COOKIE, install_routes
 from tests.digest.conftest import PUBLIC_URL
