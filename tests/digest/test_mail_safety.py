@@ -7,6 +7,7 @@ databases, and counts what actually lands.
 from __future__ import annotations
 
 import asyncio
+import base64
 import re
 from collections.abc import AsyncIterator
 from datetime import timedelta
@@ -229,6 +230,8 @@ async def test_a_link_scanner_confirms_nobody(
     """GET and HEAD of the confirmation link change nothing; the page holds a POST button."""
     assert await _sign_up(client, "scan@example.com") == 200
     path = await _confirm_link(sink)
+    payload = path.rsplit("/", 1)[1].split(".")[0]
+    assert b"scan@" not in base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4))
     assert (await client.head(path)).status == 200
     page = await client.get(path)
     assert page.status == 200 and 'method="post"' in await page.text()
