@@ -10,7 +10,14 @@ import zoneinfo
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    Field,
+    IPvAnyAddress,
+    SecretStr,
+    ValidationError,
+    field_validator,
+)
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./shiporskip.db"
@@ -52,6 +59,10 @@ class AppSettings(BaseSettings):
         "INFO", description="Log threshold."
     )
     log_format: Literal["text", "json"] = Field("text", description="text or json logs.")
+    trusted_proxy: IPvAnyAddress | None = Field(
+        None,
+        description="Reverse proxy whose X-Forwarded-For is believed (per-IP limits).",
+    )
 
     @field_validator("public_url")
     @classmethod

@@ -112,7 +112,7 @@ async def send_issue(
     issue_id: int,
     sender: Sender,
     messages: DigestMessages,
-    unsubscribe_url: Callable[[int], str],
+    unsubscribe_url: Callable[[str], str],
     *,
     batch: int = 25,
     progress: Progress | None = None,
@@ -162,7 +162,7 @@ async def _worker(
     sender_id: int,
     sender: Sender,
     messages: DigestMessages,
-    unsubscribe_url: Callable[[int], str],
+    unsubscribe_url: Callable[[str], str],
     batch: int,
     summary: SendSummary,
     progress: Progress | None,
@@ -179,12 +179,10 @@ async def _worker(
                     await store.record_skipped(claim)
                     summary.skipped += 1
                     continue
-                message: Outgoing = messages.build(
-                    claim.email, unsubscribe_url(claim.subscriber_id)
-                )
+                message: Outgoing = messages.build(claim.email, unsubscribe_url(claim.link_key))
                 outcome = await sender.send(message)
                 suspended = await store.record(claim, outcome.status, outcome.detail)
-                metrics.EMAILS.labels(outcome.status).inc()
+                metrics.EMAILS.labels("digest", outcome.status).inc()
                 if outcome.status == "sent":
                     summary.sent += 1
                 elif outcome.status == "failed":

@@ -31,6 +31,7 @@ class Claim:
     subscriber_id: int
     email: str
     subscriber_status: str
+    link_key: str
 
 
 async def prepare(session: AsyncSession, issue_id: int) -> int:
@@ -120,7 +121,7 @@ WHERE s.id = d.subscriber_id AND d.id IN (
     ORDER BY c.id LIMIT $3
     FOR UPDATE SKIP LOCKED
 )
-RETURNING d.id, d.subscriber_id, s.email, s.status
+RETURNING d.id, d.subscriber_id, s.email, s.status, s.link_key
 """
 # Then rows claimed by senders that are gone: their advisory lock vanished with them.
 _PG_CLAIM_ORPHANS = """
@@ -139,7 +140,7 @@ WHERE s.id = d.subscriber_id AND d.id IN (
     ORDER BY c.id LIMIT $4
     FOR UPDATE SKIP LOCKED
 )
-RETURNING d.id, d.subscriber_id, s.email, s.status
+RETURNING d.id, d.subscriber_id, s.email, s.status, s.link_key
 """
 _RELEASE_PG = """
 UPDATE deliveries SET status = 'pending', claimed_by = NULL, claimed_at = NULL
@@ -176,7 +177,9 @@ class PgDeliveryStore(DeliveryStore):
             rows = await self._pg.fetch(
                 _PG_CLAIM_ORPHANS, self.issue_id, self.sender_id, SENDER_LOCK_CLASS, limit
             )
-        return sorted((Claim(r[0], r[1], r[2], r[3]) for r in rows), key=lambda c: c.delivery_id)
+        return sorted(
+            (Claim(r[0], r[1], r[2], r[3], r[4]) for r in rows), key=lambda c: c.delivery_id
+        )
 
     async def record(self, claim: Claim, status: str, detail: str) -> bool:
         if status == "sent":
@@ -202,7 +205,8 @@ class PgDeliveryStore(DeliveryStore):
 
 
 _SQLITE_CLAIMABLE = (
-    "SELECT d.id, d.claimed_by, d.claimed_at, d.subscriber_id, s.email, s.status "
+    "SELECT d.id, d.claimed_by, d.claimed_at, d.subscriber_id, s.email, s.status, "
+    "s.link_key "
     "FROM deliveries d JOIN subscribers s ON s.id = d.subscriber_id "
     "WHERE d.issue_id = :issue AND d.status = :status ORDER BY d.id"
 )
@@ -223,13 +227,13 @@ class SqliteDeliveryStore(DeliveryStore):
                 text(_SQLITE_CLAIMABLE + " LIMIT :n"),
                 {"issue": self.issue_id, "status": "pending", "n": limit},
             )
-            claims = [Claim(r.id, r.subscriber_id, r.email, r.status) for r in pending]
+            claims = [Claim(r.id, r.subscriber_id, r.email, r.status, r.link_key) for r in pending]
             if len(claims) < limit:
                 held = await session.execute(
                     text(_SQLITE_CLAIMABLE), {"issue": self.issue_id, "status": "sending"}
                 )
                 orphans = [
-                    Claim(r.id, r.subscriber_id, r.email, r.status)
+                    Claim(r.id, r.subscriber_id, r.email, r.status, r.link_key)
                     for r in held
                     if _sqlite_claim_is_dead(r.claimed_by, r.claimed_at, self.sender_id, now)
                 ]

@@ -27,6 +27,11 @@ async def subscriber_by_email(session: AsyncSession, address: str) -> Subscriber
     return result.first()
 
 
+async def subscriber_by_link_key(session: AsyncSession, link_key: str) -> Subscriber | None:
+    result = await session.scalars(select(Subscriber).where(Subscriber.link_key == link_key))
+    return result.first()
+
+
 async def known_emails(session: AsyncSession, addresses: Sequence[str]) -> set[str]:
     """Which of ``addresses`` are subscribers already (any status)."""
     found: set[str] = set()
