@@ -19,15 +19,15 @@ $(STAMP): pyproject.toml requirements.lock requirements-dev.lock | $(BIN)/python
 	$(BIN)/pip install --quiet --no-deps -e .
 	touch $(STAMP)
 
-# Pin every dependency after changing pyproject.toml; existing pins stay unless
+# Pin every dependency (uv pip compile) after changing pyproject.toml; existing pins stay unless
 # `make lock LOCK_FLAGS=--upgrade`. The image installs requirements.lock, development and
 # CI requirements-dev.lock.
 LOCK_FLAGS ?=
 lock: | $(BIN)/python
-	$(BIN)/pip install --quiet "pip-tools>=7.4"
-	$(BIN)/pip-compile --quiet $(LOCK_FLAGS) --strip-extras --no-emit-index-url --no-emit-find-links \
+	$(BIN)/pip install --quiet "uv>=0.5"
+	$(BIN)/uv pip compile --quiet $(LOCK_FLAGS) --python-version 3.11 --custom-compile-command "make lock" \
 	  --output-file requirements.lock pyproject.toml
-	$(BIN)/pip-compile --quiet $(LOCK_FLAGS) --strip-extras --no-emit-index-url --no-emit-find-links \
+	$(BIN)/uv pip compile --quiet $(LOCK_FLAGS) --python-version 3.11 --custom-compile-command "make lock" \
 	  --extra dev --output-file requirements-dev.lock pyproject.toml
 
 run: $(STAMP)

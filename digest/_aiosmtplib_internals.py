@@ -14,7 +14,9 @@ import aiosmtplib
 from aiosmtplib import SMTPResponse
 
 
-async def write_data_body(client: aiosmtplib.SMTP, body: bytes, timeout: float) -> SMTPResponse:
+async def write_data_body(
+    client: aiosmtplib.SMTP, body: bytes, reply_within_s: float
+) -> SMTPResponse:
     """Send ``body`` (ending in ``.\\r\\n``) after a 354 to DATA; return the server's reply."""
     protocol = client.protocol
     if protocol is None:
@@ -23,4 +25,4 @@ async def write_data_body(client: aiosmtplib.SMTP, body: bytes, timeout: float) 
     protocol.write(body)
     # No await between the write and read_response, which marks the reply as expected
     # before it yields, so the server's answer can't arrive unclaimed.
-    return await protocol.read_response(timeout=timeout)
+    return await protocol.read_response(timeout=reply_within_s)

@@ -17,9 +17,7 @@ from discord import app_commands
 from discord.gateway import DiscordWebSocket
 from discord.http import Route
 
-AnyCommand = (
-    app_commands.Command[Any, ..., Any] | app_commands.Group | app_commands.ContextMenu
-)
+AnyCommand = app_commands.Command[Any, ..., Any] | app_commands.Group | app_commands.ContextMenu
 
 
 def set_api_base(url: str) -> None:

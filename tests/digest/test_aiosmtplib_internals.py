@@ -40,7 +40,7 @@ async def test_a_body_written_on_the_protocol_is_delivered(sink: SmtpSink):
         start = await client.execute_command(b"DATA")
         assert start.code == 354
         body = b"Subject: hi\r\n\r\nhello\r\n..leading dot\r\n.\r\n"
-        done = await write_data_body(client, body, timeout=5)
+        done = await write_data_body(client, body, reply_within_s=5)
         assert done.code == 250, UPGRADE + f"reply to the body was {done}"
         await sink.wait_for(1)
     finally:
@@ -53,7 +53,7 @@ async def test_a_closed_client_raises_disconnected():
     """No protocol (never connected, or dropped) is SMTPServerDisconnected, not AttributeError."""
     client = aiosmtplib.SMTP(hostname="127.0.0.1", port=9)
     try:
-        await write_data_body(client, b".\r\n", timeout=1)
+        await write_data_body(client, b".\r\n", reply_within_s=1)
     except aiosmtplib.SMTPServerDisconnected:
         return
     raise AssertionError("write_data_body without a connection did not raise")
