@@ -8,16 +8,22 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 from mjml import mjml_to_html
 
 from digest.message import EMAIL_PLACEHOLDER, UNSUBSCRIBE_PLACEHOLDER
 from digest.snapshot_model import DigestSnapshot as Snapshot
 
-TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+# The templates ship inside the top-level ``templates`` package, so a wheel finds them too.
+TEMPLATES_PACKAGE = "templates"
+TEMPLATE_NAMES = (
+    "digest/_macros.mjml.j2",
+    "digest/email.mjml.j2",
+    "digest/email.txt.j2",
+    "digest/page.html.j2",
+)
 MAX_HTML_BYTES = 100_000
 
 
@@ -38,10 +44,14 @@ def web_url(value: object) -> str:
     return text if text.startswith(("https://", "http://")) else ""
 
 
+def _loader() -> PackageLoader:
+    return PackageLoader(TEMPLATES_PACKAGE, ".")
+
+
 @functools.cache
 def environment() -> Environment:
     env = Environment(
-        loader=FileSystemLoader(TEMPLATES),
+        loader=_loader(),
         autoescape=select_autoescape(
             enabled_extensions=("html", "mjml", "html.j2", "mjml.j2"),
             default_for_string=True,
@@ -57,7 +67,7 @@ def environment() -> Environment:
 @functools.cache
 def _text_environment() -> Environment:
     env = Environment(
-        loader=FileSystemLoader(TEMPLATES),
+        loader=_loader(),
         autoescape=False,
         undefined=StrictUndefined,
         keep_trailing_newline=True,

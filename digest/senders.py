@@ -19,6 +19,7 @@ from urllib.parse import unquote, urlsplit
 
 import aiosmtplib
 
+from digest._aiosmtplib_internals import write_data_body
 from digest.message import Outgoing, smtp_payload
 
 log = logging.getLogger(__name__)
@@ -265,15 +266,8 @@ class SmtpSender:
         start = await client.execute_command(b"DATA")
         if start.code != 354:
             raise aiosmtplib.SMTPDataError(start.code, start.message)
-        protocol = client.protocol
-        if protocol is None:
-            raise aiosmtplib.SMTPServerDisconnected("connection lost before the message")
-        # One write, one send() call: the copy costs less than a second system call.
-        protocol.write(payload + b".\r\n")
-        # No await between the write and read_response, which marks the reply as expected
-        # before it yields, so the server's answer can't arrive unclaimed.
         try:
-            done = await protocol.read_response(timeout=self.timeout_s)
+            done = await write_data_body(client, payload + b".\r\n", self.timeout_s)
         except aiosmtplib.SMTPTimeoutError:
             client.close()  # the reply may still come and would be paired with the next command
             raise

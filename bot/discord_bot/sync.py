@@ -14,6 +14,7 @@ from typing import Any
 import discord
 from discord import app_commands
 
+from bot.discord_bot._discord_internals import tree_commands
 from db.engine import Database
 from db.queries import app_state
 
@@ -26,7 +27,7 @@ def state_key(guild_id: int | None) -> str:
 
 def commands_hash(tree: app_commands.CommandTree[Any], guild_id: int | None = None) -> str:
     guild = discord.Object(guild_id) if guild_id else None
-    payload = [command.to_dict(tree) for command in tree._get_all_commands(guild=guild)]
+    payload = [command.to_dict(tree) for command in tree_commands(tree, guild)]
     text = json.dumps(payload, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(text.encode()).hexdigest()
 

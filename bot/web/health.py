@@ -7,16 +7,19 @@ from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
 from aiohttp import web
+from jinja2 import Environment, TemplateError
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from bot import metrics
 from db.queries.health import ping
+from digest.render import TEMPLATE_NAMES, environment
 
 if TYPE_CHECKING:
     from bot.runner import Runtime
 
 DB_CHECK_TIMEOUT_S = 2.0
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+TemplateCheck = Callable[[], tuple[bool, str]]
 
 
 async def healthz(_request: web.Request) -> web.Response:
@@ -33,11 +36,26 @@ async def database_ready(runtime: Runtime) -> tuple[bool, str]:
     return True, "reachable"
 
 
-def readyz_handler(runtime: Runtime) -> Handler:
+def templates_ready(env: Callable[[], Environment] = environment) -> tuple[bool, str]:
+    """Every digest template loads: an install without them would answer 500 on every page."""
+    name = TEMPLATE_NAMES[0]
+    try:
+        loaded = env()
+        for name in TEMPLATE_NAMES:
+            loaded.get_template(name)
+    # The loader itself raises ValueError or ImportError when the package is missing.
+    except (TemplateError, ValueError, ImportError) as exc:
+        return False, f"cannot load {name}: {type(exc).__name__}"
+    return True, f"{len(TEMPLATE_NAMES)} loaded"
+
+
+def readyz_handler(runtime: Runtime, templates: TemplateCheck = templates_ready) -> Handler:
     async def readyz(_request: web.Request) -> web.Response:
         checks: dict[str, dict[str, object]] = {}
         ok, detail = await database_ready(runtime)
         checks["database"] = {"ok": ok, "detail": detail}
+        ok, detail = templates()
+        checks["templates"] = {"ok": ok, "detail": detail}
         for name, (part_ok, part_detail) in sorted(runtime.checks().items()):
             checks[name] = {"ok": part_ok, "detail": part_detail}
         ready = all(bool(c["ok"]) for c in checks.values()) and not runtime.stopping.is_set()
