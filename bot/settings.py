@@ -273,24 +273,24 @@ def _entropy_bits(key: str) -> float:
     return per_char * len(key)
 
 
-def exposed(settings: Settings) -> bool:
-    """True when people other than the operator can reach what the key protects."""
-    return bool(
-        not _is_loopback(settings.app.public_url)
-        or settings.discord.token
-        or settings.slack.bot_token
-        or settings.slack.app_token
-        or settings.slack.client_id
-        or settings.slack.signing_secret
-        or settings.mail.smtp_url
-    )
+def exposure(settings: Settings) -> list[str]:
+    """What lets people other than the operator reach what SECRET_KEY protects."""
+    reasons = [] if _is_loopback(settings.app.public_url) else ["PUBLIC_URL is not loopback"]
+    configured = {
+        "DISCORD_TOKEN": settings.discord.token,
+        "SLACK_BOT_TOKEN": settings.slack.bot_token,
+        "SLACK_APP_TOKEN": settings.slack.app_token,
+        "SLACK_CLIENT_ID": settings.slack.client_id,
+        "SMTP_URL": settings.mail.smtp_url,
+    }
+    return reasons + [f"{name} is set" for name, value in configured.items() if value]
 
 
 def secret_key_problem(settings: Settings) -> str | None:
     """One line if SECRET_KEY is too weak for what the settings expose, else None."""
-    if not exposed(settings):
+    reasons = exposure(settings)
+    if not reasons:
         return None
-    why = "PUBLIC_URL is not loopback or a platform or SMTP is configured"
     key = settings.app.secret_key.get_secret_value()
     if key == DEFAULT_SECRET_KEY:
         weakness = "is the public default"
@@ -301,6 +301,6 @@ def secret_key_problem(settings: Settings) -> str | None:
     else:
         return None
     return (
-        f"SECRET_KEY {weakness} and {why}; set a random one, "
+        f"SECRET_KEY {weakness} and {', '.join(reasons)}; set a random one, "
         'e.g. python -c "import secrets; print(secrets.token_urlsafe(32))"'
     )

@@ -87,12 +87,17 @@ class BotProcess:
         return code, time.monotonic() - started
 
 
+TEST_SECRET_KEY = "ops-tests-9fQ2xW7LmZ4kT1vB8nR3sY6dH0jP5cAe"
+
+
 def clean_env(**extra: str) -> dict[str, str]:
     env = {
         k: v
         for k, v in os.environ.items()
         if not k.startswith(("DISCORD_", "SLACK_", "SMTP_", "DIGEST_", "DATABASE_", "HTTP_"))
     }
+    # `run` refuses the public default key once anything is exposed (tests/bot/test_secret_key.py).
+    env["SECRET_KEY"] = TEST_SECRET_KEY
     env.update(extra)
     return env
 
