@@ -26,8 +26,6 @@ def install_security_headers(app: web.Application, *, https: bool) -> None:
         "X-Content-Type-Options": "nosniff",
         "X-Frame-Options": "DENY",
         "Referrer-Policy": "no-referrer",
-        # aiohttp only fills Server in if it is still unset after this signal.
-        "Server": SERVER_NAME,
     }
     if https:
         fixed["Strict-Transport-Security"] = HSTS
@@ -35,5 +33,8 @@ def install_security_headers(app: web.Application, *, https: bool) -> None:
     async def add_headers(_request: web.Request, response: web.StreamResponse) -> None:
         for name, value in fixed.items():
             response.headers.setdefault(name, value)
+        # aiohttp has filled in its "Python/x aiohttp/y" by now (3.14 runs this signal
+        # after preparing headers, before writing them): replace it.
+        response.headers["Server"] = SERVER_NAME
 
     app.on_response_prepare.append(add_headers)
