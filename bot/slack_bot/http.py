@@ -18,6 +18,7 @@ from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 
 from bot.slack_bot.app import EVENTS_PATH, SlackFrontEnd, front_end_for
 from bot.slack_bot.config import SlackConfigError
+from bot.slack_bot.install_limit import InstallLimiter
 
 if TYPE_CHECKING:
     from bot.runner import Runtime
@@ -75,6 +76,7 @@ def _readable_payload(body: bytes, content_type: str) -> bool:
 class SlackRoutes:
     def __init__(self, front: SlackFrontEnd) -> None:
         self.front = front
+        self.install_limiter = InstallLimiter()
 
     async def events(self, request: web.Request) -> web.Response:
         # read() enforces the web app's body cap (413) before we hash anything.
@@ -106,6 +108,13 @@ class SlackRoutes:
     async def install(self, request: web.Request) -> web.Response:
         flow = self.front.app.oauth_flow
         assert flow is not None
+        # Every install start writes a state row: over budget, answer before the write.
+        if not self.install_limiter.allow(request.remote or "?"):
+            return web.Response(
+                status=429,
+                text="too many install attempts; try again in a minute",
+                headers={"Retry-After": "60"},
+            )
         return await to_aiohttp_response(
             await flow.handle_installation(await to_bolt_request(request))
         )
