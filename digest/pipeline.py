@@ -76,6 +76,7 @@ def compile_messages(deps: DigestDeps, issue: Issue) -> DigestMessages:
         text_body=rendered.text,
         subject=issue.subject,
         mail_from=deps.settings.mail.mail_from,
+        placeholders=rendered.placeholders,
     )
 
 

@@ -14,7 +14,7 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from mjml import mjml_to_html
 
-from digest.message import EMAIL_PLACEHOLDER, UNSUBSCRIBE_PLACEHOLDER
+from digest.message import Placeholders
 from digest.snapshot import Snapshot, subject_of
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
@@ -30,6 +30,8 @@ class RenderedIssue:
     subject: str
     html: str
     text: str
+    # Random per issue: pass them to DigestMessages / personalise_*.
+    placeholders: Placeholders
 
 
 def web_url(value: object) -> str:
@@ -70,7 +72,10 @@ def archive_url(public_url: str, week: str) -> str:
     return f"{public_url}/digests/{week}"
 
 
-def _context(snapshot: Snapshot, public_url: str, personal: bool) -> dict[str, Any]:
+def _context(
+    snapshot: Snapshot, public_url: str, personal: bool, placeholders: Placeholders | None
+) -> dict[str, Any]:
+    placeholders = placeholders or Placeholders.fresh()
     return {
         "s": snapshot,
         "subject": subject_of(snapshot),
@@ -78,14 +83,20 @@ def _context(snapshot: Snapshot, public_url: str, personal: bool) -> dict[str, A
         "public_url": public_url,
         "archive_url": archive_url(public_url, snapshot["week"]),
         "personal": personal,
-        "unsubscribe_placeholder": UNSUBSCRIBE_PLACEHOLDER,
-        "email_placeholder": EMAIL_PLACEHOLDER,
+        "unsubscribe_placeholder": placeholders.unsubscribe,
+        "email_placeholder": placeholders.email,
     }
 
 
-def render_html(snapshot: Snapshot, public_url: str, *, personal: bool = True) -> str:
+def render_html(
+    snapshot: Snapshot,
+    public_url: str,
+    *,
+    personal: bool = True,
+    placeholders: Placeholders | None = None,
+) -> str:
     """The compiled HTML; with ``personal`` it carries the recipient placeholders."""
-    context = _context(snapshot, public_url, personal)
+    context = _context(snapshot, public_url, personal, placeholders)
     source = environment().get_template("digest/email.mjml.j2").render(context)
     result = mjml_to_html(source)
     if result.errors:
@@ -97,8 +108,14 @@ def render_html(snapshot: Snapshot, public_url: str, *, personal: bool = True) -
     return html
 
 
-def render_text(snapshot: Snapshot, public_url: str, *, personal: bool = True) -> str:
-    context = _context(snapshot, public_url, personal)
+def render_text(
+    snapshot: Snapshot,
+    public_url: str,
+    *,
+    personal: bool = True,
+    placeholders: Placeholders | None = None,
+) -> str:
+    context = _context(snapshot, public_url, personal, placeholders)
     text = _text_environment().get_template("digest/email.txt.j2").render(context)
     # Collapse runs of blank lines the optional sections leave behind.
     lines: list[str] = []
@@ -110,8 +127,10 @@ def render_text(snapshot: Snapshot, public_url: str, *, personal: bool = True) -
 
 def render_issue(snapshot: Snapshot, public_url: str) -> RenderedIssue:
     """Everything an email needs, rendered once for all recipients."""
+    placeholders = Placeholders.fresh()
     return RenderedIssue(
         subject=subject_of(snapshot),
-        html=render_html(snapshot, public_url),
-        text=render_text(snapshot, public_url),
+        html=render_html(snapshot, public_url, placeholders=placeholders),
+        text=render_text(snapshot, public_url, placeholders=placeholders),
+        placeholders=placeholders,
     )

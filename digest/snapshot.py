@@ -6,6 +6,7 @@ render it, so they always agree, and a re-send shows exactly what the first send
 
 from __future__ import annotations
 
+import re
 from collections import Counter, defaultdict
 from datetime import UTC, datetime
 from typing import Any
@@ -25,6 +26,9 @@ Snapshot = dict[str, Any]
 # (tool id, week ship, week skip, ship before, total before, ship at end, total at end)
 VoteRow = tuple[int, int, int, int, int, int, int]
 SNAPSHOT_VERSION = 1
+# Typed names that mail clients and Slack would turn into links (example.com,
+# www.x, http://..., a@b): never shown, however many people typed them.
+_LINK_SHAPED = re.compile(r"(?i)://|\bwww\.|@|[a-z0-9-]\.[a-z]{2,}\b|\b(?:\d{1,3}\.){3}\d{1,3}\b")
 NEW_VERDICTS_SHOWN = 6
 COMPARISONS_SHOWN = 5
 PICKS_SHOWN = 3
@@ -99,7 +103,9 @@ def top_story(snapshot: Snapshot) -> str:
     if snapshot["most_shipped"]:
         return f"Community pick: {snapshot['most_shipped'][0]['name']}"
     if snapshot["asked_about"]:
-        return f"You asked about {snapshot['asked_about'][0]['name']}"
+        # Never the name itself: asked-about names are typed by anyone, not reviewed.
+        count = len(snapshot["asked_about"])
+        return f"{count} tool{'s' if count > 1 else ''} you asked about"
     return "a quiet week"
 
 
@@ -295,7 +301,7 @@ async def _asked_about(
     shown: dict[str, str] = {}
     for query, platform, workspace, user in await session.execute(names):
         name = " ".join(str(query).split())[:80]
-        if not name:
+        if not name or _LINK_SHAPED.search(name):
             continue
         key = name.casefold()
         counts[key] += 1
