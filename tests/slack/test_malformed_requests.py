@@ -89,3 +89,12 @@ async def test_signed_payload_with_wrong_field_types_is_a_4xx(
     response = await running.post(urlencode({"payload": json.dumps(payload)}))
     assert 400 <= response.status < 500
     _no_traceback(caplog)
+
+
+async def test_non_utf8_body_is_refused(running: RunningApp, caplog: pytest.LogCaptureFixture):
+    headers = {"Content-Type": "application/x-www-form-urlencoded", **sign("x")}
+    async with running.http.post(
+        f"{running.base}/slack/events", data=b"\x80\xff", headers=headers
+    ) as response:
+        assert response.status == 401
+    _no_traceback(caplog)
