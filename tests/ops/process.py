@@ -18,6 +18,9 @@ from typing import IO, Any
 
 import aiohttp
 
+# `run` refuses the public default key once anything is exposed (tests/bot/test_secret_key.py).
+TEST_SECRET_KEY = "ops-tests-9fQ2xW7LmZ4kT1vB8nR3sY6dH0jP5cAe"
+
 
 def free_port() -> int:
     with socket.socket() as sock:
@@ -41,7 +44,8 @@ async def spawn_run(
         stdin=asyncio.subprocess.DEVNULL,
         stdout=stdout,
         stderr=stderr,
-        env=dict(env),
+        # Benches pass os.environ plus their own: a strong key unless they chose one.
+        env={"SECRET_KEY": TEST_SECRET_KEY, **env},
         cwd=cwd,
     )
 
@@ -85,9 +89,6 @@ class BotProcess:
         self.process.send_signal(sig)
         code = self.process.wait(timeout=timeout)
         return code, time.monotonic() - started
-
-
-TEST_SECRET_KEY = "ops-tests-9fQ2xW7LmZ4kT1vB8nR3sY6dH0jP5cAe"
 
 
 def clean_env(**extra: str) -> dict[str, str]:
