@@ -52,7 +52,7 @@ class DigestDeps:
             or make_sender(
                 mail.smtp_url, mail.outbox_dir, rate=mail.smtp_rate, concurrency=mail.smtp_pool
             ),
-            tokens=Tokens([settings.app.secret_key.get_secret_value()]),
+            tokens=Tokens(settings.app.secret_keys),
             posters=posters if posters is not None else {},
         )
 
@@ -76,6 +76,7 @@ def compile_messages(deps: DigestDeps, issue: Issue) -> DigestMessages:
         text_body=rendered.text,
         subject=issue.subject,
         mail_from=deps.settings.mail.mail_from,
+        placeholders=rendered.placeholders,
     )
 
 

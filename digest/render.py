@@ -13,7 +13,7 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 from mjml import mjml_to_html
 
-from digest.message import EMAIL_PLACEHOLDER, UNSUBSCRIBE_PLACEHOLDER
+from digest.message import Placeholders
 from digest.snapshot_model import DigestSnapshot as Snapshot
 
 # The templates ship inside the top-level ``templates`` package, so a wheel finds them too.
@@ -36,6 +36,8 @@ class RenderedIssue:
     subject: str
     html: str
     text: str
+    # Random per issue: pass them to DigestMessages / personalise_*.
+    placeholders: Placeholders
 
 
 def web_url(value: object) -> str:
@@ -80,7 +82,10 @@ def archive_url(public_url: str, week: str) -> str:
     return f"{public_url}/digests/{week}"
 
 
-def _context(snapshot: Snapshot, public_url: str, personal: bool) -> dict[str, Any]:
+def _context(
+    snapshot: Snapshot, public_url: str, personal: bool, placeholders: Placeholders | None
+) -> dict[str, Any]:
+    placeholders = placeholders or Placeholders.fresh()
     return {
         "s": snapshot,
         "subject": snapshot.subject,
@@ -88,14 +93,20 @@ def _context(snapshot: Snapshot, public_url: str, personal: bool) -> dict[str, A
         "public_url": public_url,
         "archive_url": archive_url(public_url, snapshot.week),
         "personal": personal,
-        "unsubscribe_placeholder": UNSUBSCRIBE_PLACEHOLDER,
-        "email_placeholder": EMAIL_PLACEHOLDER,
+        "unsubscribe_placeholder": placeholders.unsubscribe,
+        "email_placeholder": placeholders.email,
     }
 
 
-def render_html(snapshot: Snapshot, public_url: str, *, personal: bool = True) -> str:
+def render_html(
+    snapshot: Snapshot,
+    public_url: str,
+    *,
+    personal: bool = True,
+    placeholders: Placeholders | None = None,
+) -> str:
     """The compiled HTML; with ``personal`` it carries the recipient placeholders."""
-    context = _context(snapshot, public_url, personal)
+    context = _context(snapshot, public_url, personal, placeholders)
     source = environment().get_template("digest/email.mjml.j2").render(context)
     result = mjml_to_html(source)
     if result.errors:
@@ -107,8 +118,14 @@ def render_html(snapshot: Snapshot, public_url: str, *, personal: bool = True) -
     return html
 
 
-def render_text(snapshot: Snapshot, public_url: str, *, personal: bool = True) -> str:
-    context = _context(snapshot, public_url, personal)
+def render_text(
+    snapshot: Snapshot,
+    public_url: str,
+    *,
+    personal: bool = True,
+    placeholders: Placeholders | None = None,
+) -> str:
+    context = _context(snapshot, public_url, personal, placeholders)
     text = _text_environment().get_template("digest/email.txt.j2").render(context)
     # Collapse runs of blank lines the optional sections leave behind.
     lines: list[str] = []
@@ -120,8 +137,10 @@ def render_text(snapshot: Snapshot, public_url: str, *, personal: bool = True) -
 
 def render_issue(snapshot: Snapshot, public_url: str) -> RenderedIssue:
     """Everything an email needs, rendered once for all recipients."""
+    placeholders = Placeholders.fresh()
     return RenderedIssue(
         subject=snapshot.subject,
-        html=render_html(snapshot, public_url),
-        text=render_text(snapshot, public_url),
+        html=render_html(snapshot, public_url, placeholders=placeholders),
+        text=render_text(snapshot, public_url, placeholders=placeholders),
+        placeholders=placeholders,
     )

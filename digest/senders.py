@@ -19,6 +19,7 @@ from urllib.parse import unquote, urlsplit
 
 import aiosmtplib
 
+from db.private_files import private_dir, write_private
 from digest._aiosmtplib_internals import write_data_body
 from digest.message import Outgoing, smtp_payload
 
@@ -100,14 +101,15 @@ class OutboxSender:
         self.concurrency = 1
 
     async def send(self, message: Outgoing) -> Outcome:
-        self.directory.mkdir(parents=True, exist_ok=True)
+        private_dir(self.directory)
         safe = "".join(c if c.isalnum() or c in "._-@" else "_" for c in message.recipient)
         path = (
             self.directory / f"{time.strftime('%Y%m%dT%H%M%S')}-{safe}-{uuid.uuid4().hex[:8]}.eml"
         )
         tmp = path.with_suffix(".tmp")
         # Write then rename, so a crash never leaves half a message looking complete.
-        await asyncio.to_thread(tmp.write_bytes, message.data)
+        # 0600: the files hold addresses and live confirmation links.
+        await asyncio.to_thread(write_private, tmp, message.data)
         await asyncio.to_thread(tmp.replace, path)
         return Outcome("sent", str(path))
 

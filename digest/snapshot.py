@@ -8,6 +8,7 @@ db/queries/week_activity.py.
 
 from __future__ import annotations
 
+import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import replace
@@ -36,6 +37,9 @@ from digest.weeks import Week
 
 # Kept for the modules that name the snapshot type by its old alias.
 Snapshot = DigestSnapshot
+# Typed names that mail clients and Slack would turn into links (example.com,
+# www.x, http://..., a@b): never shown, however many people typed them.
+_LINK_SHAPED = re.compile(r"(?i)://|\bwww\.|@|[a-z0-9-]\.[a-z]{2,}\b|\b(?:\d{1,3}\.){3}\d{1,3}\b")
 NEW_VERDICTS_SHOWN = 6
 COMPARISONS_SHOWN = 5
 PICKS_SHOWN = 3
@@ -121,7 +125,9 @@ def top_story(snapshot: DigestSnapshot) -> str:
     if snapshot.most_shipped:
         return f"Community pick: {snapshot.most_shipped[0].name}"
     if snapshot.asked_about:
-        return f"You asked about {snapshot.asked_about[0].name}"
+        # Never the name itself: asked-about names are typed by anyone, not reviewed.
+        count = len(snapshot.asked_about)
+        return f"{count} tool{'s' if count > 1 else ''} you asked about"
     return "a quiet week"
 
 
@@ -176,7 +182,7 @@ async def _asked_about(session: AsyncSession, start: datetime, end: datetime) ->
     shown: dict[str, str] = {}
     for query, platform, workspace, user in await week_activity.unknown_names(session, start, end):
         name = " ".join(query.split())[:80]
-        if not name:
+        if not name or _LINK_SHAPED.search(name):
             continue
         key = name.casefold()
         counts[key] += 1

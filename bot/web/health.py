@@ -79,6 +79,10 @@ def metrics_handler(runtime: Runtime) -> Handler:
 
 
 def install_health_routes(app: web.Application, runtime: Runtime) -> None:
+    from bot.web.metrics_access import guarded
+
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz_handler(runtime))
-    app.router.add_get("/metrics", metrics_handler(runtime))
+    metrics_settings = runtime.settings.metrics
+    if metrics_settings.port is None:  # else it has its own listener (bot/web/app.py)
+        app.router.add_get("/metrics", guarded(metrics_handler(runtime), metrics_settings))

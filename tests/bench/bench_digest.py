@@ -160,6 +160,7 @@ def _messages(snapshot: dict[str, Any]) -> DigestMessages:
         text_body=rendered.text,
         subject=rendered.subject,
         mail_from="Ship or Skip <digest@sos.example>",
+        placeholders=rendered.placeholders,
     )
 
 

@@ -38,6 +38,7 @@ async def main(url: str, week: str, port: int) -> None:
             text_body=rendered.text,
             subject=rendered.subject,
             mail_from="Ship or Skip <digest@sos.example>",
+            placeholders=rendered.placeholders,
         )
         tokens = Tokens(["bench-secret"])
 

@@ -75,7 +75,11 @@ async def test_per_recipient_values_are_encoded(full_week: Snapshot) -> None:
     """Recipient parts go into the compiled HTML escaped; the rest is untouched."""
     rendered = render_issue(full_week, PUBLIC_URL)
     messages = DigestMessages(
-        html_body=rendered.html, text_body=rendered.text, subject="s", mail_from="a@b.example"
+        html_body=rendered.html,
+        text_body=rendered.text,
+        subject="s",
+        mail_from="a@b.example",
+        placeholders=rendered.placeholders,
     )
     data = messages.build("o'neil&co@example.com", "https://sos.example/unsubscribe/a.b?x=1&y=2")
     body = data.data.decode("ascii")
@@ -87,9 +91,10 @@ async def test_chromium_renders_it_and_nothing_overflows_a_phone(
     full_week: Snapshot, tmp_path: Path
 ) -> None:
     """Screenshots at desktop and 375 px exist, and at 375 px the page is no wider than the screen."""
-    html = render_issue(full_week, PUBLIC_URL).html
-    html = html.replace(UNSUBSCRIBE_PLACEHOLDER, f"{PUBLIC_URL}/unsubscribe/x").replace(
-        EMAIL_PLACEHOLDER, "reader@example.com"
+    rendered = render_issue(full_week, PUBLIC_URL)
+    marks = rendered.placeholders
+    html = rendered.html.replace(marks.unsubscribe, f"{PUBLIC_URL}/unsubscribe/x").replace(
+        marks.email, "reader@example.com"
     )
     page = tmp_path / "digest.html"
     page.write_text(html, encoding="utf-8")
@@ -110,7 +115,8 @@ def test_links_are_absolute_https() -> None:
         "comparisons": [], "most_shipped": [], "most_skipped": [], "movers": [],
         "verdict_changes": [], "asked_about": [],
     })  # fmt: skip
-    html = render_issue(snapshot, PUBLIC_URL).html
-    hrefs = re.findall(r'href="([^"]*)"', html)
+    rendered = render_issue(snapshot, PUBLIC_URL)
+    hrefs = re.findall(r'href="([^"]*)"', rendered.html)
     assert hrefs
-    assert all(h.startswith("https://") or h == UNSUBSCRIBE_PLACEHOLDER for h in hrefs), hrefs
+    unsubscribe = rendered.placeholders.unsubscribe
+    assert all(h.startswith("https://") or h == unsubscribe for h in hrefs), hrefs
