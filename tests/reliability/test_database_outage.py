@@ -19,7 +19,7 @@ from db.catalog import import_catalog
 from db.engine import Database
 from db.migrate import upgrade
 from db.models import CompareRequest, Vote
-from digest.part import subscriptions_for
+from digest.pipeline import DigestDeps
 from tests import postgres
 from tests.discord.checks import is_ephemeral
 from tests.discord.conftest import WAIT_S, Bot, discord_settings
@@ -106,7 +106,8 @@ async def test_outage_during_a_vote_storm_loses_only_refused_votes(
 
 def subscribing_service(database: Database, settings: Settings) -> CommandService:
     """The service as `run` wires it: chat /subscribe goes through the real email sign-up."""
-    return CommandService(database, subscriptions=subscriptions_for(database, settings))
+    subscriptions = DigestDeps.from_settings(database, settings).subscriptions()
+    return CommandService(database, subscriptions=subscriptions)
 
 
 async def test_subscribe_during_an_outage_answers_try_again(
