@@ -440,7 +440,7 @@ async def _worker(
                     summary.skipped += 1
                     continue
                 message: Outgoing = messages.build(
-                    claim.email, unsubscribe_url(claim.subscriber_id)
+                    claim.email, unsubscribe_url(claim.subscriber_id), claim.subscriber_id
                 )
                 outcome = await sender.send(message)
                 suspended = await store.record(claim, outcome)

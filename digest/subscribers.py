@@ -18,6 +18,7 @@ from db.engine import Database
 from db.models import utcnow
 from digest.message import confirmation_message
 from digest.senders import Sender
+from digest.signing import DkimSigner
 from digest.tokens import BadToken, Tokens
 
 log = logging.getLogger(__name__)
@@ -45,6 +46,9 @@ class Mailing:
 
     public_url: str
     mail_from: str
+    reply_to: str | None = None
+    signer: DkimSigner | None = None
+    envelope_from: str | None = None
 
 
 class EmailSubscriptions:
@@ -99,6 +103,9 @@ class EmailSubscriptions:
             confirm_url=url,
             mail_from=self.mailing.mail_from,
             public_url=self.mailing.public_url,
+            reply_to=self.mailing.reply_to,
+            signer=self.mailing.signer,
+            envelope_from=self.mailing.envelope_from,
         )
         outcome = await self.sender.send(message)
         if outcome.status != "sent":
