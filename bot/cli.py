@@ -13,6 +13,7 @@ from rich.table import Table
 from bot.discord_bot.cli import discord_app
 from bot.settings import Settings, SettingsError, describe_settings, load_settings
 from digest.cli import digest_app, subscribers_app
+from digest.mail_cli import mail_app
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__)
 db_app = typer.Typer(no_args_is_help=True, help="Database schema.")
@@ -24,6 +25,7 @@ app.add_typer(config_app, name="config")
 app.add_typer(discord_app, name="discord")
 app.add_typer(digest_app, name="digest")
 app.add_typer(subscribers_app, name="subscribers")
+app.add_typer(mail_app, name="mail")
 
 # Line-oriented output (file:line: problem) must stay one line each for grep and scripts.
 err = Console(stderr=True, soft_wrap=True)

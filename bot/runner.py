@@ -57,6 +57,10 @@ def enabled_parts(settings: Settings, *, console: bool) -> dict[str, Part]:
         parts["discord"] = _discord_part
     if settings.slack.app_token:
         parts["slack"] = _slack_socket_part
+    if settings.mail.bounce_smtp_port is not None:
+        from digest.inbound.part import bounce_part
+
+        parts["bounces"] = bounce_part
     return parts
 
 
@@ -65,6 +69,10 @@ def web_route_installers(settings: Settings) -> list[RouteInstaller]:
     from digest.web import route_installer as digest_routes
 
     installers: list[RouteInstaller] = [digest_routes]
+    if settings.mail.ses_topic_arn:
+        from digest.inbound.part import ses_route_installer
+
+        installers.append(ses_route_installer)
     if slack_enabled(settings):
         from bot.slack_bot.http import install_slack_routes
 
