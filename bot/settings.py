@@ -114,7 +114,9 @@ class MailSettings(BaseSettings):
     smtp_pool: int = Field(
         4, ge=1, le=64, description="SMTP connections kept open (= emails in flight at most)."
     )
-    mail_reply_to: str | None = Field(None, description="Reply-To of every email; MAIL_FROM if unset.")
+    mail_reply_to: str | None = Field(
+        None, description="Reply-To of every email; MAIL_FROM if unset."
+    )
     bounce_address: str | None = Field(
         None, description="Envelope sender; bounces+<token>@ of it per subscriber (VERP)."
     )
@@ -122,12 +124,18 @@ class MailSettings(BaseSettings):
     dkim_domain: str | None = Field(None, description="DKIM signing domain (d=).")
     dkim_private_key_file: Path | None = Field(None, description="PEM RSA key that signs mail.")
     bounce_smtp_port: int | None = Field(
-        None, ge=0, le=65535, description="Port of the inbound bounce SMTP/LMTP receiver; off if unset."
+        None,
+        ge=0,
+        le=65535,
+        description="Port of the inbound bounce SMTP/LMTP receiver; off if unset.",
     )
-    bounce_smtp_host: str = Field("127.0.0.1", description="Address the bounce receiver listens on.")
+    bounce_smtp_host: str = Field(
+        "127.0.0.1", description="Address the bounce receiver listens on."
+    )
     bounce_lmtp: bool = Field(False, description="Speak LMTP instead of SMTP on the bounce port.")
     ses_topic_arn: str | None = Field(
-        None, description="SNS topic ARN(s), comma-separated, whose SES notifications POST /inbound/ses takes."
+        None,
+        description="SNS topic ARNs (comma-separated) whose SES reports /inbound/ses takes.",
     )
 
     @field_validator("smtp_url")

@@ -64,7 +64,10 @@ class DigestDeps:
     def subscriptions(self) -> EmailSubscriptions:
         mail = self.settings.mail
         mailing = Mailing(
-            self.public_url, mail.mail_from, mail.mail_reply_to, signer_for(self.settings),
+            self.public_url,
+            mail.mail_from,
+            mail.mail_reply_to,
+            signer_for(self.settings),
             mail.bounce_address,
         )
         return EmailSubscriptions(self.database, self.tokens, self.sender, mailing)

@@ -31,9 +31,7 @@ async def subscriber_by_email(session: AsyncSession, email: str) -> int | None:
 async def latest_sent_issue(session: AsyncSession, subscriber_id: int) -> int | None:
     """The last issue mailed to the subscriber: what a report without a token is about."""
     found = await session.scalar(
-        text(
-            "SELECT max(issue_id) FROM deliveries WHERE subscriber_id = :s AND status = 'sent'"
-        ),
+        text("SELECT max(issue_id) FROM deliveries WHERE subscriber_id = :s AND status = 'sent'"),
         {"s": subscriber_id},
     )
     return None if found is None else int(found)
@@ -92,7 +90,9 @@ async def record_bounce(
     return True
 
 
-async def _soft_run_complete(session: AsyncSession, subscriber_id: int, issue_id: int | None) -> bool:
+async def _soft_run_complete(
+    session: AsyncSession, subscriber_id: int, issue_id: int | None
+) -> bool:
     rows = await session.execute(
         text(
             "SELECT d.issue_id, EXISTS (SELECT 1 FROM bounce_events b "

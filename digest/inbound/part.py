@@ -31,8 +31,12 @@ async def bounce_part(runtime: Runtime) -> None:
         _recorder(runtime), mail.bounce_smtp_host, mail.bounce_smtp_port, lmtp=mail.bounce_lmtp
     )
     port = server.sockets[0].getsockname()[1]
-    log.info("bounce %s receiver on %s:%d", "LMTP" if mail.bounce_lmtp else "SMTP",
-             mail.bounce_smtp_host, port)
+    log.info(
+        "bounce %s receiver on %s:%d",
+        "LMTP" if mail.bounce_lmtp else "SMTP",
+        mail.bounce_smtp_host,
+        port,
+    )
     runtime.readiness["bounces"] = lambda: (server.is_serving(), f"port {port}")
     try:
         await asyncio.Event().wait()
@@ -43,5 +47,7 @@ async def bounce_part(runtime: Runtime) -> None:
 
 
 def ses_route_installer(app: web.Application, runtime: Runtime) -> None:
-    topics = {t.strip() for t in (runtime.settings.mail.ses_topic_arn or "").split(",") if t.strip()}
+    topics = {
+        t.strip() for t in (runtime.settings.mail.ses_topic_arn or "").split(",") if t.strip()
+    }
     install_ses_route(app, _recorder(runtime), topics)

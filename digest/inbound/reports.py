@@ -35,9 +35,10 @@ def parse_report(data: bytes) -> list[Report]:
     if message.get_content_type() != "multipart/report":
         return []
     report_type = (message.get_param("report-type") or "").__str__().lower()
-    parts = message.get_payload()
-    if not isinstance(parts, list):
+    payload = message.get_payload()
+    if not isinstance(payload, list):
         return []
+    parts = [p for p in payload if isinstance(p, Message)]
     if report_type == "delivery-status":
         return _dsn(parts)
     if report_type == "feedback-report":
@@ -101,9 +102,7 @@ def _dsn(parts: list[Message]) -> list[Report]:
 
 
 def _arf(parts: list[Message]) -> list[Report]:
-    feedback = next(
-        (p for p in parts if p.get_content_type() == "message/feedback-report"), None
-    )
+    feedback = next((p for p in parts if p.get_content_type() == "message/feedback-report"), None)
     if feedback is None:
         return []
     blocks = _fields(feedback)

@@ -32,7 +32,15 @@ CertFetcher = Callable[[str], Awaitable[bytes]]
 UrlCheck = Callable[[str], bool]
 _SNS_HOST = re.compile(r"sns\.[a-z0-9-]+\.amazonaws\.com(\.cn)?")
 _NOTIFICATION_KEYS = ("Message", "MessageId", "Subject", "Timestamp", "TopicArn", "Type")
-_SUBSCRIPTION_KEYS = ("Message", "MessageId", "SubscribeURL", "Timestamp", "Token", "TopicArn", "Type")
+_SUBSCRIPTION_KEYS = (
+    "Message",
+    "MessageId",
+    "SubscribeURL",
+    "Timestamp",
+    "Token",
+    "TopicArn",
+    "Type",
+)
 MAX_BODY = 256 * 1024
 
 
@@ -67,9 +75,7 @@ def string_to_sign(message: dict[str, Any]) -> bytes:
 
 
 class SnsVerifier:
-    def __init__(
-        self, fetch: CertFetcher = fetch_https, allowed: UrlCheck = is_sns_url
-    ) -> None:
+    def __init__(self, fetch: CertFetcher = fetch_https, allowed: UrlCheck = is_sns_url) -> None:
         self._fetch = fetch
         self._allowed = allowed
         self._certs: dict[str, rsa.RSAPublicKey] = {}
@@ -81,7 +87,7 @@ class SnsVerifier:
         version = str(message.get("SignatureVersion", ""))
         algorithm: hashes.HashAlgorithm
         if version == "1":
-            algorithm = hashes.SHA1()  # noqa: S303 - SNS SignatureVersion 1 is SHA1withRSA
+            algorithm = hashes.SHA1()
         elif version == "2":
             algorithm = hashes.SHA256()
         else:
