@@ -102,4 +102,4 @@ def arf(recipient: str, envelope_sender: str) -> bytes:
 async def mail_report(port: int, to: str, data: bytes) -> None:
     """Hand a report to the bounce receiver the way a remote MTA would (null sender)."""
     async with aiosmtplib.SMTP(hostname="127.0.0.1", port=port, timeout=10) as client:
-        await client.sendmail("<>", [to], data)
+        await client.sendmail("", [to], data)
