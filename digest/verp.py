@@ -9,13 +9,12 @@ relays fold their case.
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import hmac
 import re
 from dataclasses import dataclass
 
-_TOKEN = re.compile(r"s([0-9a-z]+)-i([0-9a-z]+)-([a-z2-7]{16})")
+_TOKEN = re.compile(r"s([0-9a-z]+)-i([0-9a-z]+)-([0-9a-f]{16})")
 _MAC_CHARS = 16
 
 
@@ -38,8 +37,8 @@ class Verp:
         self._key = hashlib.sha256(b"shiporskip-verp\x00" + secret_key.encode()).digest()
 
     def _mac(self, body: str) -> str:
-        digest = hmac.new(self._key, body.encode(), hashlib.sha256).digest()
-        return base64.b32encode(digest).decode("ascii").lower()[:_MAC_CHARS]
+        # 64 bits of HMAC in hex: C-fast, lower-case, and plenty against guessing.
+        return hmac.new(self._key, body.encode(), hashlib.sha256).hexdigest()[:_MAC_CHARS]
 
     def token(self, subscriber_id: int, issue_id: int | None = None) -> str:
         body = f"s{_base36(subscriber_id)}-i{_base36(issue_id or 0)}"
