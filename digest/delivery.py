@@ -455,7 +455,7 @@ async def _worker(
                     await store.record_skipped(claim)
                     summary.skipped += 1
                     continue
-                message: Outgoing = messages.build(
+                message: Outgoing = await messages.build_async(
                     claim.email, unsubscribe_url(claim.subscriber_id), claim.subscriber_id
                 )
                 outcome = await sender.send(message)
