@@ -38,6 +38,7 @@ SIGNED_HEADERS: tuple[str, ...] = (
 MIN_KEY_BITS = 1024
 # RSA is the one costly step; two threads keep both cores of a small host busy.
 SIGNING_THREADS = 2
+_POOL: ThreadPoolExecutor | None = None
 _FOLD = re.compile(rb"\r\n(?=[ \t])")
 _WSP = re.compile(rb"[ \t]+")
 _BODY_WSP = re.compile(rb"[ \t]{2,}|\t|[ \t]\r\n")
@@ -113,7 +114,6 @@ class DkimSigner:
         self._wanted = {h.lower() for h in headers}
         self._padding = padding.PKCS1v15()
         self._hash = hashes.SHA256()
-        self._pool: ThreadPoolExecutor | None = None
 
     @classmethod
     def from_files(cls, *, domain: str, selector: str, key_file: Path) -> DkimSigner:
@@ -147,10 +147,13 @@ class DkimSigner:
         signature = await loop.run_in_executor(self._executor(), self._rsa, to_sign)
         return self._finish(unsigned, signature)
 
-    def _executor(self) -> ThreadPoolExecutor:
-        if self._pool is None:
-            self._pool = ThreadPoolExecutor(max_workers=SIGNING_THREADS, thread_name_prefix="dkim")
-        return self._pool
+    @staticmethod
+    def _executor() -> ThreadPoolExecutor:
+        # One pool per process: a signer is made per issue, threads should not pile up.
+        global _POOL
+        if _POOL is None:
+            _POOL = ThreadPoolExecutor(max_workers=SIGNING_THREADS, thread_name_prefix="dkim")
+        return _POOL
 
     def _rsa(self, data: bytes) -> bytes:
         return self._key.sign(data, self._padding, self._hash)
