@@ -19,6 +19,7 @@ from bot.settings import (
     secret_key_problem,
 )
 from digest.cli import digest_app, subscribers_app
+from digest.mail_cli import mail_app
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__)
 db_app = typer.Typer(no_args_is_help=True, help="Database schema.")
@@ -32,6 +33,7 @@ app.add_typer(slack_app, name="slack")
 app.add_typer(discord_app, name="discord")
 app.add_typer(digest_app, name="digest")
 app.add_typer(subscribers_app, name="subscribers")
+app.add_typer(mail_app, name="mail")
 
 # Line-oriented output (file:line: problem) must stay one line each for grep and scripts.
 err = Console(stderr=True, soft_wrap=True)

@@ -123,6 +123,10 @@ def enabled_parts(settings: Settings, *, console: bool) -> dict[str, Part]:
         parts["discord"] = TaskPart("discord", _discord_part)
     if settings.slack.app_token:
         parts["slack"] = TaskPart("slack", _slack_socket_part)
+    if settings.mail.bounce_smtp_port is not None:
+        from digest.inbound.part import bounce_part
+
+        parts["bounces"] = TaskPart("bounces", bounce_part)
     return parts
 
 
@@ -131,6 +135,10 @@ def web_route_installers(settings: Settings) -> list[RouteInstaller]:
     from digest.web import route_installer as digest_routes
 
     installers: list[RouteInstaller] = [digest_routes]
+    if settings.mail.ses_topic_arn:
+        from digest.inbound.part import ses_route_installer
+
+        installers.append(ses_route_installer)
     if slack_enabled(settings):
         from bot.slack_bot.http import install_slack_routes
 

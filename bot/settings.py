@@ -21,6 +21,7 @@ from pydantic import (
     SecretStr,
     ValidationError,
     field_validator,
+    model_validator,
 )
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -156,6 +157,29 @@ class MailSettings(BaseSettings):
     smtp_pool: int = Field(
         4, ge=1, le=64, description="SMTP connections kept open (= emails in flight at most)."
     )
+    mail_reply_to: str | None = Field(
+        None, description="Reply-To of every email; MAIL_FROM if unset."
+    )
+    bounce_address: str | None = Field(
+        None, description="Envelope sender; bounces+<token>@ of it per subscriber (VERP)."
+    )
+    dkim_selector: str | None = Field(None, description="DKIM selector; signing needs all three.")
+    dkim_domain: str | None = Field(None, description="DKIM signing domain (d=).")
+    dkim_private_key_file: Path | None = Field(None, description="PEM RSA key that signs mail.")
+    bounce_smtp_port: int | None = Field(
+        None,
+        ge=0,
+        le=65535,
+        description="Port of the inbound bounce SMTP/LMTP receiver; off if unset.",
+    )
+    bounce_smtp_host: str = Field(
+        "127.0.0.1", description="Address the bounce receiver listens on."
+    )
+    bounce_lmtp: bool = Field(False, description="Speak LMTP instead of SMTP on the bounce port.")
+    ses_topic_arn: str | None = Field(
+        None,
+        description="SNS topic ARNs (comma-separated) whose SES reports /inbound/ses takes.",
+    )
 
     @field_validator("smtp_url")
     @classmethod
@@ -163,6 +187,22 @@ class MailSettings(BaseSettings):
         if value and not value.startswith(("smtp://", "smtps://")):
             raise ValueError("must start with smtp:// or smtps://")
         return value or None
+
+    @model_validator(mode="after")
+    def _dkim_complete(self) -> MailSettings:
+        # Checked at start-up: a broken key must stop the process, not every send.
+        given = [self.dkim_selector, self.dkim_domain, self.dkim_private_key_file]
+        if any(given) and not all(given):
+            raise ValueError("DKIM needs DKIM_SELECTOR, DKIM_DOMAIN and DKIM_PRIVATE_KEY_FILE")
+        if self.dkim_private_key_file is not None:
+            from digest.signing import load_private_key
+
+            load_private_key(self.dkim_private_key_file)
+        if self.bounce_address is not None:
+            local, at, domain = self.bounce_address.rpartition("@")
+            if not at or not local or not domain or "+" in local or "<" in self.bounce_address:
+                raise ValueError("BOUNCE_ADDRESS must be a bare address like bounces@example.com")
+        return self
 
 
 class DigestSettings(BaseSettings):
@@ -231,7 +271,7 @@ def load_settings(env_file: str | Path | None = ".env") -> Settings:
             values[name] = cls(_env_file=env_file)  # type: ignore[call-arg]
         except ValidationError as exc:
             for error in exc.errors():
-                field = str(error["loc"][0]) if error["loc"] else "?"
+                field = str(error["loc"][0]) if error["loc"] else name
                 variable = (prefix + field).upper()
                 problems.append(f"{variable}: {error['msg']}")
     if problems:

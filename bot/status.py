@@ -87,4 +87,25 @@ async def database_facts(database: Database) -> list[Row]:
         counts = await delivery_counts(database, issue.id)
         shown = ", ".join(f"{n} {state}" for state, n in sorted(counts.items())) or "none yet"
         rows.append(("deliveries", shown))
+    rows.extend(await bounce_rows(database))
     return rows
+
+
+async def bounce_rows(database: Database) -> list[Row]:
+    """Bounce and complaint rates of recent issues, as shares of the copies sent."""
+    from db.queries.bounces import bounce_rates
+
+    async with database.read() as session:
+        rates = await bounce_rates(session)
+    return [
+        (
+            f"bounces {r.week}",
+            f"{r.sent} sent; hard {_rate(r.hard, r.sent)}, soft {_rate(r.soft, r.sent)}, "
+            f"complaints {_rate(r.complaints, r.sent)}",
+        )
+        for r in rates
+    ]
+
+
+def _rate(count: int, sent: int) -> str:
+    return f"{count} ({count / sent:.2%})" if sent else f"{count}"

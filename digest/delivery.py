@@ -179,7 +179,9 @@ async def _worker(
                     await store.record_skipped(claim)
                     summary.skipped += 1
                     continue
-                message: Outgoing = messages.build(claim.email, unsubscribe_url(claim.link_key))
+                message: Outgoing = await messages.build_async(
+                    claim.email, unsubscribe_url(claim.link_key), claim.subscriber_id
+                )
                 outcome = await sender.send(message)
                 suspended = await store.record(claim, outcome.status, outcome.detail)
                 metrics.EMAILS.labels("digest", outcome.status).inc()

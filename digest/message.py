@@ -10,15 +10,24 @@ travel as 7bit without re-encoding 50 KB per recipient.
 from __future__ import annotations
 
 import base64
+import hashlib
 import html
 import re
 import secrets
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.policy import SMTP
-from email.utils import formatdate, parseaddr
+from email.utils import format_datetime, parseaddr
+from typing import TYPE_CHECKING
+
+from digest.signing import is_relaxed_body_canonical, split_headers
+
+if TYPE_CHECKING:
+    from digest.signing import DkimSigner
 
 # Prefixes of the placeholders the templates emit; chosen so no escaping or MJML step
 # alters them. Each rendered issue adds a random part (Placeholders.fresh), so text in
@@ -152,7 +161,12 @@ class DigestMessages:
         mail_from: str,
         placeholders: Placeholders,
         unsubscribe_mailto: str | None = None,
+        reply_to: str | None = None,
+        signer: DkimSigner | None = None,
+        bounce_address: Callable[[int], str] | None = None,
+        campaign: str = "digest",
     ) -> None:
+        """``bounce_address`` maps a subscriber id to its envelope sender (VERP)."""
         self._placeholders = placeholders
         ascii_html = html_body.encode("ascii", "xmlcharrefreplace").decode("ascii")
         self._html = _compact(ascii_html)
@@ -170,6 +184,10 @@ class DigestMessages:
         shared["Subject"] = subject
         shared["MIME-Version"] = "1.0"
         shared["List-Unsubscribe-Post"] = ONE_CLICK
+        _bulk_headers(shared, mail_from, reply_to, campaign)
+        self._signer = signer
+        self._bounce_address = bounce_address
+        self._shared_fields = split_headers(shared.as_bytes().rstrip(b"\r\n"))
         content_type = f'Content-Type: multipart/alternative; boundary="{self._boundary}"\r\n'
         self._shared_headers = shared.as_bytes().rstrip(b"\r\n") + b"\r\n" + content_type.encode()
         b = self._boundary.encode()
@@ -195,42 +213,123 @@ class DigestMessages:
                 )
             )
         )
+        # The fast signing path hashes the body as sent: only valid if that body already is
+        # its relaxed canonical form (always true of compacted MJML; checked, not assumed).
+        self._body_canonical = is_relaxed_body_canonical(
+            self._text_head + self._html_head + self._html.encode("ascii") + self._tail
+        )
         self._date_second = -1
         self._date = ""
 
-    def build(self, recipient: str, unsubscribe_url: str) -> Outgoing:
-        """The full message for one recipient; ``unsubscribe_url`` must be an https URL."""
+    def build(
+        self, recipient: str, unsubscribe_url: str, subscriber_id: int | None = None
+    ) -> Outgoing:
+        """The full message for one recipient; ``unsubscribe_url`` must be an https URL.
+
+        With a bounce address configured, ``subscriber_id`` picks the VERP envelope sender.
+        """
+        copy = self._compose(recipient, unsubscribe_url, subscriber_id)
+        if self._signer is None:
+            return copy.outgoing(b"")
+        inputs = self._signing_inputs(copy)
+        if inputs is None:
+            return copy.outgoing(self._signer.sign(copy.data)[: -len(copy.data)])
+        return copy.outgoing(self._signer.sign_parts(*inputs))
+
+    async def build_async(
+        self, recipient: str, unsubscribe_url: str, subscriber_id: int | None = None
+    ) -> Outgoing:
+        """As ``build``, with the RSA part of the DKIM signature off the event loop."""
+        if self._signer is None:
+            return self.build(recipient, unsubscribe_url, subscriber_id)
+        copy = self._compose(recipient, unsubscribe_url, subscriber_id)
+        inputs = self._signing_inputs(copy)
+        if inputs is None:
+            return copy.outgoing(self._signer.sign(copy.data)[: -len(copy.data)])
+        return copy.outgoing(await self._signer.sign_parts_async(*inputs))
+
+    def _compose(self, recipient: str, unsubscribe_url: str, subscriber_id: int | None) -> _Copy:
         _check_personal(unsubscribe_url)
         body_html = personalise_html(self._html, recipient, unsubscribe_url, self._placeholders)
         body_text = personalise_text(self._text, recipient, unsubscribe_url, self._placeholders)
         unsubscribe = f"<{unsubscribe_url}>"
         if self._mailto:
             unsubscribe += f", <mailto:{self._mailto}?subject=unsubscribe>"
-        headers = (
-            f"To: {_address_header(recipient)}\r\n"
-            f"Date: {self._now()}\r\n"
-            f"Message-ID: <{uuid.uuid4().hex}@{self._domain}>\r\n"
-            f"List-Unsubscribe: {unsubscribe}\r\n"
-        ).encode()
-        data = b"".join(
-            (
-                self._shared_headers,
-                headers,
-                b"\r\n",
-                self._text_head,
-                base64.encodebytes(body_text.encode("utf-8")).replace(b"\n", b"\r\n"),
-                self._html_head,
-                body_html.encode("ascii", "xmlcharrefreplace"),
-                self._tail,
-            )
+        personal = (
+            (b"To", _address_header(recipient).encode()),
+            (b"Date", self._now().encode()),
+            (b"Message-ID", f"<{uuid.uuid4().hex}@{self._domain}>".encode()),
+            (b"List-Unsubscribe", unsubscribe.encode()),
         )
-        return Outgoing(self.envelope_from, recipient, data, smtp_ready=self._smtp_ready)
+        headers = b"".join(name + b": " + value + b"\r\n" for name, value in personal)
+        body = (
+            self._text_head,
+            base64.encodebytes(body_text.encode("utf-8")).replace(b"\n", b"\r\n"),
+            self._html_head,
+            body_html.encode("ascii", "xmlcharrefreplace"),
+            self._tail,
+        )
+        data = b"".join((self._shared_headers, headers, b"\r\n", *body))
+        sender = self.envelope_from
+        if self._bounce_address is not None and subscriber_id is not None:
+            sender = self._bounce_address(subscriber_id)
+        # Whitespace in a personal value would make the body differ from its canonical form.
+        plain = not any(c in v for v in (recipient, unsubscribe_url) for c in " \t")
+        return _Copy(sender, recipient, data, personal, body, plain, self._smtp_ready)
+
+    def _signing_inputs(self, copy: _Copy) -> tuple[list[tuple[bytes, bytes]], bytes] | None:
+        """Headers and body hash for the fast path, or None when the body needs canonicalising."""
+        if not (self._body_canonical and copy.plain):
+            return None
+        digest = hashlib.sha256()
+        for piece in copy.body:
+            digest.update(piece)
+        return [*self._shared_fields, *copy.personal], digest.digest()
 
     def _now(self) -> str:
         second = int(time.time())
         if second != self._date_second:
-            self._date_second, self._date = second, formatdate(second, usegmt=True)
+            self._date_second, self._date = second, mail_date(second)
         return self._date
+
+
+@dataclass(frozen=True, slots=True)
+class _Copy:
+    """One recipient's message before its DKIM signature is put in front."""
+
+    sender: str
+    recipient: str
+    data: bytes
+    personal: tuple[tuple[bytes, bytes], ...]
+    body: tuple[bytes, ...]
+    plain: bool
+    smtp_ready: bool
+
+    def outgoing(self, signature: bytes) -> Outgoing:
+        return Outgoing(self.sender, self.recipient, signature + self.data, self.smtp_ready)
+
+
+def mail_date(second: float | None = None) -> str:
+    """RFC 5322 date with a numeric zone (+0000), not the obsolete "GMT"."""
+    moment = datetime.fromtimestamp(time.time() if second is None else second, UTC)
+    return format_datetime(moment)
+
+
+def list_domain(mail_from: str) -> str:
+    return (parseaddr(mail_from)[1] or "shiporskip.local").rpartition("@")[2] or "shiporskip.local"
+
+
+def _bulk_headers(
+    message: EmailMessage, mail_from: str, reply_to: str | None, campaign: str
+) -> None:
+    """List-Id (RFC 2919), Reply-To, Feedback-ID and the headers that stop auto-replies."""
+    message["List-Id"] = f"Ship or Skip weekly <weekly.{list_domain(mail_from)}>"
+    message["Reply-To"] = reply_to or mail_from
+    # Gmail's Feedback-ID: campaign:customer:mail type:sender id.
+    safe = re.sub(r"[^A-Za-z0-9-]", "-", campaign)
+    message["Feedback-ID"] = f"{safe}:weekly:digest:shiporskip"
+    message["Auto-Submitted"] = "auto-generated"
+    message["Precedence"] = "bulk"
 
 
 def _check_personal(value: str) -> None:
@@ -248,14 +347,23 @@ def _address_header(address: str) -> str:
 
 
 def confirmation_message(
-    *, recipient: str, confirm_url: str, mail_from: str, public_url: str
+    *,
+    recipient: str,
+    confirm_url: str,
+    mail_from: str,
+    public_url: str,
+    reply_to: str | None = None,
+    signer: DkimSigner | None = None,
+    envelope_from: str | None = None,
 ) -> Outgoing:
     """The double opt-in email: one link, nothing else to click."""
     message = EmailMessage(policy=SMTP)
     message["From"] = mail_from
     message["To"] = recipient
     message["Subject"] = "Confirm your Ship or Skip weekly digest"
-    message["Date"] = formatdate(usegmt=True)
+    message["Date"] = mail_date()
+    message["Reply-To"] = reply_to or mail_from
+    message["Auto-Submitted"] = "auto-generated"
     domain = (parseaddr(mail_from)[1] or "shiporskip.local").rpartition("@")[2]
     message["Message-ID"] = f"<{uuid.uuid4().hex}@{domain}>"
     text = (
@@ -272,5 +380,8 @@ def confirmation_message(
         "<p>If it wasn't you, ignore this email.</p></body></html>",
         subtype="html",
     )
-    envelope = parseaddr(mail_from)[1] or mail_from
-    return Outgoing(envelope, recipient, message.as_bytes())
+    envelope = envelope_from or parseaddr(mail_from)[1] or mail_from
+    data = message.as_bytes()
+    if signer is not None:
+        data = signer.sign(data)
+    return Outgoing(envelope, recipient, data)

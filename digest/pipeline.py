@@ -12,6 +12,7 @@ from bot.core.ports import ChannelPoster
 from bot.settings import Settings
 from db.engine import Database
 from digest.channels import post_issue
+from digest.deliverability import envelope_for_issue, signer_for
 from digest.delivery import Progress, SendSummary, send_issue
 from digest.issues import Issue, ensure_issue
 from digest.message import DigestMessages
@@ -61,7 +62,14 @@ class DigestDeps:
         return self.settings.app.public_url
 
     def subscriptions(self) -> EmailSubscriptions:
-        mailing = Mailing(self.public_url, self.settings.mail.mail_from)
+        mail = self.settings.mail
+        mailing = Mailing(
+            self.public_url,
+            mail.mail_from,
+            mail.mail_reply_to,
+            signer_for(self.settings),
+            mail.bounce_address,
+        )
         return EmailSubscriptions(self.database, self.tokens, self.sender, mailing)
 
     def unsubscribe_url(self, link_key: str) -> str:
@@ -77,6 +85,10 @@ def compile_messages(deps: DigestDeps, issue: Issue) -> DigestMessages:
         subject=issue.subject,
         mail_from=deps.settings.mail.mail_from,
         placeholders=rendered.placeholders,
+        reply_to=deps.settings.mail.mail_reply_to,
+        signer=signer_for(deps.settings),
+        bounce_address=envelope_for_issue(deps.settings, issue.id),
+        campaign=issue.week,
     )
 
 

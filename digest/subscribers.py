@@ -20,6 +20,7 @@ from db.queries import subscribers as queries
 from db.queries import throttles
 from digest.message import confirmation_message
 from digest.senders import Sender
+from digest.signing import DkimSigner
 from digest.signup_limits import TOO_MANY, SignupLimits, sign_up_answer
 from digest.tokens import BadToken, Tokens
 
@@ -48,6 +49,9 @@ class Mailing:
 
     public_url: str
     mail_from: str
+    reply_to: str | None = None
+    signer: DkimSigner | None = None
+    envelope_from: str | None = None
 
 
 class EmailSubscriptions:
@@ -145,6 +149,9 @@ class EmailSubscriptions:
             confirm_url=url,
             mail_from=self.mailing.mail_from,
             public_url=self.mailing.public_url,
+            reply_to=self.mailing.reply_to,
+            signer=self.mailing.signer,
+            envelope_from=self.mailing.envelope_from,
         )
         outcome = await self.sender.send(message)
         metrics.EMAILS.labels("confirmation", outcome.status).inc()

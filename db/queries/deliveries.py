@@ -146,7 +146,16 @@ _RELEASE_PG = """
 UPDATE deliveries SET status = 'pending', claimed_by = NULL, claimed_at = NULL
 WHERE id = ANY($1::int[]) AND claimed_by = $2 AND status = 'sending'
 """
-_PG_SENT = "UPDATE deliveries SET status = 'sent', sent_at = now(), last_error = NULL WHERE id = $1"
+# A success ends a run of failures: one round trip, and the subscriber row is written
+# only when it has failures to forget.
+_PG_SENT = """
+WITH d AS (
+    UPDATE deliveries SET status = 'sent', sent_at = now(), last_error = NULL
+    WHERE id = $1 RETURNING subscriber_id
+)
+UPDATE subscribers SET hard_failures = 0
+FROM d WHERE subscribers.id = d.subscriber_id AND subscribers.hard_failures > 0
+"""
 _PG_OTHER = "UPDATE deliveries SET status = $2, last_error = $3 WHERE id = $1"
 _PG_HARD_FAILURE = """
 UPDATE subscribers SET hard_failures = hard_failures + 1,
@@ -260,6 +269,13 @@ class SqliteDeliveryStore(DeliveryStore):
                         "WHERE id = :id"
                     ),
                     {"id": claim.delivery_id, "now": utcnow()},
+                )
+                await session.execute(
+                    text(
+                        "UPDATE subscribers SET hard_failures = 0 "
+                        "WHERE id = :id AND hard_failures > 0"
+                    ),
+                    {"id": claim.subscriber_id},
                 )
                 return False
             await session.execute(

@@ -23,8 +23,10 @@ from digest.delivery import delivery_counts
 from digest.issues import ensure_issue
 from digest.message import DigestMessages
 from digest.render import render_issue
+from digest.signing import DkimSigner, generate_key_pem
 from digest.snapshot import build_snapshot
 from digest.tokens import Tokens
+from digest.verp import Verp
 from digest.weeks import parse_week
 from tests.bench.support import bench_database
 
@@ -153,15 +155,31 @@ async def _build_at_scale(rows: list[dict[str, Any]]) -> None:
                          "once per issue", None))  # fmt: skip
 
 
-def _messages(snapshot: dict[str, Any]) -> DigestMessages:
+SIGNED_TARGET = 700  # emails/s on one process, DKIM-signed (issue 16)
+
+
+def _messages(snapshot: dict[str, Any], key_file: Path | None = None) -> DigestMessages:
     rendered = render_issue(snapshot, PUBLIC_URL)
+    signer = bounce = None
+    if key_file is not None:
+        signer = DkimSigner.from_files(domain="sos.example", selector="bench", key_file=key_file)
+        verp = Verp("bench-secret", "bounces@sos.example")
+        bounce = verp.address
     return DigestMessages(
         html_body=rendered.html,
         text_body=rendered.text,
         subject=rendered.subject,
         mail_from="Ship or Skip <digest@sos.example>",
         placeholders=rendered.placeholders,
+        signer=signer,
+        bounce_address=bounce,
     )
+
+
+def _key_file(folder: Path) -> Path:
+    path = folder / "dkim.pem"
+    path.write_bytes(generate_key_pem(2048))
+    return path
 
 
 async def _start_sink(folder: Path) -> tuple[asyncio.subprocess.Process, int, Path]:
@@ -176,7 +194,7 @@ async def _start_sink(folder: Path) -> tuple[asyncio.subprocess.Process, int, Pa
     raise RuntimeError("SMTP sink did not start")
 
 
-async def _send_100k(rows: list[dict[str, Any]], processes: int) -> None:
+async def _send_100k(rows: list[dict[str, Any]], processes: int, *, signed: bool = False) -> None:
     async with bench_database("postgresql", demo=True) as database:
         connection, pg = await _raw(database)
         try:
@@ -195,6 +213,7 @@ async def _send_100k(rows: list[dict[str, Any]], processes: int) -> None:
         messages = _messages(issue.snapshot)
         size = len(messages.build("x@example.com", f"{PUBLIC_URL}/unsubscribe/x").data)
         with tempfile.TemporaryDirectory() as folder:
+            key_args = [str(_key_file(Path(folder)))] if signed else []
             sink, port, out_file = await _start_sink(Path(folder))
             try:
                 started = time.perf_counter()
@@ -206,6 +225,7 @@ async def _send_100k(rows: list[dict[str, Any]], processes: int) -> None:
                         database.url,
                         WEEK.label,
                         str(port),
+                        *key_args,
                         stdout=asyncio.subprocess.PIPE,
                     )
                     for _ in range(processes)
@@ -220,10 +240,21 @@ async def _send_100k(rows: list[dict[str, Any]], processes: int) -> None:
         counts = await delivery_counts(database, issue.id)
         duplicates = sum(n - 1 for n in accepted.values() if n > 1)
         missing = SEND_COUNT - len(accepted)
-        ok = elapsed < 60 and duplicates == 0 and missing == 0 and counts == {"sent": SEND_COUNT}
+        complete = duplicates == 0 and missing == 0 and counts == {"sent": SEND_COUNT}
+        ok = elapsed < 60 and complete
         who = "1 sender process" if processes == 1 else f"{processes} sender processes"
+        cpu = sum(o["cpu_s"] for o in outputs)
+        if signed:
+            rate = sent / elapsed
+            rows.append(_row(f"send {SEND_COUNT:,} DKIM-signed + VERP, {who} (emails/s)",
+                             "postgresql",
+                             f"{rate:,.0f} ({elapsed:.1f} s, sender CPU {cpu:.1f} s = "
+                             f"{SEND_COUNT / cpu:,.0f}/CPU-s)",
+                             f">= {SIGNED_TARGET}", rate >= SIGNED_TARGET and complete))  # fmt: skip
+            return
         rows.append(_row(f"send {SEND_COUNT:,} to local SMTP sink, {who} (s)", "postgresql",
-                         f"{elapsed:.1f} ({sent / elapsed:,.0f}/s, {size // 1000} KB each)",
+                         f"{elapsed:.1f} ({sent / elapsed:,.0f}/s, {size // 1000} KB each, "
+                         f"sender CPU {cpu:.1f} s)",
                          "< 60" if processes == 1 else "-", ok if processes == 1 else None))  # fmt: skip
         rows.append(_row(f"send, {who}: duplicates / missing", "postgresql", f"{duplicates} / {missing}",
                          "0 / 0", duplicates == 0 and missing == 0))  # fmt: skip
@@ -241,6 +272,24 @@ async def _messages_per_second(rows: list[dict[str, Any]]) -> None:
                        f"{PUBLIC_URL}/unsubscribe/{tokens.unsubscribe_token(str(i))}")  # fmt: skip
     rate = count / (time.perf_counter() - started)
     rows.append(_row("personalised messages built per second", "-", f"{rate:,.0f}", "-", None))
+    with tempfile.TemporaryDirectory() as folder:
+        signed = _messages(issue.snapshot, _key_file(Path(folder)))
+    count = 5_000
+    started = time.process_time()
+    for i in range(count):
+        messages.build(f"reader{i}@example.com",
+                       f"{PUBLIC_URL}/unsubscribe/{tokens.unsubscribe_token(i)}", i)  # fmt: skip
+    rate = count / (time.process_time() - started)
+    started = time.process_time()
+    for i in range(count):
+        signed.build(f"reader{i}@example.com",
+                     f"{PUBLIC_URL}/unsubscribe/{tokens.unsubscribe_token(i)}", i)  # fmt: skip
+    signed_rate = count / (time.process_time() - started)
+    cost_us = (1 / signed_rate - 1 / rate) * 1e6
+    rows.append(_row("DKIM-signed messages built per CPU-second", "-", f"{signed_rate:,.0f}",
+                     "-", None))  # fmt: skip
+    rows.append(_row("DKIM signing cost per message (µs, rsa-sha256 2048)", "-",
+                     f"{cost_us:,.0f}", "-", None))  # fmt: skip
 
 
 async def run(rows: list[dict[str, Any]]) -> None:
@@ -248,3 +297,4 @@ async def run(rows: list[dict[str, Any]]) -> None:
     await _build_at_scale(rows)
     for processes in SENDER_PROCESSES:
         await _send_100k(rows, processes)
+    await _send_100k(rows, 1, signed=True)

@@ -1,0 +1,1 @@
+"""Bounces and complaints coming back: DSN/ARF parsing, an SMTP/LMTP receiver, the SES webhook."""
