@@ -10,7 +10,7 @@ import pytest
 
 from bot.settings import MailSettings
 from db.engine import Database
-from digest.message import DigestMessages
+from digest.message import DigestMessages, Placeholders
 from digest.signing import DkimSigner, SigningError, generate_key_pem, relaxed_header
 from digest.verp import Verp
 from tests.digest.conftest import WEEK, add_subscribers, seed_week
@@ -119,6 +119,7 @@ def test_a_body_that_is_not_canonical_is_signed_the_slow_way(tmp_path: Path) -> 
         text_body="plain  text  ",
         subject="A subject",
         mail_from="Ship or Skip <digest@sos.example>",
+        placeholders=Placeholders.fresh(),
         signer=signer,
     )
     out = messages.build("reader@example.com", "https://sos.example/unsubscribe/t")
