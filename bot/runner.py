@@ -127,9 +127,10 @@ def enabled_parts(settings: Settings, *, console: bool) -> dict[str, Part]:
 
 def web_route_installers(settings: Settings) -> list[RouteInstaller]:
     """Each HTTP-facing feature adds its routes to the one web app."""
+    from bot.web.site.routes import route_installer as site_routes
     from digest.web import route_installer as digest_routes
 
-    installers: list[RouteInstaller] = [digest_routes]
+    installers: list[RouteInstaller] = [digest_routes, site_routes]
     if slack_enabled(settings):
         from bot.slack_bot.http import install_slack_routes
 
