@@ -29,10 +29,12 @@ async def _card(runtime: Runtime) -> CompareCard:
     return card
 
 
-async def test_signed_out_visitors_cannot_vote(client: Client) -> None:
+async def test_signed_out_visitors_cannot_vote(client: Client, runtime: Runtime) -> None:
     response = await client.post("/vote", data={"tool": "1", "verdict": "ship", "csrf": "x"})
     assert response.status == 403
     assert "Sign in" in await response.text()
+    card = await _card(runtime)
+    assert card.first.community.total == card.second.community.total == 0
 
 
 async def test_a_page_vote_shows_on_the_discord_card_and_in_vote_answers(
@@ -101,6 +103,7 @@ async def test_a_vote_without_the_form_token_is_refused(
     client: Client, runtime: Runtime, oauth: FakeOAuth
 ) -> None:
     await sign_in(client, oauth, "discord", PAIR)
+    await runtime.service.index.refresh(runtime.database)
     tool_id = runtime.service.index.by_slug["claude-4-sonnet"].id
     response = await client.post("/vote", data={"tool": str(tool_id), "verdict": "ship"})
     assert response.status == 403
