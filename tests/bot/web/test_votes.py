@@ -22,6 +22,7 @@ def _community(card: CompareCard, tool: str) -> str:
 
 async def _card(runtime: Runtime) -> CompareCard:
     index = runtime.service.index
+    await index.refresh(runtime.database)
     card = await runtime.service.compare_by_id(
         index.by_slug["claude-4-sonnet"].id, index.by_slug["smolvlm2-turbo"].id
     )
