@@ -237,7 +237,9 @@ def compose(
     ``posters`` must be the mapping ``digest`` was opened with, so platforms that start
     later are seen by the digest's channel posts.
     """
-    service = CommandService(database, subscriptions=digest.subscriptions())
+    service = CommandService(
+        database, subscriptions=digest.subscriptions(), public_url=settings.app.public_url
+    )
     runtime = Runtime(settings, database, service, posters=posters, digest=digest)
     runtime.parts = list(enabled_parts(settings, console=console).values())
     return runtime

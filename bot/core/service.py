@@ -11,6 +11,7 @@ from typing import cast
 
 from sqlalchemy.exc import IntegrityError
 
+from bot.core import links
 from bot.core.cards import compare_card, tool_card
 from bot.core.context import ID_LIMIT, CommandContext
 from bot.core.guard import UNAVAILABLE, answers_when_down, database_down, guarded
@@ -70,8 +71,11 @@ class CommandService:
         index: ToolIndex | None = None,
         vote_limiter: RateLimiter | None = None,
         subscriptions: Subscriptions | None = None,
+        public_url: str | None = None,
     ) -> None:
         self.database = database
+        # Cards link to their pages on the site when the service knows where it is.
+        self.public_url = public_url
         self.index = index or ToolIndex()
         self.vote_limiter = vote_limiter or RateLimiter(limit=10, window_s=10.0)
         self.subscriptions = subscriptions
@@ -132,7 +136,12 @@ class CommandService:
     def _card(self, tool: Tool, tally: Tally) -> ToolCard:
         base = self._base_cards.get(tool.slug)
         if base is None:
-            base = self._base_cards[tool.slug] = tool_card(tool, Tally())
+            base = tool_card(tool, Tally())
+            if self.public_url:
+                base = dataclasses.replace(
+                    base, page_url=links.tool_url(self.public_url, tool.slug)
+                )
+            self._base_cards[tool.slug] = base
         return dataclasses.replace(base, community=CommunityTally(tally.ship, tally.skip))
 
     async def _tallies(self, tool_ids: list[int]) -> dict[int, Tally]:
@@ -184,7 +193,7 @@ class CommandService:
         if a.slug not in tools or b.slug not in tools:
             return _gone(a.slug if a.slug not in tools else b.slug)
         cards = {slug: self._card(tool, tallies[tool.id]) for slug, tool in tools.items()}
-        return compare_card(cards[a.slug], cards[b.slug], self._critic_order or [])
+        return self._pair(cards[a.slug], cards[b.slug])
 
     @answers_when_down
     async def compare_by_id(self, first_id: int, second_id: int) -> CompareCard | ErrorView:
@@ -195,7 +204,15 @@ class CommandService:
         cards = await self._cards([first.slug, second.slug])
         if len(cards) < 2:
             return _gone()
-        return compare_card(cards[first.slug], cards[second.slug], self._critic_order or [])
+        return self._pair(cards[first.slug], cards[second.slug])
+
+    def _pair(self, first: ToolCard, second: ToolCard) -> CompareCard:
+        card = compare_card(first, second, self._critic_order or [])
+        if not self.public_url:
+            return card
+        return dataclasses.replace(
+            card, page_url=links.compare_url(self.public_url, first.slug, second.slug)
+        )
 
     @answers_when_down
     async def tool(self, ctx: CommandContext, name: str) -> ToolCard | ErrorView:

@@ -87,7 +87,9 @@ def local(url: str) -> str:
 
 async def sign_in(client: Client, oauth: FakeOAuth, provider: str, next_path: str = "/") -> str:
     """Walk the browser's side of the flow; returns the page we land on."""
-    start = await client.get(f"/signin/{provider}", params={"next": next_path}, allow_redirects=False)
+    start = await client.get(
+        f"/signin/{provider}", params={"next": next_path}, allow_redirects=False
+    )
     assert start.status == 302
     async with client.session.get(start.headers["Location"], allow_redirects=False) as consent:
         back = consent.headers["Location"]

@@ -86,7 +86,9 @@ class FakeOAuth:
         back: dict[str, str] = {}
         if self.deny:
             back["error"] = "access_denied"
-            back["error_description"] = "The resource owner or authorization server denied the request"
+            back["error_description"] = (
+                "The resource owner or authorization server denied the request"
+            )
         else:
             code = secrets.token_urlsafe(16)
             self.codes[code] = Grant(self.client_id, redirect, user)
@@ -143,7 +145,11 @@ class FakeOAuth:
 
     def _bearer(self, request: web.Request) -> dict[str, Any] | None:
         header = request.headers.get("Authorization", "")
-        return self.tokens.get(header.removeprefix("Bearer ")) if header.startswith("Bearer ") else None
+        return (
+            self.tokens.get(header.removeprefix("Bearer "))
+            if header.startswith("Bearer ")
+            else None
+        )
 
     async def _discord_me(self, request: web.Request) -> web.Response:
         user = self._bearer(request)
@@ -161,7 +167,9 @@ class FakeOAuth:
             return web.json_response({"ok": False, "error": "bad_client_secret"})
         grant = self._redeem(form)
         if isinstance(grant, str):
-            return web.json_response({"ok": False, "error": "invalid_code" if grant == "invalid_grant" else grant})
+            return web.json_response(
+                {"ok": False, "error": "invalid_code" if grant == "invalid_grant" else grant}
+            )
         token = "xoxp-" + secrets.token_urlsafe(12)
         self.tokens[token] = grant.user
         return web.json_response(

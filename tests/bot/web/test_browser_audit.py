@@ -63,8 +63,12 @@ async def _chromium(*args: str) -> str:
     # Asynchronous, so the app in this event loop keeps answering Chromium's requests.
     with tempfile.TemporaryDirectory() as profile:
         process = await asyncio.create_subprocess_exec(
-            chromium(), *FLAGS, f"--user-data-dir={profile}", *args,
-            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.DEVNULL,
+            chromium(),
+            *FLAGS,
+            f"--user-data-dir={profile}",
+            *args,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.DEVNULL,
         )
         out, _ = await asyncio.wait_for(process.communicate(), timeout=90)
     return out.decode()
@@ -72,12 +76,21 @@ async def _chromium(*args: str) -> str:
 
 async def _audit(base: str, path: str, width: int) -> dict[str, object]:
     dom = await _chromium(
-        "--dump-dom", "--virtual-time-budget=8000", "--window-size=1400,1600",
+        "--dump-dom",
+        "--virtual-time-budget=8000",
+        "--window-size=1400,1600",
         f"{base}/__audit?page={path}&width={width}",
     )
     start = dom.index('<pre id="audit">') + len('<pre id="audit">')
     raw = dom[start : dom.index("</pre>", start)]
-    return dict(json.loads(raw.replace("&quot;", '"').replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")))
+    return dict(
+        json.loads(
+            raw.replace("&quot;", '"')
+            .replace("&lt;", "<")
+            .replace("&gt;", ">")
+            .replace("&amp;", "&")
+        )
+    )
 
 
 @pytest.mark.parametrize("db_target", ["sqlite"], indirect=True)
@@ -97,8 +110,6 @@ async def test_page_passes_the_audit_at_1280_and_375(server: str, name: str) -> 
         assert 4.5 <= float(found["minContrast"]) < 21.01  # type: ignore[arg-type]
     for width in (1280, 375):
         shot = SHOTS / f"{name}-{width}.png"
-        await _chromium(
-            f"--screenshot={shot}", f"--window-size={width},2400", f"{server}{path}"
-        )
+        await _chromium(f"--screenshot={shot}", f"--window-size={width},2400", f"{server}{path}")
         assert shot.stat().st_size > 10_000
     print(f"screenshots in {SHOTS}")

@@ -86,7 +86,11 @@ async def test_tool_feed_lists_verdict_changes(client: Client, runtime: Runtime)
     async with runtime.database.write() as session:
         session.add(
             ReviewVersion(
-                tool_id=cursor.id, critic_id=1, score=40, verdict="skip", text="<b>old</b>",
+                tool_id=cursor.id,
+                critic_id=1,
+                score=40,
+                verdict="skip",
+                text="<b>old</b>",
                 reviewed=date(2024, 1, 2),
             )
         )

@@ -5,11 +5,11 @@ from __future__ import annotations
 import re
 from html import unescape
 
+from bot.bootstrap import DEMO_CATALOG
 from bot.core.context import CommandContext
 from bot.core.links import compare_path, compare_url, split_pair, tool_url
 from bot.runner import Runtime
 from db.catalog.reader import read_catalog
-from bot.bootstrap import DEMO_CATALOG
 from db.models import ReviewVersion
 from tests.bot.web.conftest import PUBLIC_URL, Client
 
@@ -76,16 +76,12 @@ async def test_comparison_shows_the_seed_page_facts_in_order(client: Client) -> 
 
 
 async def test_the_other_order_answers_301_to_the_canonical_url(client: Client) -> None:
-    response = await client.get(
-        "/compare/smolvlm2-turbo-vs-claude-4-sonnet", allow_redirects=False
-    )
+    response = await client.get("/compare/smolvlm2-turbo-vs-claude-4-sonnet", allow_redirects=False)
     assert response.status == 301
     assert response.headers["Location"] == PAIR
 
 
-async def test_comparison_shows_live_community_numbers(
-    client: Client, runtime: Runtime
-) -> None:
+async def test_comparison_shows_live_community_numbers(client: Client, runtime: Runtime) -> None:
     """A vote cast in chat shows on the next page view."""
     ctx = CommandContext("slack", "T1", "U1")
     await runtime.service.vote(ctx, "claude-4-sonnet", "skip")
@@ -93,9 +89,7 @@ async def test_comparison_shows_live_community_numbers(
     assert "0% ship · 1 vote (0 ship / 1 skip)" in text
 
 
-async def test_tool_page_has_reviews_history_and_partners(
-    client: Client, runtime: Runtime
-) -> None:
+async def test_tool_page_has_reviews_history_and_partners(client: Client, runtime: Runtime) -> None:
     """Full reviews, verdict history from review versions, most-compared tools with decisions."""
     ctx = CommandContext("discord", "G1", "U1")
     for _ in range(2):
@@ -160,5 +154,7 @@ async def test_every_page_has_open_graph_and_twitter_meta(client: Client) -> Non
             assert meta in html, (path, meta)
     compare = await (await client.get(PAIR)).text()
     image = re.search(r'property="og:image" content="([^"]+)"', compare)
-    assert image and image[1].startswith(f"{PUBLIC_URL}/og/compare/claude-4-sonnet-vs-smolvlm2-turbo.png?v=")
+    assert image and image[1].startswith(
+        f"{PUBLIC_URL}/og/compare/claude-4-sonnet-vs-smolvlm2-turbo.png?v="
+    )
     assert 'content="summary_large_image"' in compare

@@ -58,9 +58,7 @@ async def test_a_wrong_state_is_refused(client: Client, oauth: FakeOAuth) -> Non
     assert "Sign in to vote" in await (await client.get(PAIR)).text()
 
 
-async def test_a_callback_from_another_browser_is_refused(
-    client: Client, oauth: FakeOAuth
-) -> None:
+async def test_a_callback_from_another_browser_is_refused(client: Client, oauth: FakeOAuth) -> None:
     """Without this browser's state cookie, a valid code and state still sign nobody in."""
     start = await client.get("/signin/slack", allow_redirects=False)
     async with client.session.get(start.headers["Location"], allow_redirects=False) as consent:
@@ -107,7 +105,9 @@ async def test_sign_out_needs_the_form_token(client: Client, oauth: FakeOAuth) -
 
     token = re.search(r'action="/signout".*?name="csrf" value="([^"]+)"', html, re.S)
     assert token
-    done = await client.post("/signout", data={"csrf": token[1], "next": PAIR}, allow_redirects=False)
+    done = await client.post(
+        "/signout", data={"csrf": token[1], "next": PAIR}, allow_redirects=False
+    )
     assert done.status == 303
     assert "Sign in to vote" in await (await client.get(PAIR)).text()
 

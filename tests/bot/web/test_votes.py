@@ -54,7 +54,10 @@ async def test_a_page_vote_shows_on_the_discord_card_and_in_vote_answers(
     page = await (await client.get(PAIR)).text()
     assert "Counted your ship vote for Claude 4 Sonnet." in page
     assert "100% ship · 1 vote (1 ship / 0 skip)" in page
-    assert _community(await _card(runtime), "Claude 4 Sonnet") == "100% ship · 1 vote (1 ship / 0 skip)"
+    assert (
+        _community(await _card(runtime), "Claude 4 Sonnet")
+        == "100% ship · 1 vote (1 ship / 0 skip)"
+    )
     # The same person in a Discord DM: /vote changes that vote instead of adding one.
     dm = CommandContext("discord", oauth.discord_user["id"], oauth.discord_user["id"], "Ada")
     again = await runtime.service.vote(dm, "Claude 4 Sonnet", "skip")
@@ -81,7 +84,9 @@ async def test_a_chat_vote_shows_on_the_page(
     page = await (await client.get(PAIR)).text()
     assert "Changed your vote on SmolVLM2 Turbo to ship." in page
     assert "100% ship · 1 vote (1 ship / 0 skip)" in page
-    assert _community(await _card(runtime), "SmolVLM2 Turbo") == "100% ship · 1 vote (1 ship / 0 skip)"
+    assert (
+        _community(await _card(runtime), "SmolVLM2 Turbo") == "100% ship · 1 vote (1 ship / 0 skip)"
+    )
 
 
 async def test_a_page_bookmark_is_the_chat_bookmark(
@@ -90,9 +95,7 @@ async def test_a_page_bookmark_is_the_chat_bookmark(
     await sign_in(client, oauth, "slack", PAIR)
     html = await (await client.get(PAIR)).text()
     tool_id = runtime.service.index.by_slug["claude-4-sonnet"].id
-    await client.post(
-        "/bookmark", data={"tool": str(tool_id), "csrf": csrf_of(html), "next": PAIR}
-    )
+    await client.post("/bookmark", data={"tool": str(tool_id), "csrf": csrf_of(html), "next": PAIR})
     ctx = CommandContext("slack", oauth.slack_user["team"], oauth.slack_user["user"])
     saved = await runtime.service.bookmarks(ctx)
     assert [item.tool_slug for item in saved.items] == ["claude-4-sonnet"]
