@@ -11,7 +11,13 @@ from rich.console import Console
 from rich.table import Table
 
 from bot.discord_bot.cli import discord_app
-from bot.settings import Settings, SettingsError, describe_settings, load_settings
+from bot.settings import (
+    Settings,
+    SettingsError,
+    describe_settings,
+    load_settings,
+    secret_key_problem,
+)
 from digest.cli import digest_app, subscribers_app
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__)
@@ -41,6 +47,16 @@ def settings_or_exit() -> Settings:
         raise typer.Exit(2) from None
 
 
+def strong_settings_or_exit() -> Settings:
+    """The settings, refused (exit 2) if SECRET_KEY is too weak for what they expose."""
+    settings = settings_or_exit()
+    problem = secret_key_problem(settings)
+    if problem:
+        err.print(f"[red]refused[/red] {problem}", markup=True, highlight=False)
+        raise typer.Exit(2)
+    return settings
+
+
 def _logging(settings: Settings, quiet: bool = False) -> None:
     from bot.logging_setup import setup_logging
 
@@ -52,7 +68,7 @@ def run(no_demo: NoDemo = False) -> None:
     """Run everything the settings enable (console chat when no platform is configured)."""
     from bot.runner import run as run_all
 
-    settings = settings_or_exit()
+    settings = strong_settings_or_exit()
     _logging(settings)
     asyncio.run(run_all(settings, demo=not no_demo))
 
@@ -114,8 +130,8 @@ def status() -> None:
 
 @config_app.command("check")
 def config_check() -> None:
-    """Print the effective settings (secrets masked); exit 2 on invalid values."""
-    settings = settings_or_exit()
+    """Print the effective settings (secrets masked); exit 2 on invalid values or a weak key."""
+    settings = strong_settings_or_exit()
     table = Table("Variable", "Value", "Meaning", title="Effective settings")
     for variable, value, meaning in describe_settings(settings):
         table.add_row(variable, value, meaning)

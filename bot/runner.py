@@ -17,11 +17,12 @@ from sqlalchemy.exc import SQLAlchemyError
 from bot.bootstrap import prepare_database
 from bot.core.ports import ChannelPoster
 from bot.core.service import CommandService
-from bot.settings import Settings
+from bot.settings import Settings, secret_key_problem
 from bot.slack_bot.config import SlackConfigError, load_slack_config, slack_enabled
 from bot.web.app import RouteInstaller, bound_port, build_web_app, serve
 from db.catalog import CatalogError
 from db.engine import Database
+from db.private_files import private_dir
 
 if TYPE_CHECKING:
     from digest.pipeline import DigestDeps
@@ -294,12 +295,15 @@ def startup_problems(settings: Settings) -> list[str]:
     if not settings.mail.smtp_url:
         outbox = settings.mail.outbox_dir
         try:
-            outbox.mkdir(parents=True, exist_ok=True)
+            private_dir(outbox)
             probe = outbox / ".write-test"
             probe.write_text("ok")
             probe.unlink()
         except OSError as exc:
             problems.append(f"OUTBOX_DIR {outbox} is not writable: {exc.strerror}")
+    weak_key = secret_key_problem(settings)
+    if weak_key:
+        problems.append(weak_key)
     return problems
 
 

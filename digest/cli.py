@@ -87,8 +87,10 @@ def preview(
         rendered = render_issue(snapshot, settings.app.public_url)
         # A sample reader, so the preview looks like what lands in an inbox.
         sample_url = f"{settings.app.public_url}/unsubscribe/preview"
-        page = personalise_html(rendered.html, SAMPLE_READER, sample_url)
-        return rendered.subject, page, personalise_text(rendered.text, SAMPLE_READER, sample_url)
+        marks = rendered.placeholders
+        page = personalise_html(rendered.html, SAMPLE_READER, sample_url, marks)
+        text = personalise_text(rendered.text, SAMPLE_READER, sample_url, marks)
+        return rendered.subject, page, text
 
     subject, html, text = _with_database(settings, work)
     out_dir.mkdir(parents=True, exist_ok=True)

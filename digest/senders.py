@@ -19,6 +19,8 @@ from urllib.parse import unquote, urlsplit
 
 import aiosmtplib
 
+from db.private_files import private_dir, write_private
+from digest._aiosmtplib_internals import write_data_body
 from digest.message import Outgoing, smtp_payload
 
 log = logging.getLogger(__name__)
@@ -99,14 +101,15 @@ class OutboxSender:
         self.concurrency = 1
 
     async def send(self, message: Outgoing) -> Outcome:
-        self.directory.mkdir(parents=True, exist_ok=True)
+        private_dir(self.directory)
         safe = "".join(c if c.isalnum() or c in "._-@" else "_" for c in message.recipient)
         path = (
             self.directory / f"{time.strftime('%Y%m%dT%H%M%S')}-{safe}-{uuid.uuid4().hex[:8]}.eml"
         )
         tmp = path.with_suffix(".tmp")
         # Write then rename, so a crash never leaves half a message looking complete.
-        await asyncio.to_thread(tmp.write_bytes, message.data)
+        # 0600: the files hold addresses and live confirmation links.
+        await asyncio.to_thread(write_private, tmp, message.data)
         await asyncio.to_thread(tmp.replace, path)
         return Outcome("sent", str(path))
 
@@ -265,15 +268,8 @@ class SmtpSender:
         start = await client.execute_command(b"DATA")
         if start.code != 354:
             raise aiosmtplib.SMTPDataError(start.code, start.message)
-        protocol = client.protocol
-        if protocol is None:
-            raise aiosmtplib.SMTPServerDisconnected("connection lost before the message")
-        # One write, one send() call: the copy costs less than a second system call.
-        protocol.write(payload + b".\r\n")
-        # No await between the write and read_response, which marks the reply as expected
-        # before it yields, so the server's answer can't arrive unclaimed.
         try:
-            done = await protocol.read_response(timeout=self.timeout_s)
+            done = await write_data_body(client, payload + b".\r\n", self.timeout_s)
         except aiosmtplib.SMTPTimeoutError:
             client.close()  # the reply may still come and would be paired with the next command
             raise

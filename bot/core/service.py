@@ -323,7 +323,11 @@ class CommandService:
             return ErrorView("usage", "Which address?", usage=USAGE["subscribe"])
         if self.subscriptions is None:
             return ErrorView("unavailable", "Email subscriptions are not set up here.")
-        return await self.subscriptions.request(email.strip(), source=ctx.platform)
+        # Per person, so one user can't spray confirmation emails at many addresses.
+        requester = f"{ctx.platform}:{ctx.workspace}:{ctx.user_id}"
+        return await self.subscriptions.request(
+            email.strip(), source=ctx.platform, requester=requester
+        )
 
     @answers_when_down
     async def digest_channel(

@@ -8,12 +8,12 @@ from datetime import datetime
 from typing import Literal
 
 from sqlalchemy import bindparam, select, text
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.engine import Database
 from db.models import Vote, utcnow
+from db.queries.upsert import dialect_of, insert_on_conflict
 
 VoteChange = Literal["counted", "changed", "unchanged"]
 
@@ -108,9 +108,9 @@ async def _upsert_many(session: AsyncSession, requests: list[VoteRequest]) -> li
         only = requests[0]
         return [await cast_vote(session, only.voter, only.tool_id, only.verdict)]
     moment = utcnow()
-    dialect = session.bind.dialect.name if session.bind else "sqlite"
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = insert(Vote).values(
+    upsert = insert_on_conflict(
+        dialect_of(session),
+        Vote,
         [
             {
                 "platform": r.voter.platform,
@@ -122,13 +122,11 @@ async def _upsert_many(session: AsyncSession, requests: list[VoteRequest]) -> li
                 "updated_at": moment,
             }
             for r in requests
-        ]
-    )
-    upsert = statement.on_conflict_do_update(
-        index_elements=["platform", "workspace", "user_id", "tool_id"],
-        set_={"verdict": statement.excluded.verdict, "updated_at": statement.excluded.updated_at},
+        ],
+        conflict=["platform", "workspace", "user_id", "tool_id"],
+        update=["verdict", "updated_at"],
         # A repeated vote leaves the row alone, so RETURNING skips it: "unchanged".
-        where=Vote.verdict != statement.excluded.verdict,
+        only_if_changed=["verdict"],
     ).returning(
         Vote.platform,
         Vote.workspace,
