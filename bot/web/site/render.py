@@ -5,13 +5,13 @@ from __future__ import annotations
 import functools
 import hashlib
 from importlib import resources
-from pathlib import Path
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
 from bot.core.links import compare_path, tool_path
 
-TEMPLATES = Path(__file__).resolve().parents[3] / "templates"
+# The site's templates live in the top-level ``templates`` package beside the digest's.
+TEMPLATES_PACKAGE = "templates"
 
 
 @functools.cache
@@ -27,7 +27,7 @@ def stylesheet_version() -> str:
 @functools.cache
 def environment() -> Environment:
     env = Environment(
-        loader=FileSystemLoader(TEMPLATES),
+        loader=PackageLoader(TEMPLATES_PACKAGE, "."),
         autoescape=select_autoescape(
             enabled_extensions=("html", "html.j2", "atom.j2"), default_for_string=True
         ),
