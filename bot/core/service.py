@@ -6,6 +6,7 @@ import asyncio
 import dataclasses
 import functools
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from typing import cast
 
@@ -72,10 +73,15 @@ class CommandService:
         vote_limiter: RateLimiter | None = None,
         subscriptions: Subscriptions | None = None,
         public_url: str | None = None,
+        tally_ttl_s: float = 0.0,
     ) -> None:
         self.database = database
         # Cards link to their pages on the site when the service knows where it is.
         self.public_url = public_url
+        # Community tallies may be reused this long (0: always counted). The web pages use
+        # a second or so; this process's own votes refresh the entry at once.
+        self.tally_ttl_s = tally_ttl_s
+        self._tally_cache: dict[int, tuple[float, Tally]] = {}
         self.index = index or ToolIndex()
         self.vote_limiter = vote_limiter or RateLimiter(limit=10, window_s=10.0)
         self.subscriptions = subscriptions
@@ -129,8 +135,7 @@ class CommandService:
 
     async def _cards(self, slugs: list[str]) -> dict[str, ToolCard]:
         tools = await self._tools(slugs)
-        async with self.database.read() as session:
-            tallies = await vote_queries.tallies(session, [t.id for t in tools.values()])
+        tallies = await self._tallies([t.id for t in tools.values()])
         return {slug: self._card(tool, tallies[tool.id]) for slug, tool in tools.items()}
 
     def _card(self, tool: Tool, tally: Tally) -> ToolCard:
@@ -145,8 +150,24 @@ class CommandService:
         return dataclasses.replace(base, community=CommunityTally(tally.ship, tally.skip))
 
     async def _tallies(self, tool_ids: list[int]) -> dict[int, Tally]:
-        async with self.database.read() as session:
-            return await vote_queries.tallies(session, tool_ids)
+        if self.tally_ttl_s <= 0:
+            async with self.database.read() as session:
+                return await vote_queries.tallies(session, tool_ids)
+        now = time.monotonic()
+        cached = {i: self._tally_cache.get(i) for i in tool_ids}
+        missing = [i for i, hit in cached.items() if hit is None or now - hit[0] > self.tally_ttl_s]
+        if missing:
+            async with self.database.read() as session:
+                for tool_id, tally in (await vote_queries.tallies(session, missing)).items():
+                    self.note_tally(tool_id, tally, now)
+        return {i: self._tally_cache[i][1] for i in tool_ids}
+
+    def note_tally(self, tool_id: int, tally: Tally, at: float | None = None) -> None:
+        """Remember a tool's tally just counted (by a vote here or a query)."""
+        if self.tally_ttl_s > 0:
+            if len(self._tally_cache) > TOOL_CACHE_SIZE:
+                self._tally_cache.clear()
+            self._tally_cache[tool_id] = (time.monotonic() if at is None else at, tally)
 
     async def _tool_by_id(self, tool_id: int) -> ToolName | None:
         await self.index.refresh(self.database)
@@ -261,6 +282,7 @@ class CommandService:
         if outcome is None:
             # The foreign key refused it: the tool left the catalog after the index was read.
             return _gone(tool.slug)
+        self.note_tally(tool.id, tally)
         community = CommunityTally(tally.ship, tally.skip)
         return VoteResult(tool.slug, tool.name, verdict, outcome, community)
 

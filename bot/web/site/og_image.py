@@ -1,7 +1,12 @@
 """The 1200×630 preview image of a comparison, drawn with Pillow's bundled font.
 
-Rendering takes a few milliseconds, so images are kept in a small LRU keyed by the
-card version: a new verdict or score makes a new version and so a new image.
+Drawn as a one-byte-per-pixel palette image: each colour pair we use (text on its
+background) owns a run of palette entries that shade from the background to the ink.
+Antialiased text drawn in "L" mode blends linearly between the background's index and
+the ink's, so the edges land on the right shades, and the PNG is a third the work of RGB.
+
+Images are kept in a small LRU keyed by the card version: a new verdict or score makes
+a new version and so a new image.
 """
 
 from __future__ import annotations
@@ -16,18 +21,40 @@ from bot.core.views import CompareCard, ToolCard
 
 WIDTH, HEIGHT = 1200, 630
 CACHE_SIZE = 256
-_BACKGROUND = (248, 249, 251)
-_INK = (23, 26, 31)
-_MUTED = (74, 83, 97)
-_ACCENT = (53, 56, 205)
-_VERDICT_COLORS = {
-    "ship": ((11, 107, 58), (230, 244, 236)),
-    "skip": ((164, 22, 26), (253, 234, 234)),
-    "split": ((122, 82, 0), (253, 243, 220)),
-    None: ((74, 83, 97), (236, 238, 242)),
-}
+RUN = 51  # palette entries per colour pair; five pairs fill 255 entries
+
+RGB = tuple[int, int, int]
+_PAGE: RGB = (248, 249, 251)
+_PAIRS: tuple[tuple[RGB, RGB], ...] = (
+    (_PAGE, (23, 26, 31)),  # 0: ink (and greys) on the page
+    (_PAGE, (53, 56, 205)),  # 1: accent on the page
+    ((230, 244, 236), (11, 107, 58)),  # 2: ship
+    ((253, 234, 234), (164, 22, 26)),  # 3: skip
+    ((253, 243, 220), (122, 82, 0)),  # 4: split
+)
+_VERDICT_RUN = {"ship": 2, "skip": 3, "split": 4}
 
 Font = ImageFont.FreeTypeFont | ImageFont.ImageFont
+
+
+def _shade(run: int, amount: float) -> int:
+    """The palette index ``amount`` (0 background … 1 ink) along colour pair ``run``."""
+    return run * RUN + round(amount * (RUN - 1))
+
+
+@functools.cache
+def _palette() -> list[int]:
+    values: list[int] = []
+    for background, ink in _PAIRS:
+        for step in range(RUN):
+            t = step / (RUN - 1)
+            values += [round(b + (i - b) * t) for b, i in zip(background, ink, strict=True)]
+    return values + [0, 0, 0] * (256 - len(_PAIRS) * RUN)
+
+
+INK = _shade(0, 1.0)
+MUTED = _shade(0, 0.78)  # #4b5260-ish on the page: 7:1 contrast
+RULE = _shade(0, 0.08)
 
 
 @functools.cache
@@ -51,41 +78,45 @@ def _fit(
 
 def _column(draw: ImageDraw.ImageDraw, tool: ToolCard, left: int, width: int) -> None:
     name, font = _fit(draw, tool.name, width, (64, 56, 48, 40, 34))
-    draw.text((left, 150), name, font=font, fill=_INK)
+    draw.text((left, 150), name, font=font, fill=INK)
     category, small = _fit(draw, tool.category, width, (28,))
-    draw.text((left, 230), category, font=small, fill=_MUTED)
+    draw.text((left, 230), category, font=small, fill=MUTED)
     panel = tool.panel
-    ink, fill = _VERDICT_COLORS[panel.verdict]
+    run = _VERDICT_RUN.get(panel.verdict or "")
     label = panel.verdict_label
     pill = _font(40)
     pill_width = int(draw.textlength(label, font=pill)) + 48
-    draw.rounded_rectangle((left, 290, left + pill_width, 360), radius=18, fill=fill)
+    if run is None:  # not reviewed: grey on a lighter grey
+        background, ink = _shade(0, 0.06), INK
+    else:
+        background, ink = _shade(run, 0.0), _shade(run, 1.0)
+    draw.rounded_rectangle((left, 290, left + pill_width, 360), radius=18, fill=background)
     draw.text((left + 24, 301), label, font=pill, fill=ink)
     pct = "—" if panel.ship_pct is None else f"{panel.ship_pct}% panel ship"
-    draw.text((left, 395), pct, font=_font(34), fill=_INK)
-    score = (
-        "no scores yet"
-        if panel.average_score is None
-        else f"avg score {panel.average_score:.0f}/100"
-    )
-    draw.text((left, 445), score, font=_font(30), fill=_MUTED)
-    split = f"{panel.ship} ship / {panel.skip} skip"
-    draw.text((left, 490), split, font=_font(30), fill=_MUTED)
+    draw.text((left, 395), pct, font=_font(34), fill=INK)
+    average = panel.average_score
+    score = "no scores yet" if average is None else f"avg score {average:.1f}/100"
+    draw.text((left, 445), score, font=_font(30), fill=MUTED)
+    draw.text((left, 490), f"{panel.ship} ship / {panel.skip} skip", font=_font(30), fill=MUTED)
 
 
 def render_png(card: CompareCard) -> bytes:
-    image = Image.new("RGB", (WIDTH, HEIGHT), _BACKGROUND)
+    image = Image.new("L", (WIDTH, HEIGHT), 0)
     draw = ImageDraw.Draw(image)
-    draw.rectangle((0, 0, WIDTH, 12), fill=_ACCENT)
-    draw.text((60, 56), "Ship or Skip · AI tool comparison", font=_font(30), fill=_ACCENT)
+    # The heading band is the page colour too, but on the accent run so its text blends to it.
+    draw.rectangle((0, 0, WIDTH, 100), fill=_shade(1, 0.0))
+    draw.rectangle((0, 0, WIDTH, 12), fill=_shade(1, 1.0))
+    draw.text((60, 50), "Ship or Skip · AI tool comparison", font=_font(30), fill=_shade(1, 1.0))
     _column(draw, card.first, 60, 470)
     _column(draw, card.second, 670, 470)
-    draw.line((600, 150, 600, 530), fill=(210, 214, 222), width=3)
-    draw.text((600, 110), "vs", font=_font(34), fill=_MUTED, anchor="mm")
+    draw.line((600, 150, 600, 530), fill=RULE, width=3)
+    draw.text((600, 125), "vs", font=_font(34), fill=MUTED, anchor="mm")
     footer, font = _fit(draw, card.decision, 1080, (26, 22))
-    draw.text((60, 570), footer, font=font, fill=_INK)
+    draw.text((60, 570), footer, font=font, fill=INK)
+    paletted = Image.frombytes("P", image.size, image.tobytes())
+    paletted.putpalette(_palette())
     out = io.BytesIO()
-    image.save(out, format="PNG", optimize=False, compress_level=3)
+    paletted.save(out, format="PNG", compress_level=4)
     return out.getvalue()
 
 

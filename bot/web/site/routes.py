@@ -12,13 +12,15 @@ from aiohttp import web
 
 from bot.core.links import canonical_pair, compare_path, compare_url, og_image_url, split_pair
 from bot.core.links import tool_url as tool_link
-from bot.core.views import ErrorView
+from bot.core.service import CommandService
+from bot.core.views import ErrorView, VoteResult
 from bot.web.site.og_image import ImageCache
 from bot.web.site.pages import LatestIssue, SearchHit, SitePages, card_version
 from bot.web.site.render import render, stylesheet
 from bot.web.site.session import Sessions, Visitor, safe_next
 from bot.web.site.signin import Provider, SignInFailed, providers
 from db.queries import site as site_queries
+from db.queries.votes import Tally
 from digest.issues import list_issues
 
 if TYPE_CHECKING:
@@ -27,6 +29,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 SITE_NAME = "Ship or Skip"
+TALLY_TTL_S = 1.0
 _PAGE_HEADERS = {"Cache-Control": "private, no-cache"}
 # The sign-up form is the digest's: its CSRF nonce lives in the digest's cookie.
 SIGNUP_CSRF_COOKIE = "sos_csrf"
@@ -41,8 +44,17 @@ class Site:
     def __init__(self, runtime: Runtime) -> None:
         settings = runtime.settings
         self.public_url = settings.app.public_url
-        self.pages = SitePages(runtime.service)
+        # Votes and bookmarks go through the chat's own service (one batcher, one person);
+        # pages read through a second one over the same index that reuses community
+        # tallies for a second, so a busy page costs no query per view.
         self.service = runtime.service
+        self.reader = CommandService(
+            runtime.database,
+            index=runtime.service.index,
+            public_url=self.public_url,
+            tally_ttl_s=TALLY_TTL_S,
+        )
+        self.pages = SitePages(self.reader)
         self.database = runtime.database
         self.digest: DigestDeps = runtime.digest_runtime()
         self.sessions = Sessions(
@@ -172,8 +184,8 @@ class Site:
 
     async def _pair(self, request: web.Request) -> tuple[str, str] | web.Response:
         pair = request.match_info["pair"]
-        await self.service.index.refresh(self.database)
-        slugs = split_pair(pair, set(self.service.index.by_slug))
+        await self.reader.index.refresh(self.database)
+        slugs = split_pair(pair, set(self.reader.index.by_slug))
         if slugs is None:
             return await self._not_found(request, pair)
         return slugs
@@ -191,7 +203,7 @@ class Site:
             return _redirect(compare_path(first, second), 301)
         if first == second:
             return _redirect(f"/tools/{first}", 301)
-        one, two = self.service.index.by_slug[first], self.service.index.by_slug[second]
+        one, two = self.reader.index.by_slug[first], self.reader.index.by_slug[second]
         card = await self.pages.compare(one, two)
         if isinstance(card, ErrorView):
             return await self._not_found(request, first)
@@ -237,7 +249,7 @@ class Site:
         if isinstance(slugs, web.Response):
             return slugs
         first, second = canonical_pair(*slugs)
-        by_slug = self.service.index.by_slug
+        by_slug = self.reader.index.by_slug
         if first not in by_slug or second not in by_slug or first == second:
             raise web.HTTPNotFound()
         card = await self.pages.compare(by_slug[first], by_slug[second])
@@ -286,7 +298,7 @@ class Site:
         found = await self.pages.tool_named(slug)
         if found is None:
             return await self._not_found(request, slug)
-        card = await self.service.tool_by_id(found.id)
+        card = await self.reader.tool_by_id(found.id)
         if isinstance(card, ErrorView):
             return await self._not_found(request, slug)
         async with self.database.read() as session:
@@ -423,6 +435,9 @@ class Site:
         if tool_id is None or verdict not in ("ship", "skip"):
             return self._message(request, "Not saved", "A vote is ship or skip on one tool.", 400)
         result = await self.service.vote_by_id(visitor.context, tool_id, verdict)  # type: ignore[arg-type]
+        if isinstance(result, VoteResult):
+            # The voter's next page view shows their vote, not the tally of a second ago.
+            self.reader.note_tally(tool_id, Tally(result.community.ship, result.community.skip))
         return self._after_post(
             form, result.message if not isinstance(result, ErrorView) else result.full_text
         )
