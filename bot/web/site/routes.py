@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+from collections import OrderedDict
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -30,6 +31,9 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 SITE_NAME = "Ship or Skip"
 TALLY_TTL_S = 1.0
+HTML_CACHE_SIZE = 512
+# Stands in for the visitor's sign-up form token in a cached page (never user text).
+_CSRF_SLOT = "\x00csrf-slot\x00"
 _PAGE_HEADERS = {"Cache-Control": "private, no-cache"}
 # The sign-up form is the digest's: its CSRF nonce lives in the digest's cookie.
 SIGNUP_CSRF_COOKIE = "sos_csrf"
@@ -63,6 +67,7 @@ class Site:
         )
         self.providers: dict[str, Provider] = providers(settings)
         self.images = ImageCache()
+        self._html: OrderedDict[tuple[str, object], str] = OrderedDict()
 
     def install(self, app: web.Application) -> None:
         app.middlewares.append(self._not_found_middleware)
@@ -93,25 +98,38 @@ class Site:
         status: int = 200,
         image: str | None = None,
         feed: tuple[str, str] | None = None,
+        cache_key: tuple[object, ...] | None = None,
         **values: Any,
     ) -> web.Response:
         visitor = self.sessions.visitor(request)
+        flash = self.sessions.read_flash(request)
         nonce = request.cookies.get(SIGNUP_CSRF_COOKIE) or secrets.token_urlsafe(16)
-        body = render(
-            template,
-            site_name=SITE_NAME,
-            title=title,
-            description=description,
-            canonical=self.public_url + request.path,
-            image=image,
-            feed=feed,
-            visitor=visitor,
-            here=request.path_qs,
-            providers=list(self.providers.values()),
-            flash=self.sessions.read_flash(request),
-            signup_csrf=self.digest.tokens.csrf_token(nonce),
-            **values,
-        )
+        # What a signed-out visitor sees depends only on the page's data, so it is kept,
+        # rendered, by ``cache_key``; the visitor's own form token goes in afterwards.
+        shared = cache_key is not None and visitor is None and flash is None
+        key = (request.path_qs, cache_key)
+        body = self._html.get(key) if shared else None
+        if body is None:
+            body = render(
+                template,
+                site_name=SITE_NAME,
+                title=title,
+                description=description,
+                canonical=self.public_url + request.path,
+                image=image,
+                feed=feed,
+                visitor=visitor,
+                here=request.path_qs,
+                providers=list(self.providers.values()),
+                flash=flash,
+                signup_csrf=_CSRF_SLOT,
+                **values,
+            )
+            if shared:
+                self._html[key] = body
+                while len(self._html) > HTML_CACHE_SIZE:
+                    self._html.popitem(last=False)
+        body = body.replace(_CSRF_SLOT, self.digest.tokens.csrf_token(nonce), 1)
         response = web.Response(
             text=body, status=status, content_type="text/html", headers=_PAGE_HEADERS
         )
@@ -179,6 +197,7 @@ class Site:
             description="Should you ship with it? Side-by-side panel verdicts, pricing and "
             "community votes for AI tools.",
             feed=("/digests.atom", "Weekly digest"),
+            cache_key=(page,),
             page=page,
         )
 
@@ -214,6 +233,8 @@ class Site:
             title=f"{card.title}: Which AI Tool Should You Ship? — {SITE_NAME}",
             description=card.decision,
             image=og_image_url(self.public_url, first, second, version),
+            # The card is frozen data: equal cards render equal pages.
+            cache_key=(card,),
             card=card,
             bookmarks=await self._bookmarks(request),
         )
@@ -240,6 +261,7 @@ class Site:
             description=f"{card.best_for}. Panel: {card.panel.label}. Community: "
             f"{card.community.label}.",
             feed=(f"/tools/{card.slug}.atom", f"{card.name} verdict changes"),
+            cache_key=(page,),
             page=page,
             bookmarks=await self._bookmarks(request),
         )

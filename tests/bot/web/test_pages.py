@@ -158,3 +158,16 @@ async def test_every_page_has_open_graph_and_twitter_meta(client: Client) -> Non
         f"{PUBLIC_URL}/og/compare/claude-4-sonnet-vs-smolvlm2-turbo.png?v="
     )
     assert 'content="summary_large_image"' in compare
+
+
+async def test_a_cached_page_carries_each_visitors_own_form_token(client: Client) -> None:
+    """Signed-out pages are rendered once, but the sign-up token is the visitor's own."""
+    first = await (await client.get(PAIR)).text()
+    client.session.cookie_jar.clear()
+    second = await (await client.get(PAIR)).text()
+    tokens = [
+        re.search(r'action="/subscribe".*?name="csrf" value="([^"]+)"', page, re.S)
+        for page in (first, second)
+    ]
+    assert tokens[0] and tokens[1] and tokens[0][1] != tokens[1][1]
+    assert "\x00" not in first + second
