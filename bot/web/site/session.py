@@ -144,4 +144,6 @@ def safe_next(path: str) -> str:
     """Only our own paths: an open redirect after sign-in would be a phishing tool."""
     if not path.startswith("/") or path.startswith("//") or "\\" in path:
         return "/"
+    if any(ord(ch) < 32 or ord(ch) == 127 for ch in path):
+        return "/"  # a newline would break the Location header
     return path

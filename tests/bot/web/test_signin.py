@@ -115,3 +115,11 @@ async def test_sign_out_needs_the_form_token(client: Client, oauth: FakeOAuth) -
 async def test_next_never_leaves_the_site(client: Client, oauth: FakeOAuth) -> None:
     landed = await sign_in(client, oauth, "discord", "//evil.example/x")
     assert landed == "/"
+
+
+def test_next_paths_stay_on_the_site() -> None:
+    from bot.web.site.session import safe_next
+
+    assert safe_next("/compare/a-vs-b?x=1") == "/compare/a-vs-b?x=1"
+    for bad in ("https://evil.example", "//evil.example", "/\\evil.example", "/a\r\nSet-Cookie: x"):
+        assert safe_next(bad) == "/"
