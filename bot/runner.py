@@ -132,9 +132,10 @@ def enabled_parts(settings: Settings, *, console: bool) -> dict[str, Part]:
 
 def web_route_installers(settings: Settings) -> list[RouteInstaller]:
     """Each HTTP-facing feature adds its routes to the one web app."""
+    from bot.web.site.routes import route_installer as site_routes
     from digest.web import route_installer as digest_routes
 
-    installers: list[RouteInstaller] = [digest_routes]
+    installers: list[RouteInstaller] = [digest_routes, site_routes]
     if settings.mail.ses_topic_arn:
         from digest.inbound.part import ses_route_installer
 
@@ -245,7 +246,9 @@ def compose(
     ``posters`` must be the mapping ``digest`` was opened with, so platforms that start
     later are seen by the digest's channel posts.
     """
-    service = CommandService(database, subscriptions=digest.subscriptions())
+    service = CommandService(
+        database, subscriptions=digest.subscriptions(), public_url=settings.app.public_url
+    )
     runtime = Runtime(settings, database, service, posters=posters, digest=digest)
     runtime.parts = list(enabled_parts(settings, console=console).values())
     return runtime

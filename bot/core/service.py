@@ -6,11 +6,13 @@ import asyncio
 import dataclasses
 import functools
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from typing import cast
 
 from sqlalchemy.exc import IntegrityError
 
+from bot.core import links
 from bot.core.cards import compare_card, tool_card
 from bot.core.context import ID_LIMIT, CommandContext
 from bot.core.guard import UNAVAILABLE, answers_when_down, database_down, guarded
@@ -70,8 +72,16 @@ class CommandService:
         index: ToolIndex | None = None,
         vote_limiter: RateLimiter | None = None,
         subscriptions: Subscriptions | None = None,
+        public_url: str | None = None,
+        tally_ttl_s: float = 0.0,
     ) -> None:
         self.database = database
+        # Cards link to their pages on the site when the service knows where it is.
+        self.public_url = public_url
+        # Community tallies may be reused this long (0: always counted). The web pages use
+        # a second or so; this process's own votes refresh the entry at once.
+        self.tally_ttl_s = tally_ttl_s
+        self._tally_cache: dict[int, tuple[float, Tally]] = {}
         self.index = index or ToolIndex()
         self.vote_limiter = vote_limiter or RateLimiter(limit=10, window_s=10.0)
         self.subscriptions = subscriptions
@@ -125,19 +135,39 @@ class CommandService:
 
     async def _cards(self, slugs: list[str]) -> dict[str, ToolCard]:
         tools = await self._tools(slugs)
-        async with self.database.read() as session:
-            tallies = await vote_queries.tallies(session, [t.id for t in tools.values()])
+        tallies = await self._tallies([t.id for t in tools.values()])
         return {slug: self._card(tool, tallies[tool.id]) for slug, tool in tools.items()}
 
     def _card(self, tool: Tool, tally: Tally) -> ToolCard:
         base = self._base_cards.get(tool.slug)
         if base is None:
-            base = self._base_cards[tool.slug] = tool_card(tool, Tally())
+            base = tool_card(tool, Tally())
+            if self.public_url:
+                base = dataclasses.replace(
+                    base, page_url=links.tool_url(self.public_url, tool.slug)
+                )
+            self._base_cards[tool.slug] = base
         return dataclasses.replace(base, community=CommunityTally(tally.ship, tally.skip))
 
     async def _tallies(self, tool_ids: list[int]) -> dict[int, Tally]:
-        async with self.database.read() as session:
-            return await vote_queries.tallies(session, tool_ids)
+        if self.tally_ttl_s <= 0:
+            async with self.database.read() as session:
+                return await vote_queries.tallies(session, tool_ids)
+        now = time.monotonic()
+        cached = {i: self._tally_cache.get(i) for i in tool_ids}
+        missing = [i for i, hit in cached.items() if hit is None or now - hit[0] > self.tally_ttl_s]
+        if missing:
+            async with self.database.read() as session:
+                for tool_id, tally in (await vote_queries.tallies(session, missing)).items():
+                    self.note_tally(tool_id, tally, now)
+        return {i: self._tally_cache[i][1] for i in tool_ids}
+
+    def note_tally(self, tool_id: int, tally: Tally, at: float | None = None) -> None:
+        """Remember a tool's tally just counted (by a vote here or a query)."""
+        if self.tally_ttl_s > 0:
+            if len(self._tally_cache) > TOOL_CACHE_SIZE:
+                self._tally_cache.clear()
+            self._tally_cache[tool_id] = (time.monotonic() if at is None else at, tally)
 
     async def _tool_by_id(self, tool_id: int) -> ToolName | None:
         await self.index.refresh(self.database)
@@ -184,7 +214,7 @@ class CommandService:
         if a.slug not in tools or b.slug not in tools:
             return _gone(a.slug if a.slug not in tools else b.slug)
         cards = {slug: self._card(tool, tallies[tool.id]) for slug, tool in tools.items()}
-        return compare_card(cards[a.slug], cards[b.slug], self._critic_order or [])
+        return self._pair(cards[a.slug], cards[b.slug])
 
     @answers_when_down
     async def compare_by_id(self, first_id: int, second_id: int) -> CompareCard | ErrorView:
@@ -195,7 +225,15 @@ class CommandService:
         cards = await self._cards([first.slug, second.slug])
         if len(cards) < 2:
             return _gone()
-        return compare_card(cards[first.slug], cards[second.slug], self._critic_order or [])
+        return self._pair(cards[first.slug], cards[second.slug])
+
+    def _pair(self, first: ToolCard, second: ToolCard) -> CompareCard:
+        card = compare_card(first, second, self._critic_order or [])
+        if not self.public_url:
+            return card
+        return dataclasses.replace(
+            card, page_url=links.compare_url(self.public_url, first.slug, second.slug)
+        )
 
     @answers_when_down
     async def tool(self, ctx: CommandContext, name: str) -> ToolCard | ErrorView:
@@ -244,6 +282,7 @@ class CommandService:
         if outcome is None:
             # The foreign key refused it: the tool left the catalog after the index was read.
             return _gone(tool.slug)
+        self.note_tally(tool.id, tally)
         community = CommunityTally(tally.ship, tally.skip)
         return VoteResult(tool.slug, tool.name, verdict, outcome, community)
 

@@ -111,6 +111,8 @@ class ToolCard:
     panel: PanelVerdict
     community: CommunityTally
     scorecard: tuple[ScoreLine, ...]
+    # Our own page of the tool (empty when the service has no public URL).
+    page_url: str = ""
 
     def review_by(self, critic_slug: str) -> ScoreLine | None:
         return next((line for line in self.scorecard if line.critic_slug == critic_slug), None)
@@ -134,6 +136,8 @@ class CompareCard:
     second: ToolCard
     decision: str
     rows: tuple[ScorecardRow, ...]
+    # Our own page of the comparison (empty when the service has no public URL).
+    page_url: str = ""
 
     @property
     def title(self) -> str:

@@ -22,6 +22,7 @@ from bot.slack_bot.poster import SlackPoster
 from bot.slack_bot.respond import Responder
 from bot.slack_bot.stores import EncryptedInstallationStore, StateStore
 from bot.slack_bot.tokens import TokenCipher
+from bot.slack_bot.unfurl import register_unfurls
 from db.engine import Database
 
 if TYPE_CHECKING:
@@ -127,6 +128,7 @@ def build_front_end(
     register_commands(app, front)
     register_actions(app, front)
     register_events(app, front)
+    register_unfurls(app, front)
     return front
 
 

@@ -148,12 +148,22 @@ def compare_message(card: CompareCard) -> Message:
         )
     if len(rows) < len(card.rows):
         blocks.append(context(escape(f"…and {len(card.rows) - len(rows)} more critics.")))
-    blocks.append(context("Vote with the buttons below; /vote and /bookmark work too."))
+    blocks.append(
+        context(
+            "Vote with the buttons below; /vote and /bookmark work too.",
+            *_page(card.page_url, "Open full comparison"),
+        )
+    )
     # Each button's value is <its tool>:<first>:<second>, so a click can redraw the pair.
     pair = f"{a.tool_id}:{b.tool_id}"
     blocks.append(tool_actions(a, f"{a.tool_id}:{pair}"))
     blocks.append(tool_actions(b, f"{b.tool_id}:{pair}"))
     return {"text": fit(card.title, L.MAX_FALLBACK_TEXT), "blocks": blocks[: L.MAX_BLOCKS]}
+
+
+def _page(url: str, label: str) -> tuple[str, ...]:
+    """A context element linking to our page, when the card has one."""
+    return (link(url, label, strong=True),) if url else ()
 
 
 def tool_message(card: ToolCard) -> Message:
@@ -163,7 +173,7 @@ def tool_message(card: ToolCard) -> Message:
         section(fit(card.description, L.MAX_SECTION_TEXT)) if card.description else divider(),
         section(bold("Reviewer scorecard")),
     ]
-    room = L.MAX_BLOCKS - len(blocks) - 2
+    room = L.MAX_BLOCKS - len(blocks) - 3  # "…more critics", page link, actions
     lines = card.scorecard[:room]
     blocks += [
         section(
@@ -173,6 +183,8 @@ def tool_message(card: ToolCard) -> Message:
     ]
     if len(lines) < len(card.scorecard):
         blocks.append(context(escape(f"…and {len(card.scorecard) - len(lines)} more critics.")))
+    if card.page_url:
+        blocks.append(context(*_page(card.page_url, "Open full page")))
     blocks.append(tool_actions(card, str(card.tool_id)))
     return {"text": fit(card.name, L.MAX_FALLBACK_TEXT), "blocks": blocks[: L.MAX_BLOCKS]}
 

@@ -273,6 +273,28 @@ class FakeSlack:
             return {"ok": False, "error": "channel_not_found"}
         return {"ok": True, "message_ts": f"{time.time():.0f}.{next(self._ts):06d}"}
 
+    async def _chat_unfurl(self, _r: web.Request, p: dict[str, Any], _t: str) -> dict[str, Any]:
+        """chat.unfurl: (channel + ts) or (unfurl_id + source), and ``unfurls``, a JSON
+        object (sent as a string in form bodies) mapping each shared URL to its content."""
+        if not ((p.get("channel") and p.get("ts")) or (p.get("unfurl_id") and p.get("source"))):
+            return {"ok": False, "error": "invalid_arguments"}
+        unfurls = p.get("unfurls")
+        if isinstance(unfurls, str):
+            try:
+                unfurls = json.loads(unfurls)
+            except ValueError:
+                return {"ok": False, "error": "invalid_unfurls"}
+        if not isinstance(unfurls, dict) or not unfurls:
+            return {"ok": False, "error": "missing_unfurls"}
+        for url, content in unfurls.items():
+            if not isinstance(content, dict):
+                return {"ok": False, "error": "invalid_unfurls"}
+            if "blocks" in content:
+                self.problems += [
+                    f"chat.unfurl {url}: {x}" for x in block_problems(content["blocks"])
+                ]
+        return {"ok": True}
+
     async def _views_publish(self, _r: web.Request, p: dict[str, Any], _t: str) -> dict[str, Any]:
         return {"ok": True, "view": {"id": "V1", "type": "home"}}
 
