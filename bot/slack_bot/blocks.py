@@ -177,28 +177,6 @@ def tool_message(card: ToolCard) -> Message:
     return {"text": fit(card.name, L.MAX_FALLBACK_TEXT), "blocks": blocks[: L.MAX_BLOCKS]}
 
 
-def with_community(original: list[Block], tool_id: int, community: str) -> list[Block] | None:
-    """``original`` (a card as Slack sends it back) with one tool's community line replaced.
-
-    None when the card has no such tool section (an older card): then re-render it.
-    """
-    head = bold(escape(COMMUNITY_LABEL)) + "\n"
-    updated: list[Block] = []
-    found = False
-    for block in original:
-        if block.get("block_id") == f"{TOOL_BLOCK}{tool_id}" and block.get("fields"):
-            fields = [
-                {**f, "text": field(COMMUNITY_LABEL, community)}
-                if str(f.get("text", "")).startswith(head)
-                else f
-                for f in block["fields"]
-            ]
-            found = fields != block["fields"]
-            block = {**block, "fields": fields}
-        updated.append(block)
-    return updated if found else None
-
-
 def text_message(text: str) -> Message:
     """A short answer (vote, bookmark, notice) as one escaped section."""
     body = fit(text, L.MAX_SECTION_TEXT)
