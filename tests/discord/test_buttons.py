@@ -36,11 +36,14 @@ async def test_ship_click_updates_the_card_and_confirms_privately(bot: Bot) -> N
     card = await _card(bot)
     ship = _button(card, "sos:v:ship:")
     interaction = click(ship, card)
+    edited = bot.expect_webhook(interaction, "PATCH")
     callback, followup = await bot.send_and_followup(interaction)
-    assert callback.body["type"] == 7  # UPDATE_MESSAGE: the card is edited in place
-    updated = callback.body["data"]
-    assert_no_pings(updated)
-    assert_within_limits(updated)
+    assert callback.body["type"] == 6  # DEFERRED_UPDATE_MESSAGE: the card is edited next
+    edit = await asyncio.wait_for(edited, 10)
+    assert edit.path.endswith("/messages/@original")
+    assert_no_pings(edit.body)
+    assert_within_limits(edit.body)
+    updated = bot.fake.messages[card["id"]]
     community = {f["name"]: f["value"] for f in updated["embeds"][1]["fields"]}["Community"]
     assert community == "100% ship · 1 vote (1 ship / 0 skip)"
     assert custom_ids(updated) == custom_ids(card)
@@ -96,7 +99,7 @@ async def test_card_buttons_work_after_a_restart(bot: Bot) -> None:
     await bot.stop()
     await bot.start()
     callback, followup = await bot.send_and_followup(click(_button(card, "sos:v:skip:"), card))
-    assert callback.body["type"] == 7
+    assert callback.body["type"] == 6
     assert "Counted your skip vote" in followup.body["content"]
     assert await _votes(bot) == [("750000000000000001", "skip")]
 
