@@ -241,11 +241,17 @@ class FakeDiscord:
         shard = (int(guild_id) >> 22) % live[0].shard[1]
         return next(s for s in live if s.shard[0] == shard)
 
-    async def dispatch_interaction(self, interaction: dict[str, Any]) -> None:
+    async def dispatch_interaction(
+        self, interaction: dict[str, Any], to: int | None = None
+    ) -> None:
+        """Deliver over the gateway; ``to`` picks one of several connected bots."""
         self.interaction_channel[interaction["token"]] = interaction["channel_id"]
         if interaction.get("message"):
             self.interaction_message[interaction["token"]] = interaction["message"]["id"]
-        session = self._session_for(interaction.get("guild_id"))
+        if to is None:
+            session = self._session_for(interaction.get("guild_id"))
+        else:
+            session = [s for s in self.sessions if s.identified.is_set()][to]
         await self._dispatch_to(session, "INTERACTION_CREATE", interaction)
 
     async def drop_connections(self) -> None:
@@ -423,6 +429,9 @@ class FakeDiscord:
                 "X-RateLimit-Reset-After": f"{wait_s:.3f}",
                 "X-RateLimit-Bucket": f"fake-{method}-{parts[0]}",
                 "X-RateLimit-Scope": "user",
+                # Discord's API answers through Google's front end; a 429 without it is
+                # Cloudflare's, which clients (discord.py included) must not retry.
+                "Via": "1.1 google",
             },
         )
 
