@@ -42,6 +42,7 @@ async def claim(session: AsyncSession, card_key: str, owner: str, lease_s: float
     now = utcnow()
     claimed = await session.execute(
         update(CardRefresh)
+        .execution_options(synchronize_session=False)
         .where(
             CardRefresh.card_key == card_key,
             CardRefresh.version > CardRefresh.drawn,
@@ -66,6 +67,7 @@ async def drawn_release_if_current(
     lease: datetime = utcnow() + timedelta(seconds=lease_s)
     result = await session.execute(
         update(CardRefresh)
+        .execution_options(synchronize_session=False)
         .where(CardRefresh.card_key == card_key, CardRefresh.owner == owner)
         .values(
             drawn=drawn,
@@ -85,6 +87,7 @@ async def release(session: AsyncSession, card_key: str, owner: str) -> None:
     """Give the claim up without drawing (the draw failed); the next vote tries again."""
     await session.execute(
         update(CardRefresh)
+        .execution_options(synchronize_session=False)
         .where(CardRefresh.card_key == card_key, CardRefresh.owner == owner)
         .values(owner=None, lease_until=None)
     )
