@@ -126,7 +126,12 @@ class FakeDiscord:
         # over a bucket Discord answers 429 with Retry-After, X-RateLimit-* and a JSON body.
         self.limits: dict[tuple[str, str], tuple[int, float]] = {}
         self._recent: dict[tuple[str, str, str], deque[float]] = {}
+        # The global limit (documented: 50 requests/s per bot), tightened by tests.
+        self.global_limit: tuple[int, float] | None = None
         self.limited: list[Call] = []
+        # Channels the bot lost: channel id -> (HTTP status, Discord error code, message).
+        self.channel_errors: dict[str, tuple[int, int, str]] = {}
+        self._nonces: dict[tuple[str, str], dict[str, Any]] = {}
         self._waiters: list[tuple[Callable[[Call], bool], asyncio.Future[Call]]] = []
         self._runner: web.AppRunner | None = None
         self.port = 0
@@ -319,8 +324,17 @@ class FakeDiscord:
                 channel = self.interaction_channel.get(token, str(CHANNEL_ID))
                 return _json(message_object(channel, body))
             case ("POST", "channels", channel_id, "messages"):
+                if channel_id in self.channel_errors:
+                    status, code, text = self.channel_errors[channel_id]
+                    return _json({"message": text, "code": code}, status=status)
+                nonce = str(body.get("nonce") or "")
+                if body.get("enforce_nonce") and (channel_id, nonce) in self._nonces:
+                    # Same author, same nonce, within minutes: the first message, no new one.
+                    return _json(self._nonces[(channel_id, nonce)])
                 message = message_object(channel_id, body)
                 self.messages[message["id"]] = message
+                if nonce:
+                    self._nonces[(channel_id, nonce)] = message
                 return _json(message)
         return _json({"message": "404: Not Found", "code": 0}, status=404)
 
@@ -401,13 +415,18 @@ class FakeDiscord:
         """A 429 as documented when this request breaks its route's bucket, else None."""
         if len(parts) < 2:
             return None
+        is_global = False
         limit = self.limits.get((method, parts[0]))
-        if limit is None:
+        if limit is not None:
+            # Top-level resources (channel id, webhook id + token) get a bucket each.
+            major = "/".join(parts[1:3]) if parts[0] == "webhooks" else parts[1]
+            key = (method, parts[0], major)
+        elif self.global_limit is not None and parts[0] != "gateway":
+            limit, key, is_global = self.global_limit, ("*", "*", "*"), True
+        else:
             return None
         count, window = limit
-        # Top-level resources (channel id, webhook id + token) get a bucket each.
-        major = "/".join(parts[1:3]) if parts[0] == "webhooks" else parts[1]
-        bucket = self._recent.setdefault((method, parts[0], major), deque())
+        bucket = self._recent.setdefault(key, deque())
         now = time.monotonic()
         while bucket and bucket[0] <= now - window:
             bucket.popleft()
@@ -417,7 +436,11 @@ class FakeDiscord:
         wait_s = round(bucket[0] + window - now, 3)
         return web.Response(
             body=json.dumps(
-                {"message": "You are being rate limited.", "retry_after": wait_s, "global": False}
+                {
+                    "message": "You are being rate limited.",
+                    "retry_after": wait_s,
+                    "global": is_global,
+                }
             ).encode(),
             status=429,
             headers={
@@ -428,7 +451,8 @@ class FakeDiscord:
                 "X-RateLimit-Reset": f"{time.time() + wait_s:.3f}",
                 "X-RateLimit-Reset-After": f"{wait_s:.3f}",
                 "X-RateLimit-Bucket": f"fake-{method}-{parts[0]}",
-                "X-RateLimit-Scope": "user",
+                "X-RateLimit-Scope": "global" if is_global else "user",
+                **({"X-RateLimit-Global": "true"} if is_global else {}),
                 # Discord's API answers through Google's front end; a 429 without it is
                 # Cloudflare's, which clients (discord.py included) must not retry.
                 "Via": "1.1 google",
