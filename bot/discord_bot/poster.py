@@ -30,9 +30,11 @@ class DiscordPoster:
         first message. Raises ``ChannelGone`` for a channel we can never post in again."""
         channel = self.client.get_partial_messageable(int(channel_id))
         try:
-            await channel.send(
-                embeds=to_embeds(digest_specs(post)), allowed_mentions=NO_MENTIONS, nonce=nonce
-            )
+            embeds = to_embeds(digest_specs(post))
+            if nonce is None:
+                await channel.send(embeds=embeds, allowed_mentions=NO_MENTIONS)
+            else:
+                await channel.send(embeds=embeds, allowed_mentions=NO_MENTIONS, nonce=nonce)
         except (discord.Forbidden, discord.NotFound) as exc:
             if exc.code in GONE_CODES:
                 raise ChannelGone(f"{exc.status} {exc.code}: {exc.text}") from exc

@@ -53,8 +53,8 @@ def card_drawer(
     front: SlackFrontEnd, token: str | None, body: dict[str, Any], click: Click, respond: Responder
 ) -> Draw:
     container = body.get("container") or {}
-    channel = container.get("channel_id") or (body.get("channel") or {}).get("id")
-    ts = container.get("message_ts") or (body.get("message") or {}).get("ts")
+    channel = str(container.get("channel_id") or (body.get("channel") or {}).get("id") or "")
+    ts = str(container.get("message_ts") or (body.get("message") or {}).get("ts") or "")
 
     async def draw() -> bool:
         message = await render_card(front, click)

@@ -174,6 +174,7 @@ class FakeSlack:
         self.url_uses: dict[str, list[float]] = {}
         # Channels the bot can no longer post in, with the error Slack gives.
         self.channel_errors: dict[str, str] = {}
+        self._edit_waiters: dict[tuple[str, str], list[asyncio.Future[float]]] = {}
 
     # -- set-up ---------------------------------------------------------------------------
 
@@ -193,6 +194,18 @@ class FakeSlack:
             if message_ts is not None:
                 self.url_message[key] = (channel, message_ts)
         return f"http://127.0.0.1:{self.port}/response/{key}"
+
+    def expect_edit(self, channel: str, ts: str) -> asyncio.Future[float]:
+        """A future for the next edit of a stored message (its perf_counter time)."""
+        future: asyncio.Future[float] = asyncio.get_running_loop().create_future()
+        self._edit_waiters.setdefault((channel, ts), []).append(future)
+        return future
+
+    def _edited(self, key: tuple[str, str]) -> None:
+        self.edits[key] = self.edits.get(key, 0) + 1
+        for future in self._edit_waiters.pop(key, []):
+            if not future.done():
+                future.set_result(time.perf_counter())
 
     def message(self, channel: str, ts: str) -> dict[str, Any]:
         """The message as everyone in the channel sees it now."""
@@ -341,7 +354,7 @@ class FakeSlack:
         if key not in self.messages:
             return {"ok": False, "error": "message_not_found"}
         self.messages[key] = self._content(p)
-        self.edits[key] = self.edits.get(key, 0) + 1
+        self._edited(key)
         return {"ok": True, "channel": key[0], "ts": key[1]}
 
     async def _chat_postEphemeral(
@@ -430,7 +443,7 @@ class FakeSlack:
         if payload.get("replace_original") is True and original in self.messages:
             assert original is not None
             self.messages[original] = self._content(payload)
-            self.edits[original] = self.edits.get(original, 0) + 1
+            self._edited(original)
         elif payload.get("response_type") == "in_channel" and not payload.get("replace_original"):
             channel = self.url_channel.get(key, "C0GENERAL")
             ts = self._new_ts()
