@@ -31,6 +31,7 @@ from bot.discord_bot.sync import sync_if_changed
 from bot.settings import DiscordSettings
 
 log = logging.getLogger(__name__)
+VOTE_ACK_WITHIN_S = 0.02
 INCOMPLETE = "That command was incomplete or out of date. Try again from the command list."
 
 
@@ -112,8 +113,12 @@ class ShipOrSkipClient(discord.AutoShardedClient):
         async def defer() -> None:
             await response.defer()  # DEFERRED_UPDATE_MESSAGE: the card is @original now
 
+        # The card is redrawn by the refresher anyway, so the click is acked as soon as a
+        # vote is not instant: a burst on one card queues votes behind each other.
         result = await timeboxed(
-            self.service.vote_by_id(ctx, tool_id, verdict), self.answer_within_s, defer
+            self.service.vote_by_id(ctx, tool_id, verdict),
+            min(self.answer_within_s, VOTE_ACK_WITHIN_S),
+            defer,
         )
         if isinstance(result, ErrorView):
             await send_personal(interaction, note(result.full_text))
