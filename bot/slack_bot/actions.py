@@ -31,7 +31,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 VOTE_PATTERN = re.compile(r"^sos:vote:(ship|skip):\d+$")
-BOOKMARK_PATTERN = re.compile(r"^sos:bookmark:\d+$")
+# The intent travels in the button (add on cards), so a replayed click cannot undo itself;
+# cards posted before intents existed carry none and toggle.
+BOOKMARK_PATTERN = re.compile(r"^sos:bookmark:(?:(add|remove):)?\d+$")
 _VALUE = re.compile(r"^(\d{1,18})(?::(\d{1,18}):(\d{1,18}))?$")
 
 
@@ -43,6 +45,7 @@ class Click:
     tool_id: int
     verdict: Verdict | None
     pair: tuple[int, int] | None
+    want: bool | None = None  # bookmark: save (True), remove (False), toggle (None)
 
 
 def parse_click(action: dict[str, Any]) -> Click | None:
@@ -56,8 +59,10 @@ def parse_click(action: dict[str, Any]) -> Click | None:
     vote = VOTE_PATTERN.match(action_id)
     if vote:
         return Click("vote", tool_id, cast(Verdict, vote.group(1)), pair)
-    if BOOKMARK_PATTERN.match(action_id):
-        return Click("bookmark", tool_id, None, pair)
+    mark = BOOKMARK_PATTERN.match(action_id)
+    if mark:
+        want = None if mark.group(1) is None else mark.group(1) == "add"
+        return Click("bookmark", tool_id, None, pair, want)
     return None
 
 
@@ -99,7 +104,7 @@ def _on_click(front: SlackFrontEnd) -> Any:
         if click.kind == "vote" and click.verdict is not None:
             result = await front.service.vote_by_id(ctx, click.tool_id, click.verdict)
         else:
-            result = await front.service.bookmark_by_id(ctx, click.tool_id)
+            result = await front.service.bookmark_by_id(ctx, click.tool_id, click.want)
         if isinstance(result, ErrorView):
             await _confirm(front, context.bot_token, respond, body, result.full_text)
             return

@@ -27,7 +27,7 @@ Message = dict[str, Any]
 TOOL_BLOCK = "sos-tool-"  # block_id of a tool's section: sos-tool-<tool id>
 COMMUNITY_LABEL = "Community"
 VOTE_ACTION = "sos:vote:"  # sos:vote:<ship|skip>:<tool id>
-BOOKMARK_ACTION = "sos:bookmark:"  # sos:bookmark:<tool id>
+BOOKMARK_ACTION = "sos:bookmark:"  # sos:bookmark:add:<tool id> (older cards: no intent)
 # Header, decision, dividers, tool sections, scorecard title, context and two action rows.
 _COMPARE_FIXED_BLOCKS = 10
 
@@ -94,7 +94,7 @@ def tool_actions(tool: ToolCard, value: str) -> Block:
         "elements": [
             button(f"Ship {tool.name}", f"{VOTE_ACTION}ship:{tool_id}", value, "primary"),
             button(f"Skip {tool.name}", f"{VOTE_ACTION}skip:{tool_id}", value, "danger"),
-            button(f"Bookmark {tool.name}", f"{BOOKMARK_ACTION}{tool_id}", value),
+            button(f"Bookmark {tool.name}", f"{BOOKMARK_ACTION}add:{tool_id}", value),
         ],
     }
 
