@@ -7,6 +7,7 @@ in the channel with the numbers as they are. A retried or replayed click is drop
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 from dataclasses import dataclass
@@ -108,9 +109,12 @@ def _on_click(front: SlackFrontEnd) -> Any:
         if isinstance(result, ErrorView):
             await _confirm(front, context.bot_token, respond, body, result.full_text)
             return
-        await _confirm(front, context.bot_token, respond, body, result.message)
+        confirm = _confirm(front, context.bot_token, respond, body, result.message)
         if isinstance(result, VoteResult):
-            await redraw(front, context.bot_token, body, click, respond)
+            # The private confirmation and the public redraw don't wait for each other.
+            await asyncio.gather(confirm, redraw(front, context.bot_token, body, click, respond))
+        else:
+            await confirm
 
     return work
 

@@ -169,6 +169,8 @@ async def _bench(backend: str, rows: list[dict[str, Any]]) -> None:
             bot.terminate()
             _, stderr = await bot.communicate()
             await fake.stop()
+        if os.environ.get("BENCH_DEBUG"):
+            print(stderr.decode()[-3000:], fake.problems[:5])
         errors += stderr.decode().count("Traceback") + len(fake.problems)
         ack_ms = [s * 1000 for s in acks]
         card_ms = [s * 1000 for s in cards]
