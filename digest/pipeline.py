@@ -11,7 +11,7 @@ from datetime import datetime
 from bot.core.ports import ChannelPoster
 from bot.settings import Settings
 from db.engine import Database
-from digest.channels import post_issue
+from digest.channel_posts import post_issue
 from digest.deliverability import envelope_for_issue, signer_for
 from digest.delivery import Progress, SendSummary, send_issue
 from digest.issues import Issue, ensure_issue

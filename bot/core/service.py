@@ -294,16 +294,24 @@ class CommandService:
         return await self._bookmark(ctx, found)
 
     @answers_when_down
-    async def bookmark_by_id(self, ctx: CommandContext, tool_id: int) -> BookmarkResult | ErrorView:
+    async def bookmark_by_id(
+        self, ctx: CommandContext, tool_id: int, want: bool | None = None
+    ) -> BookmarkResult | ErrorView:
+        """Toggle the bookmark, or (``want``) save/remove it: a repeated click changes nothing."""
         found = await self._tool_by_id(tool_id)
         if found is None:
             return _gone()
-        return await self._bookmark(ctx, found)
+        return await self._bookmark(ctx, found, want)
 
-    async def _bookmark(self, ctx: CommandContext, tool: ToolName) -> BookmarkResult | ErrorView:
+    async def _bookmark(
+        self, ctx: CommandContext, tool: ToolName, want: bool | None = None
+    ) -> BookmarkResult | ErrorView:
         try:
             async with self.database.write() as session:
-                saved = await bookmark_queries.toggle_bookmark(session, ctx.voter, tool.id)
+                if want is None:
+                    saved = await bookmark_queries.toggle_bookmark(session, ctx.voter, tool.id)
+                else:
+                    saved = await bookmark_queries.set_bookmark(session, ctx.voter, tool.id, want)
         except IntegrityError:
             return _gone(tool.slug)
         return BookmarkResult(tool.slug, tool.name, saved)

@@ -39,6 +39,8 @@ async def answer(respond: Responder, answered: Answer) -> None:
 
 def _work(front: SlackFrontEnd, spec: CommandSpec) -> Work:
     async def work(body: dict[str, Any], context: AsyncBoltContext) -> None:
+        if not await front.replays.first_time(body):
+            return  # Slack's retry or a replay of a command already run
         respond = front.responder(body)
         ctx = from_command(body)
         text = str(body.get("text") or "").strip()

@@ -39,6 +39,33 @@ async def toggle_bookmark(session: AsyncSession, voter: Voter, tool_id: int) -> 
     return True
 
 
+async def set_bookmark(session: AsyncSession, voter: Voter, tool_id: int, saved: bool) -> bool:
+    """Save or remove the tool, whatever it was before (idempotent); returns ``saved``."""
+    if not saved:
+        await session.execute(
+            delete(Bookmark).where(
+                Bookmark.platform == voter.platform,
+                Bookmark.workspace == voter.workspace,
+                Bookmark.user_id == voter.user_id,
+                Bookmark.tool_id == tool_id,
+            )
+        )
+        return False
+    dialect = session.bind.dialect.name if session.bind else "sqlite"
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    await session.execute(
+        insert(Bookmark)
+        .values(
+            platform=voter.platform,
+            workspace=voter.workspace,
+            user_id=voter.user_id,
+            tool_id=tool_id,
+        )
+        .on_conflict_do_nothing()
+    )
+    return True
+
+
 async def bookmarked_tools(session: AsyncSession, voter: Voter) -> list[Tool]:
     result = await session.scalars(
         select(Tool)

@@ -7,7 +7,8 @@ from sqlalchemy import select
 from bot.core.views import DigestPost
 from db.digest_models import ChannelPost
 from db.queries.channels import set_channel_digest
-from digest.channels import digest_post, post_issue
+from digest.channel_posts import post_issue
+from digest.channels import digest_post
 from digest.issues import ensure_issue
 from digest.pipeline import DigestDeps, weekly_run
 from tests.digest.conftest import EVIL_NAME, PUBLIC_URL, WEEK, add_subscribers, seed_week
@@ -17,12 +18,16 @@ from tests.digest.smtp_sink import SmtpSink
 class FlakyPoster:
     """Stands in for a platform's poster (the Discord and Slack fronts own the real ones)."""
 
+    pace_s = 0.0
+
     def __init__(self, platform: str, failures: int) -> None:
         self.platform = platform
         self.failures = failures
         self.posts: list[tuple[str, str, DigestPost]] = []
 
-    async def post_digest(self, workspace: str, channel_id: str, post: DigestPost) -> None:
+    async def post_digest(
+        self, workspace: str, channel_id: str, post: DigestPost, *, nonce: str | None = None
+    ) -> None:
         if self.failures:
             self.failures -= 1
             raise ConnectionError("platform is down")
@@ -55,7 +60,7 @@ async def test_a_failed_post_is_retried_and_lands_once(deps: DigestDeps) -> None
     discord, slack = FlakyPoster("discord", failures=1), FlakyPoster("slack", failures=0)
     posters = {"discord": discord, "slack": slack}
     counts = await post_issue(deps.database, issue, posters, PUBLIC_URL, base_delay_s=0.01)
-    assert counts == {"posted": 2, "failed": 0, "waiting": 0}
+    assert counts == {"posted": 2, "failed": 0, "waiting": 0, "lost": 0}
     assert [(w, c) for w, c, _ in discord.posts] == [("w1", "c1")]
     again = await post_issue(deps.database, issue, posters, PUBLIC_URL, base_delay_s=0.01)
     assert again["posted"] == 2 and len(discord.posts) == 1 and len(slack.posts) == 1

@@ -163,9 +163,11 @@ async def test_slack_answers_never_ping(app: RunningApp):
     """After the hostile runs, no recorded Slack call contains a broadcast mention."""
     from tests.slack.signing import command_body
 
-    for text in ("<!channel> vs <!here>", "@everyone vs &lt;!channel&gt;", "cursor <!everyone>"):
-        await app.post(command_body("/compare", text, app.fake.response_url("p")))
-        await app.post(command_body("/vote", text + " ship", app.fake.response_url("p")))
+    texts = ("<!channel> vs <!here>", "@everyone vs &lt;!channel&gt;", "cursor <!everyone>")
+    for n, text in enumerate(texts):
+        # Each command has its own response_url (Slack allows one five uses).
+        await app.post(command_body("/compare", text, app.fake.response_url(f"p{n}")))
+        await app.post(command_body("/vote", text + " ship", app.fake.response_url(f"q{n}")))
     await app.fake.wait_calls("response_url", count=6)
     assert app.fake.problems == []
     for call in app.fake.calls:
