@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Mapping
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -52,7 +53,10 @@ def digest_post(snapshot: Snapshot, public_url: str) -> DigestPost:
     add(
         "Most requested comparisons",
         [
-            DigestItem(f"{c['first']} vs {c['second']}", shorten(c["decision"], 200))
+            DigestItem(
+                f"{c['first']} vs {c['second']}",
+                shorten(f"{_asked_by(c)} · {c['decision']}", 200),
+            )
             for c in snapshot["comparisons"]
         ],
     )
@@ -80,7 +84,7 @@ def digest_post(snapshot: Snapshot, public_url: str) -> DigestPost:
     )
     add(
         "Asked about, not yet reviewed",
-        [DigestItem(a["name"], f"asked {a['requests']}×") for a in snapshot["asked_about"]],
+        [DigestItem(a["name"], _asked_by(a)) for a in snapshot["asked_about"]],
     )
     intro = (
         "A quiet week: nothing new from the panel or the community."
@@ -186,3 +190,8 @@ async def _post_one(
             stored.status, stored.posted_at, stored.last_error = "posted", utcnow(), None
         else:
             stored.status, stored.last_error = "failed", error
+
+
+def _asked_by(entry: dict[str, Any]) -> str:
+    # Issues archived before people were counted hold request counts only.
+    return str(entry["asked_by"]) if "asked_by" in entry else f"asked {entry['requests']}×"

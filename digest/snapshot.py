@@ -148,7 +148,8 @@ async def _requested_pairs(
         ),
         else_=CompareRequest.first_tool_id,
     )
-    count = func.count().label("n")
+    # Distinct people, not requests: one person asking three times is one asker.
+    count = func.count(func.distinct(CompareRequest.person_id)).label("n")
     query = (
         select(first.label("a"), second.label("b"), count)
         .where(
@@ -271,6 +272,11 @@ def _panel_word(verdicts: Any) -> str:
     return "Ship" if counted["ship"] > counted["skip"] else "Skip"
 
 
+def asked_by(people: int) -> str:
+    """'asked by 1 person', 'asked by 3 people': how the digest counts a crowd."""
+    return f"asked by {people} {'person' if people == 1 else 'people'}"
+
+
 async def _asked_about(
     session: AsyncSession, start: datetime, end: datetime
 ) -> list[dict[str, Any]]:
@@ -280,7 +286,8 @@ async def _asked_about(
     often repeated, never reaches the newsletter.
     """
     window = (CompareRequest.created_at >= start, CompareRequest.created_at < end)
-    who = (CompareRequest.platform, CompareRequest.workspace, CompareRequest.user_id)
+    # The person, not the account: a server and a DM of one Discord user are one asker.
+    who = (CompareRequest.person_id,)
     names = (
         select(CompareRequest.first_query.label("q"), *who)
         .where(*window, CompareRequest.first_tool_id.is_(None))
@@ -291,20 +298,25 @@ async def _asked_about(
         )
     )
     counts: Counter[str] = Counter()
-    people: dict[str, set[tuple[str, str, str]]] = {}
+    people: dict[str, set[int | None]] = {}
     shown: dict[str, str] = {}
-    for query, platform, workspace, user in await session.execute(names):
+    for query, person in await session.execute(names):
         name = " ".join(str(query).split())[:80]
         if not name:
             continue
         key = name.casefold()
         counts[key] += 1
-        people.setdefault(key, set()).add((platform, workspace, user))
+        people.setdefault(key, set()).add(person)
         shown.setdefault(key, name)
     wanted = [key for key in counts if len(people[key]) >= ASKED_MIN_PEOPLE]
     ranked = sorted(wanted, key=lambda key: (-len(people[key]), -counts[key], key))
     return [
-        {"name": shown[key], "requests": counts[key], "people": len(people[key])}
+        {
+            "name": shown[key],
+            "requests": counts[key],
+            "people": len(people[key]),
+            "asked_by": asked_by(len(people[key])),
+        }
         for key in ranked[:ASKED_SHOWN]
     ]
 
@@ -367,6 +379,8 @@ def _comparisons(
                 "first_slug": first.slug,
                 "second_slug": second.slug,
                 "requests": requests,
+                "people": requests,
+                "asked_by": asked_by(requests),
                 "decision": decision(first, second),
                 "first_panel": first.panel.label,
                 "second_panel": second.panel.label,

@@ -21,6 +21,8 @@ USAGE = {
     "bookmarks": "/bookmarks",
     "tool": "/tool <tool>",
     "subscribe": "/subscribe <email>",
+    "link": "/link [CODE]",
+    "unlink": "/unlink",
     "help": "/help",
 }
 ALIASES = {"cmp": "compare", "vs": "compare", "info": "tool", "saved": "bookmarks", "?": "help"}
@@ -76,6 +78,8 @@ def parse_command(
         if not rest:
             return ErrorView("usage", f"Which tool? /{name} needs a tool name.", usage=USAGE[name])
         return Command(name, (_unquote(rest),))
+    if name == "link":
+        return Command(name, (rest,) if rest else ())
     return Command(name, ())
 
 

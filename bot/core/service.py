@@ -13,11 +13,11 @@ from typing import ParamSpec, TypeVar, cast
 from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
 
 from bot import metrics
+from bot.core import linking
 from bot.core.cards import compare_card, tool_card
 from bot.core.context import ID_LIMIT, CommandContext
 from bot.core.parsing import USAGE, Command, clean, parse_command
 from bot.core.ports import Subscriptions
-from bot.core.rate_limit import RateLimiter
 from bot.core.tool_index import Found, ToolIndex
 from bot.core.views import (
     BookmarkItem,
@@ -44,9 +44,10 @@ from db.queries import channels as channel_queries
 from db.queries import requests as request_queries
 from db.queries import tools as tool_queries
 from db.queries import votes as vote_queries
+from db.queries.rate_limits import RateLimit
 from db.queries.requests import CompareLog
 from db.queries.tools import ToolName
-from db.queries.votes import Tally, VoteChange, VoteRequest
+from db.queries.votes import Tally, VoteOutcome, VoteRequest
 
 log = logging.getLogger(__name__)
 TOOL_CACHE_SIZE = 2_000
@@ -64,6 +65,8 @@ HELP = HelpView(
         HelpEntry(USAGE["bookmarks"], "Your saved tools with their current verdicts."),
         HelpEntry(USAGE["tool"], "One tool's card."),
         HelpEntry(USAGE["subscribe"], "Get the weekly verdict digest by email."),
+        HelpEntry(USAGE["link"], "Count your Discord and Slack accounts as one person."),
+        HelpEntry(USAGE["unlink"], "Split this account off again."),
         HelpEntry(USAGE["help"], "This list."),
     )
 )
@@ -115,20 +118,21 @@ class CommandService:
         self,
         database: Database,
         index: ToolIndex | None = None,
-        vote_limiter: RateLimiter | None = None,
+        vote_limit: RateLimit | None = None,
         subscriptions: Subscriptions | None = None,
     ) -> None:
         self.database = database
         self.index = index or ToolIndex()
-        self.vote_limiter = vote_limiter or RateLimiter(limit=10, window_s=10.0)
+        # Kept in the database, so the limit holds for a person across every process.
+        self.vote_limit = vote_limit or RateLimit(limit=10, window_s=10.0)
         self.subscriptions = subscriptions
         self._tool_cache: dict[str, Tool] = {}
         # Cards without community numbers, built once per catalog generation.
         self._base_cards: dict[str, ToolCard] = {}
         self._critic_order: list[str] | None = None
         self._cache_generation = -1
-        self._votes: Batcher[VoteRequest, tuple[VoteChange | None, Tally]] = Batcher(
-            functools.partial(vote_queries.cast_votes, database),
+        self._votes: Batcher[VoteRequest, tuple[VoteOutcome, Tally]] = Batcher(
+            functools.partial(vote_queries.cast_votes, database, limit=self.vote_limit),
             key=lambda r: (r.voter, r.tool_id),
         )
         self._compare_log: Batcher[CompareLog, None] = Batcher(
@@ -283,11 +287,11 @@ class CommandService:
     async def _vote(
         self, ctx: CommandContext, tool: ToolName, verdict: Verdict
     ) -> VoteResult | ErrorView:
-        if not self.vote_limiter.allow((ctx.platform, ctx.workspace, ctx.user_id)):
+        outcome, tally = await self._votes.submit(VoteRequest(ctx.voter, tool.id, verdict))
+        if outcome == "limited":
             return ErrorView(
                 "rate_limited", "You are voting very fast. Wait a few seconds and try again."
             )
-        outcome, tally = await self._votes.submit(VoteRequest(ctx.voter, tool.id, verdict))
         if outcome is None:
             # The foreign key refused it: the tool left the catalog after the index was read.
             return _gone(tool.slug)
@@ -352,6 +356,15 @@ class CommandService:
         if self.subscriptions is None:
             return ErrorView("unavailable", "Email subscriptions are not set up here.")
         return await self.subscriptions.request(email.strip(), source=ctx.platform)
+
+    @answers_when_down
+    async def link(self, ctx: CommandContext, code: str | None = None) -> NoticeView | ErrorView:
+        """No code: a one-time code for this account. A code: join the account that made it."""
+        return await linking.link(self.database, ctx, code)
+
+    @answers_when_down
+    async def unlink(self, ctx: CommandContext) -> NoticeView | ErrorView:
+        return await linking.unlink(self.database, ctx)
 
     @answers_when_down
     async def digest_channel(
@@ -419,6 +432,10 @@ class CommandService:
                 return await self.tool(ctx, args[0])
             case "subscribe":
                 return await self.subscribe(ctx, args[0])
+            case "link":
+                return await self.link(ctx, args[0] if args else None)
+            case "unlink":
+                return await self.unlink(ctx)
             case _:
                 return self.help()
 

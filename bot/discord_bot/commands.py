@@ -102,6 +102,19 @@ def build_commands(bot: ShipOrSkipClient) -> list[app_commands.Command[Any, Any,
         ctx = context_of(interaction)
         await answer(interaction, service.subscribe(ctx, email), public=False)
 
+    @app_commands.command(name="link")
+    @app_commands.describe(
+        code="The code /link gave you on your other account; empty for a new one"
+    )
+    async def link(interaction: discord.Interaction, code: str | None = None) -> None:
+        """Count your Discord and Slack accounts as one person."""
+        await answer(interaction, service.link(context_of(interaction), code), public=False)
+
+    @app_commands.command(name="unlink")
+    async def unlink(interaction: discord.Interaction) -> None:
+        """Split this account off from the accounts it is linked to."""
+        await answer(interaction, service.unlink(context_of(interaction)), public=False)
+
     @app_commands.command(name="digest")
     @app_commands.describe(where="here: post the weekly digest in this channel; off: stop")
     @app_commands.default_permissions(manage_guild=True)
@@ -122,7 +135,7 @@ def build_commands(bot: ShipOrSkipClient) -> list[app_commands.Command[Any, Any,
         )
         await answer(interaction, work, public=False)
 
-    return [compare, vote, bookmark, bookmarks, tool, help_, subscribe, digest]  # type: ignore[list-item]
+    return [compare, vote, bookmark, bookmarks, tool, help_, subscribe, link, unlink, digest]  # type: ignore[list-item]
 
 
 async def _ready(out: Outgoing) -> Outgoing:

@@ -30,6 +30,8 @@ TEXT_COMMANDS = {
     "/bookmarks": "bookmarks",
     "/tool": "tool",
     "/subscribe": "subscribe",
+    "/link": "link",
+    "/unlink": "unlink",
 }
 Work = Callable[[dict[str, Any], AsyncBoltContext], Awaitable[None]]
 

@@ -8,6 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.engine import Database
 from db.models import CompareRequest
+from db.queries.people import resolve, resolve_many
 from db.queries.votes import Voter
 
 
@@ -20,6 +21,7 @@ async def record_compare(
     """Store the request; unknown names are kept as typed (tool id None)."""
     session.add(
         CompareRequest(
+            person_id=await resolve(session, voter.identity),
             platform=voter.platform,
             workspace=voter.workspace,
             user_id=voter.user_id,
@@ -41,6 +43,8 @@ class CompareLog:
 async def record_compares(database: Database, entries: list[CompareLog]) -> list[None]:
     """Store many compare requests in one transaction (see db.batching)."""
     async with database.write() as session:
+        # One look-up for the whole batch; record_compare then finds them resolved.
+        await resolve_many(session, (e.voter.identity for e in entries))
         for entry in entries:
             await record_compare(session, entry.voter, entry.first, entry.second)
     return [None] * len(entries)

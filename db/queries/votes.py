@@ -13,16 +13,28 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.engine import Database
-from db.models import Vote, utcnow
+from db.models import Identity, Vote, utcnow
+from db.queries import rate_limits
+from db.queries.people import IdentityKey, identity_for, resolve, resolve_many
+from db.queries.rate_limits import RateLimit
 
 VoteChange = Literal["counted", "changed", "unchanged"]
+# Not applied: the tool left the catalog (None) or the person is voting too fast.
+VoteOutcome = VoteChange | Literal["limited"] | None
 
 
 @dataclass(frozen=True, slots=True)
 class Voter:
+    """The account a vote comes from; the person behind it is found through ``identity``."""
+
     platform: str
     workspace: str
     user_id: str
+    enterprise_id: str = ""
+
+    @property
+    def identity(self) -> IdentityKey:
+        return identity_for(self.platform, self.enterprise_id or self.workspace, self.user_id)
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,12 +46,17 @@ class Tally:
 # One statement for every case, on both SQLite (3.35+) and PostgreSQL: the WHERE keeps a
 # repeated vote from touching the row, and RETURNING tells the three outcomes apart:
 # no row (unchanged), created == updated (a new vote), otherwise a changed vote.
+# The conflict target is the person, so a vote from another server, a DM or a linked
+# account replaces that person's vote instead of adding one.
 _UPSERT = text(
     """
-    INSERT INTO votes (platform, workspace, user_id, tool_id, verdict, created_at, updated_at)
-    VALUES (:platform, :workspace, :user_id, :tool_id, :verdict, :now, :now)
-    ON CONFLICT (platform, workspace, user_id, tool_id) DO UPDATE
-        SET verdict = excluded.verdict, updated_at = excluded.updated_at
+    INSERT INTO votes
+        (person_id, platform, workspace, user_id, tool_id, verdict, created_at, updated_at)
+    VALUES (:person_id, :platform, :workspace, :user_id, :tool_id, :verdict, :now, :now)
+    ON CONFLICT (person_id, tool_id) DO UPDATE
+        SET verdict = excluded.verdict, updated_at = excluded.updated_at,
+            platform = excluded.platform, workspace = excluded.workspace,
+            user_id = excluded.user_id
         WHERE votes.verdict <> excluded.verdict
     RETURNING created_at = updated_at AS is_new
     """
@@ -49,20 +66,28 @@ _UPSERT = text(
 async def cast_vote(
     session: AsyncSession, voter: Voter, tool_id: int, verdict: str, *, now: datetime | None = None
 ) -> VoteChange:
-    """Record ``verdict``; an existing vote is updated in place, never counted twice.
+    """Record ``verdict``; an existing vote of the same person is updated, never counted twice.
 
     A single upsert, so concurrent votes from the same person are safe on both databases:
     whatever the interleaving, one row remains and it holds the last verdict written.
     """
+    person_id = await resolve(session, voter.identity)
+    return await _upsert_one(session, person_id, voter, tool_id, verdict, now or utcnow())
+
+
+async def _upsert_one(
+    session: AsyncSession, person_id: int, voter: Voter, tool_id: int, verdict: str, now: datetime
+) -> VoteChange:
     result = await session.execute(
         _UPSERT,
         {
+            "person_id": person_id,
             "platform": voter.platform,
             "workspace": voter.workspace,
             "user_id": voter.user_id,
             "tool_id": tool_id,
             "verdict": verdict,
-            "now": now or utcnow(),
+            "now": now,
         },
     )
     row = result.first()
@@ -79,40 +104,75 @@ class VoteRequest:
 
 
 async def cast_votes(
-    database: Database, requests: list[VoteRequest]
-) -> list[tuple[VoteChange | None, Tally]]:
+    database: Database, requests: list[VoteRequest], limit: RateLimit | None = None
+) -> list[tuple[VoteOutcome, Tally]]:
     """Apply many votes in one transaction; returns (outcome, new tally) per request.
 
     At most one request per (voter, tool) may be in ``requests``. The outcome is None
-    for a tool that has left the catalog; the other votes of the batch still count.
+    for a tool that has left the catalog, "limited" for a person over ``limit`` (kept in
+    the database, so it holds across processes); the other votes of the batch still count.
     """
     try:
         async with database.write() as session:
-            outcomes = await _upsert_many(session, requests)
+            outcomes = await _apply(session, requests, limit)
     except IntegrityError:
         if len(requests) == 1:
             return [(None, Tally())]
         # A foreign key refused one of them: apply one by one so the others still count.
-        results: list[tuple[VoteChange | None, Tally]] = []
+        results: list[tuple[VoteOutcome, Tally]] = []
         for request in requests:
-            results.extend(await cast_votes(database, [request]))
+            results.extend(await cast_votes(database, [request], limit))
         return results
     async with database.read() as session:
         counts = await tallies(session, {r.tool_id for r in requests})
     return [(outcome, counts[r.tool_id]) for outcome, r in zip(outcomes, requests, strict=True)]
 
 
-async def _upsert_many(session: AsyncSession, requests: list[VoteRequest]) -> list[VoteChange]:
+async def _apply(
+    session: AsyncSession, requests: list[VoteRequest], limit: RateLimit | None
+) -> list[VoteOutcome]:
+    persons = await resolve_many(session, (r.voter.identity for r in requests))
+    person_ids = [persons[r.voter.identity] for r in requests]
+    allowed = (
+        await rate_limits.admit(session, "vote", person_ids, limit)
+        if limit is not None
+        else [True] * len(requests)
+    )
+    outcomes: list[VoteOutcome] = ["limited"] * len(requests)
+    # Two linked accounts of one person may vote on one tool in the same batch; a
+    # multi-row upsert can't touch a row twice, so those go in later rounds, in order.
+    pending = [i for i, ok in enumerate(allowed) if ok]
+    while pending:
+        seen: set[tuple[int, int]] = set()
+        round_: list[int] = []
+        later: list[int] = []
+        for i in pending:
+            key = (person_ids[i], requests[i].tool_id)
+            (later if key in seen else round_).append(i)
+            seen.add(key)
+        changes = await _upsert_many(session, [(person_ids[i], requests[i]) for i in round_])
+        for i, change in zip(round_, changes, strict=True):
+            outcomes[i] = change
+        pending = later
+    return outcomes
+
+
+async def _upsert_many(
+    session: AsyncSession, requests: list[tuple[int, VoteRequest]]
+) -> list[VoteChange]:
+    moment = utcnow()
     if len(requests) == 1:
         # The usual case at a human pace: the prebuilt statement skips construction.
-        only = requests[0]
-        return [await cast_vote(session, only.voter, only.tool_id, only.verdict)]
-    moment = utcnow()
+        person_id, only = requests[0]
+        return [
+            await _upsert_one(session, person_id, only.voter, only.tool_id, only.verdict, moment)
+        ]
     dialect = session.bind.dialect.name if session.bind else "sqlite"
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     statement = insert(Vote).values(
         [
             {
+                "person_id": person_id,
                 "platform": r.voter.platform,
                 "workspace": r.voter.workspace,
                 "user_id": r.voter.user_id,
@@ -121,28 +181,31 @@ async def _upsert_many(session: AsyncSession, requests: list[VoteRequest]) -> li
                 "created_at": moment,
                 "updated_at": moment,
             }
-            for r in requests
+            for person_id, r in requests
         ]
     )
     upsert = statement.on_conflict_do_update(
-        index_elements=["platform", "workspace", "user_id", "tool_id"],
-        set_={"verdict": statement.excluded.verdict, "updated_at": statement.excluded.updated_at},
+        index_elements=["person_id", "tool_id"],
+        set_={
+            "verdict": statement.excluded.verdict,
+            "updated_at": statement.excluded.updated_at,
+            "platform": statement.excluded.platform,
+            "workspace": statement.excluded.workspace,
+            "user_id": statement.excluded.user_id,
+        },
         # A repeated vote leaves the row alone, so RETURNING skips it: "unchanged".
         where=Vote.verdict != statement.excluded.verdict,
     ).returning(
-        Vote.platform,
-        Vote.workspace,
-        Vote.user_id,
+        Vote.person_id,
         Vote.tool_id,
         (Vote.created_at == Vote.updated_at).label("is_new"),
     )
     touched = {
-        (row.platform, row.workspace, row.user_id, row.tool_id): bool(row.is_new)
-        for row in await session.execute(upsert)
+        (row.person_id, row.tool_id): bool(row.is_new) for row in await session.execute(upsert)
     }
     outcomes: list[VoteChange] = []
-    for r in requests:
-        is_new = touched.get((r.voter.platform, r.voter.workspace, r.voter.user_id, r.tool_id))
+    for person_id, r in requests:
+        is_new = touched.get((person_id, r.tool_id))
         outcomes.append("unchanged" if is_new is None else "counted" if is_new else "changed")
     return outcomes
 
@@ -169,11 +232,13 @@ async def tallies(session: AsyncSession, tool_ids: Iterable[int]) -> dict[int, T
 
 
 async def votes_of(session: AsyncSession, voter: Voter, tool_ids: Iterable[int]) -> dict[int, str]:
+    """The verdicts of the person behind ``voter`` (from any of their linked accounts)."""
     rows = await session.execute(
-        select(Vote.tool_id, Vote.verdict).where(
-            Vote.platform == voter.platform,
-            Vote.workspace == voter.workspace,
-            Vote.user_id == voter.user_id,
+        select(Vote.tool_id, Vote.verdict)
+        .join(Identity, Identity.person_id == Vote.person_id)
+        .where(
+            Identity.kind == voter.identity.kind,
+            Identity.key == voter.identity.key,
             Vote.tool_id.in_(list(tool_ids)),
         )
     )
