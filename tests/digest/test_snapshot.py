@@ -28,7 +28,9 @@ async def test_every_section_is_filled_from_the_weeks_activity(demo_database: Da
     top = snapshot["comparisons"][0]
     assert top["requests"] == 3 and top["decision"]
     # "Mystery AI" was typed by one person only: not newsletter material.
-    assert snapshot["asked_about"] == [{"name": "Sora <2> & friends", "requests": 3, "people": 3}]
+    assert snapshot["asked_about"] == [
+        {"name": "Sora <2> & friends", "requests": 3, "people": 3, "asked_by": "asked by 3 people"}
+    ]
     assert EVIL_NAME in {p["name"] for p in snapshot["most_shipped"] + snapshot["most_skipped"]}
     mover = next(m for m in snapshot["movers"] if m["before_pct"] == 100)
     assert mover["after_pct"] < 100 and mover["delta"] < 0
@@ -75,5 +77,7 @@ async def test_one_persons_repeated_unknown_name_stays_out(demo_database: Databa
             )
         await session.execute(update(CompareRequest).values(created_at=during))
     snapshot = await build_snapshot(demo_database, WEEK)
-    assert snapshot["asked_about"] == [{"name": "Sora 3", "requests": 4, "people": 2}]
+    assert snapshot["asked_about"] == [
+        {"name": "Sora 3", "requests": 4, "people": 2, "asked_by": "asked by 2 people"}
+    ]
     assert "coin" not in subject_of(snapshot)
