@@ -157,6 +157,16 @@ class LinkCode(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+class EmailClaim(Base):
+    """A chat person asked /subscribe for ``address``; confirming it links the address to them."""
+
+    __tablename__ = "email_claims"
+
+    address: Mapped[str] = mapped_column(String(320), primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 class RateEvent(Base):
     """One counted action (a vote, a /link attempt) of a person, for limits shared by processes."""
 

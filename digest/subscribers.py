@@ -16,6 +16,7 @@ from bot.core.views import ErrorView, NoticeView
 from db.digest_models import Delivery, Subscriber
 from db.engine import Database
 from db.models import utcnow
+from db.queries import links
 from digest.message import confirmation_message
 from digest.senders import Sender
 from digest.tokens import BadToken, Tokens
@@ -119,6 +120,7 @@ class EmailSubscriptions:
                 subscriber.status = "confirmed"
                 subscriber.confirmed_at = utcnow()
                 subscriber.hard_failures = 0
+            await links.confirm_email(session, address)
         return address
 
     async def unsubscribe(self, token: str) -> str | BadToken:

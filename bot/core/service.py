@@ -41,6 +41,7 @@ from db.engine import Database
 from db.models import Tool
 from db.queries import bookmarks as bookmark_queries
 from db.queries import channels as channel_queries
+from db.queries import links
 from db.queries import requests as request_queries
 from db.queries import tools as tool_queries
 from db.queries import votes as vote_queries
@@ -355,7 +356,12 @@ class CommandService:
             return ErrorView("usage", "Which address?", usage=USAGE["subscribe"])
         if self.subscriptions is None:
             return ErrorView("unavailable", "Email subscriptions are not set up here.")
-        return await self.subscriptions.request(email.strip(), source=ctx.platform)
+        reply = await self.subscriptions.request(email.strip(), source=ctx.platform)
+        if isinstance(reply, NoticeView):
+            # Confirming the address will link it to this person (see db.queries.links).
+            async with self.database.write() as session:
+                await links.claim_email(session, ctx.voter.identity, email)
+        return reply
 
     @answers_when_down
     async def link(self, ctx: CommandContext, code: str | None = None) -> NoticeView | ErrorView:

@@ -14,8 +14,18 @@ from typing import Literal
 from sqlalchemy import delete, exists, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.models import Bookmark, CompareRequest, Identity, LinkCode, Person, RateEvent, Vote, utcnow
-from db.queries.people import IdentityKey, resolve
+from db.models import (
+    Bookmark,
+    CompareRequest,
+    EmailClaim,
+    Identity,
+    LinkCode,
+    Person,
+    RateEvent,
+    Vote,
+    utcnow,
+)
+from db.queries.people import IdentityKey, email_identity, resolve
 
 CODE_TTL = timedelta(minutes=10)
 
@@ -121,7 +131,7 @@ async def merge_people(session: AsyncSession, *, keep: int, gone: int) -> None:
     await session.execute(
         delete(Bookmark).where(Bookmark.person_id == gone, Bookmark.tool_id.in_(kept))
     )
-    for model in (Vote, Bookmark, CompareRequest, Identity, RateEvent):
+    for model in (Vote, Bookmark, CompareRequest, Identity, RateEvent, EmailClaim):
         await session.execute(
             update(model).where(model.person_id == gone).values(person_id=keep)  # type: ignore[attr-defined]
         )
@@ -157,16 +167,36 @@ async def unlink(
     return int(fresh)
 
 
-async def link_identity(session: AsyncSession, chat: IdentityKey, other: IdentityKey) -> None:
-    """Attach ``other`` (e.g. a just-confirmed email) to the person behind ``chat``.
+async def claim_email(session: AsyncSession, chat: IdentityKey, address: str) -> None:
+    """Remember that the person behind ``chat`` asked for ``address`` (/subscribe in chat)."""
+    person_id = await resolve(session, chat)
+    await session.execute(delete(EmailClaim).where(EmailClaim.address == _address(address)))
+    await session.execute(
+        insert(EmailClaim).values(
+            address=_address(address), person_id=person_id, created_at=utcnow()
+        )
+    )
 
-    An ``other`` that already belongs to someone with votes of their own is merged in,
-    like /link; one seen for the first time just joins.
+
+async def confirm_email(session: AsyncSession, address: str) -> None:
+    """A confirmed address becomes an email identity, linked to the chat person who asked.
+
+    An address already linked to other accounts is left where it is: confirming an
+    address proves you own it, not that you are whoever typed it into a chat.
     """
-    keep = await resolve(session, chat)
-    current = await resolve(session, other)
-    if current != keep:
-        await merge_people(session, keep=keep, gone=current)
+    identity = email_identity(address)
+    current = await resolve(session, identity)
+    keep = await session.scalar(
+        select(EmailClaim.person_id).where(EmailClaim.address == _address(address))
+    )
+    await session.execute(delete(EmailClaim).where(EmailClaim.address == _address(address)))
+    if keep is None or keep == current or await account_count(session, current) > 1:
+        return
+    await merge_people(session, keep=keep, gone=current)
+
+
+def _address(address: str) -> str:
+    return email_identity(address).key
 
 
 def _aware(moment: datetime) -> datetime:

@@ -70,6 +70,19 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("code_hash", name=op.f("pk_link_codes")),
     )
     op.create_table(
+        "email_claims",
+        sa.Column("address", sa.String(length=320), nullable=False),
+        sa.Column("person_id", sa.Integer(), nullable=False),
+        sa.Column("created_at", _TS, nullable=False),
+        sa.ForeignKeyConstraint(
+            ["person_id"],
+            ["people.id"],
+            name=op.f("fk_email_claims_person_id_people"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("address", name=op.f("pk_email_claims")),
+    )
+    op.create_table(
         "rate_events",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("person_id", sa.Integer(), nullable=False),
@@ -196,6 +209,7 @@ def downgrade() -> None:
             batch.create_unique_constraint(unique, ["platform", "workspace", "user_id", "tool_id"])
     op.drop_index("ix_rate_events_person_scope_at", table_name="rate_events")
     op.drop_table("rate_events")
+    op.drop_table("email_claims")
     op.drop_table("link_codes")
     op.drop_index("ix_identities_person_id", table_name="identities")
     op.drop_table("identities")
