@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 
+from bot import vote_spikes
 from bot.settings import Settings
 from db.engine import Database
 from db.migrate import current_revision, head_revision
@@ -77,6 +78,8 @@ async def database_facts(database: Database) -> list[Row]:
         critics = await session.scalar(select(func.count(Critic.id)))
         votes = await session.scalar(select(func.count(Vote.id)))
     rows.append(("catalog", f"{tools} tools, {critics} critics, {votes} community votes"))
+    spiking = await vote_spikes.spikes(database)
+    rows.append(("vote spikes", ", ".join(map(vote_spikes.describe, spiking)) or "none"))
     issues = await list_issues(database)
     if not issues:
         rows.append(("last digest", "none built yet"))
