@@ -251,4 +251,5 @@ async def forget(database: Database, email: str) -> bool:
             .values(subscriber_id=None, last_error=None)
         )
         await session.execute(delete(Subscriber).where(Subscriber.id == subscriber.id))
+        await links.forget_email(session, address)
     return True

@@ -9,7 +9,7 @@ from sqlalchemy import func, select, union_all
 
 from db.digest_models import DigestIssue
 from db.engine import Database
-from db.models import CompareRequest, Tool, Vote, utcnow
+from db.models import CompareRequest, Identity, Tool, Vote, utcnow
 from db.queries.votes import Voter
 
 
@@ -36,11 +36,9 @@ async def recent_votes(database: Database, voter: Voter, limit: int = 15) -> lis
         rows = await session.execute(
             select(Tool.name, Vote.verdict)
             .join(Tool, Tool.id == Vote.tool_id)
-            .where(
-                Vote.platform == voter.platform,
-                Vote.workspace == voter.workspace,
-                Vote.user_id == voter.user_id,
-            )
+            # The person's votes, from whichever linked account they were cast.
+            .join(Identity, Identity.person_id == Vote.person_id)
+            .where(Identity.kind == voter.identity.kind, Identity.key == voter.identity.key)
             .order_by(Vote.updated_at.desc(), Vote.id.desc())
             .limit(limit)
         )

@@ -195,6 +195,15 @@ async def confirm_email(session: AsyncSession, address: str) -> None:
     await merge_people(session, keep=keep, gone=current)
 
 
+async def forget_email(session: AsyncSession, address: str) -> None:
+    """Drop the address as an identity (and any pending claim); the person's votes stay."""
+    identity = email_identity(address)
+    await session.execute(
+        delete(Identity).where(Identity.kind == identity.kind, Identity.key == identity.key)
+    )
+    await session.execute(delete(EmailClaim).where(EmailClaim.address == identity.key))
+
+
 def _address(address: str) -> str:
     return email_identity(address).key
 

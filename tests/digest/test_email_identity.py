@@ -42,3 +42,14 @@ async def test_a_web_signup_confirmed_is_a_person_of_its_own(
     await sink.wait_for(1)
     await subscriptions.confirm(deps.tokens.confirm_token("bo@example.com"))
     assert set(await _owners(deps)) == {"email"}
+
+
+async def test_forgetting_an_address_drops_its_identity(deps: DigestDeps, sink: SmtpSink) -> None:
+    from digest.subscribers import forget
+
+    subscriptions = deps.subscriptions()
+    await subscriptions.request("cy@example.com", source="web")
+    await sink.wait_for(1)
+    await subscriptions.confirm(deps.tokens.confirm_token("cy@example.com"))
+    assert await forget(deps.database, "cy@example.com")
+    assert "email" not in await _owners(deps)
