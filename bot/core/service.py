@@ -18,6 +18,7 @@ from bot.core.cards import compare_card, tool_card
 from bot.core.context import ID_LIMIT, CommandContext
 from bot.core.parsing import USAGE, Command, clean, parse_command
 from bot.core.ports import Subscriptions
+from bot.core.rate_limit import RateLimiter
 from bot.core.tool_index import Found, ToolIndex
 from bot.core.views import (
     BookmarkItem,
@@ -124,8 +125,11 @@ class CommandService:
     ) -> None:
         self.database = database
         self.index = index or ToolIndex()
-        # Kept in the database, so the limit holds for a person across every process.
+        # Kept in the database, so the limit holds for a person across every process. The
+        # same limit in memory first turns away a storm from this process without a
+        # transaction per click; it never admits what the database would refuse.
         self.vote_limit = vote_limit or RateLimit(limit=10, window_s=10.0)
+        self._local_votes = RateLimiter(self.vote_limit.limit, self.vote_limit.window_s)
         self.subscriptions = subscriptions
         self._tool_cache: dict[str, Tool] = {}
         # Cards without community numbers, built once per catalog generation.
@@ -288,7 +292,12 @@ class CommandService:
     async def _vote(
         self, ctx: CommandContext, tool: ToolName, verdict: Verdict
     ) -> VoteResult | ErrorView:
-        outcome, tally = await self._votes.submit(VoteRequest(ctx.voter, tool.id, verdict))
+        limited = not self._local_votes.allow(ctx.voter.identity)
+        outcome, tally = (
+            ("limited", Tally())
+            if limited
+            else await self._votes.submit(VoteRequest(ctx.voter, tool.id, verdict))
+        )
         if outcome == "limited":
             return ErrorView(
                 "rate_limited", "You are voting very fast. Wait a few seconds and try again."

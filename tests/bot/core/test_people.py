@@ -161,3 +161,21 @@ async def test_vote_rate_limit_holds_across_two_processes(demo_database: Databas
             assert await session.scalar(select(func.count(Vote.id))) == 10
     finally:
         await second.dispose()
+
+
+async def test_two_services_on_two_engines_share_the_vote_limit(
+    demo_database: Database, db_target
+) -> None:
+    """Each process lets 10 through its own memory; the database holds the total to 10."""
+    second = db_target.open()
+    try:
+        services = [CommandService(demo_database), CommandService(second)]
+        async with demo_database.read() as session:
+            slugs = list((await session.scalars(text("SELECT slug FROM tools LIMIT 20"))).all())
+        replies = await asyncio.gather(
+            *(services[i % 2].vote(DISCORD_SERVER, slug, "ship") for i, slug in enumerate(slugs))
+        )
+        assert sum(isinstance(r, VoteResult) for r in replies) == 10
+        assert all(r.code == "rate_limited" for r in replies if isinstance(r, ErrorView))
+    finally:
+        await second.dispose()
