@@ -114,6 +114,12 @@ async def redeem(
 async def merge_people(session: AsyncSession, *, keep: int, gone: int) -> None:
     """Move everything of person ``gone`` to ``keep``; the latest vote per tool wins."""
     pair = (keep, gone)
+    if session.bind is not None and session.bind.dialect.name == "postgresql":
+        # Votes lock their person's row too (db.queries.rate_limits): no vote of either
+        # person can land half-way through the move.
+        await session.execute(
+            select(Person.id).where(Person.id.in_(pair)).order_by(Person.id).with_for_update()
+        )
     newer = Vote.__table__.alias("newer")
     await session.execute(
         delete(Vote).where(
