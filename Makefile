@@ -7,15 +7,28 @@ STAMP := $(VENV)/.installed
 PG_HOST ?= 127.0.0.1
 PG_PORT ?= 5432
 
-.PHONY: run test lint format bench chromium check-postgres clean
+.PHONY: run test lint format bench chromium check-postgres clean lock
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
-$(STAMP): pyproject.toml | $(BIN)/python
+# Exact versions from the lock files; the project itself on top, editable, adding nothing.
+$(STAMP): pyproject.toml requirements.lock requirements-dev.lock | $(BIN)/python
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e ".[dev]"
+	$(BIN)/pip install --quiet -r requirements-dev.lock
+	$(BIN)/pip install --quiet --no-deps -e .
 	touch $(STAMP)
+
+# Pin every dependency (uv pip compile) after changing pyproject.toml; existing pins stay unless
+# `make lock LOCK_FLAGS=--upgrade`. The image installs requirements.lock, development and
+# CI requirements-dev.lock.
+LOCK_FLAGS ?=
+lock: | $(BIN)/python
+	$(BIN)/pip install --quiet "uv>=0.5"
+	$(BIN)/uv pip compile --quiet $(LOCK_FLAGS) --python-version 3.11 --custom-compile-command "make lock" \
+	  --output-file requirements.lock pyproject.toml
+	$(BIN)/uv pip compile --quiet $(LOCK_FLAGS) --python-version 3.11 --custom-compile-command "make lock" \
+	  --extra dev --output-file requirements-dev.lock pyproject.toml
 
 run: $(STAMP)
 	$(BIN)/shiporskip run

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from importlib import resources
 from pathlib import Path
 
 from db.catalog import import_catalog
@@ -11,7 +12,9 @@ from db.migrate import upgrade
 from db.queries.tools import is_catalog_empty
 
 log = logging.getLogger(__name__)
-DEMO_CATALOG = Path(__file__).resolve().parent.parent / "db" / "demo_catalog"
+# Package data of ``db``, found the same way from a wheel as from the checkout. Setuptools
+# installs packages as plain folders, so the traversable is a real directory.
+DEMO_CATALOG = Path(str(resources.files("db") / "demo_catalog"))
 
 
 async def prepare_database(

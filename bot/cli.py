@@ -11,16 +11,24 @@ from rich.console import Console
 from rich.table import Table
 
 from bot.discord_bot.cli import discord_app
-from bot.settings import Settings, SettingsError, describe_settings, load_settings
+from bot.settings import (
+    Settings,
+    SettingsError,
+    describe_settings,
+    load_settings,
+    secret_key_problem,
+)
 from digest.cli import digest_app, subscribers_app
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__)
 db_app = typer.Typer(no_args_is_help=True, help="Database schema.")
 catalog_app = typer.Typer(no_args_is_help=True, help="Catalog of tools, critics and reviews.")
 config_app = typer.Typer(no_args_is_help=True, help="Configuration.")
+slack_app = typer.Typer(no_args_is_help=True, help="Slack app setup.")
 app.add_typer(db_app, name="db")
 app.add_typer(catalog_app, name="catalog")
 app.add_typer(config_app, name="config")
+app.add_typer(slack_app, name="slack")
 app.add_typer(discord_app, name="discord")
 app.add_typer(digest_app, name="digest")
 app.add_typer(subscribers_app, name="subscribers")
@@ -41,6 +49,16 @@ def settings_or_exit() -> Settings:
         raise typer.Exit(2) from None
 
 
+def strong_settings_or_exit() -> Settings:
+    """The settings, refused (exit 2) if SECRET_KEY is too weak for what they expose."""
+    settings = settings_or_exit()
+    problem = secret_key_problem(settings)
+    if problem:
+        err.print(f"[red]refused[/red] {problem}", markup=True, highlight=False)
+        raise typer.Exit(2)
+    return settings
+
+
 def _logging(settings: Settings, quiet: bool = False) -> None:
     from bot.logging_setup import setup_logging
 
@@ -52,7 +70,7 @@ def run(no_demo: NoDemo = False) -> None:
     """Run everything the settings enable (console chat when no platform is configured)."""
     from bot.runner import run as run_all
 
-    settings = settings_or_exit()
+    settings = strong_settings_or_exit()
     _logging(settings)
     asyncio.run(run_all(settings, demo=not no_demo))
 
@@ -71,11 +89,12 @@ def chat(no_demo: NoDemo = False) -> None:
         database = await prepare_database(
             settings.database.url, catalog_path=settings.app.catalog_path, demo=not no_demo
         )
-        try:
-            from digest.part import subscriptions_for
+        from digest.runtime import open_digest
 
-            subscriptions = subscriptions_for(database, settings)
-            await chat_loop(CommandService(database, subscriptions=subscriptions))
+        try:
+            # Sign-ups from the chat mail through the one sender, closed when the chat ends.
+            async with open_digest(database, settings) as digest:
+                await chat_loop(CommandService(database, subscriptions=digest.subscriptions()))
         finally:
             await database.dispose()
 
@@ -113,12 +132,39 @@ def status() -> None:
 
 @config_app.command("check")
 def config_check() -> None:
-    """Print the effective settings (secrets masked); exit 2 on invalid values."""
-    settings = settings_or_exit()
+    """Print the effective settings (secrets masked); exit 2 on invalid values or a weak key."""
+    settings = strong_settings_or_exit()
     table = Table("Variable", "Value", "Meaning", title="Effective settings")
     for variable, value, meaning in describe_settings(settings):
         table.add_row(variable, value, meaning)
     Console().print(table)
+
+
+@slack_app.command("manifest")
+def slack_manifest(
+    check: Annotated[
+        bool, typer.Option("--check", help="Exit 1 when FILE differs from the registry.")
+    ] = False,
+    file: Annotated[Path, typer.Option("--file", help="The manifest to check.")] = Path(
+        "deploy/slack-manifest.yml"
+    ),
+) -> None:
+    """Print the Slack app manifest generated from the command registry."""
+    from bot.slack_bot.manifest import manifest_text
+
+    text = manifest_text()
+    if not check:
+        typer.echo(text, nl=False)
+        return
+    if not file.is_file() or file.read_text() != text:
+        err.print(
+            f"{file} differs from the command registry; "
+            f"regenerate it: shiporskip slack manifest > {file}",
+            markup=False,
+            highlight=False,
+        )
+        raise typer.Exit(1)
+    typer.echo(f"{file} matches the command registry")
 
 
 @db_app.command("upgrade")

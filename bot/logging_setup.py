@@ -15,7 +15,12 @@ from datetime import UTC, datetime
 
 request_id: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="-")
 
-_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+# Every local part RFC 5322 allows: atext (x{y}, o'brien, a+tag, a/b=c...), dots, and
+# quoted ("john doe"@...); domains by name (with or without dots) or as [ip literal].
+_EMAIL = re.compile(
+    r"""(?:"(?:[^"\\\r\n]|\\.)*"|[\w!#$%&'*+/=?^`{|}~.-]+)"""
+    r"@(?:\[[^\]\s]+\]|[^\W\d_][\w-]*(?:\.[\w-]+)*)"
+)
 # Slack (xox?-, xapp-) and Discord-shaped bot tokens.
 _TOKEN = re.compile(r"\b(?:xox[abposr]-[\w-]+|xapp-[\w-]+|[\w-]{24,}\.[\w-]{6}\.[\w-]{27,})\b")
 
@@ -43,6 +48,14 @@ class RedactingFilter(logging.Filter):
         return True
 
 
+class RedactingFormatter(logging.Formatter):
+    """Text lines, masked as a whole: tracebacks and stack dumps carry addresses too
+    (an exception message, a local in a frame line), and the filter only sees the message."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return redact(super().format(record))
+
+
 class JsonFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         entry = {
@@ -54,6 +67,8 @@ class JsonFormatter(logging.Formatter):
         }
         if record.exc_info:
             entry["exception"] = redact(self.formatException(record.exc_info))
+        if record.stack_info:
+            entry["stack"] = redact(self.formatStack(record.stack_info))
         return json.dumps(entry, ensure_ascii=False)
 
 
@@ -64,7 +79,7 @@ def setup_logging(level: str = "INFO", fmt: str = "text") -> None:
         handler.setFormatter(JsonFormatter())
     else:
         handler.setFormatter(
-            logging.Formatter("%(asctime)s %(levelname)s [%(request_id)s] %(name)s: %(message)s")
+            RedactingFormatter("%(asctime)s %(levelname)s [%(request_id)s] %(name)s: %(message)s")
         )
     root = logging.getLogger()
     root.handlers[:] = [handler]

@@ -19,7 +19,9 @@ VOTES = Counter(
     "shiporskip_votes_total", "Community votes counted or changed.", ["platform", "outcome"]
 )
 EMAILS = Counter(
-    "shiporskip_emails_total", "Emails by result: sent, deferred (4xx) or failed.", ["result"]
+    "shiporskip_emails_total",
+    "Emails by kind (confirmation or digest) and result: sent, deferred (4xx) or failed.",
+    ["kind", "result"],
 )
 DIGEST_BUILD_SECONDS = Histogram(
     "shiporskip_digest_build_seconds", "Time to build a weekly digest snapshot."

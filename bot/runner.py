@@ -9,7 +9,7 @@ import signal
 import sys
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
@@ -17,11 +17,15 @@ from sqlalchemy.exc import SQLAlchemyError
 from bot.bootstrap import prepare_database
 from bot.core.ports import ChannelPoster
 from bot.core.service import CommandService
-from bot.settings import Settings
+from bot.settings import Settings, secret_key_problem
 from bot.slack_bot.config import SlackConfigError, load_slack_config, slack_enabled
 from bot.web.app import RouteInstaller, bound_port, build_web_app, serve
 from db.catalog import CatalogError
 from db.engine import Database
+from db.private_files import private_dir
+
+if TYPE_CHECKING:
+    from digest.pipeline import DigestDeps
 
 log = logging.getLogger(__name__)
 
@@ -35,28 +39,90 @@ class Runtime:
     service: CommandService
     # Chat platforms register a poster here when they start, so the digest can post.
     posters: dict[str, ChannelPoster] = field(default_factory=dict)
+    # The process's one digest runtime (one sender, one SMTP pool, one rate); run() opens it.
+    digest: DigestDeps | None = None
     # Set once the web app listens (HTTP_PORT=0 picks a free port).
     http_port: int | None = None
-    # Each running part can say whether it is ready (GET /readyz): name -> () -> (ok, detail).
+    # The parts run() started; each answers for its own readiness and draining.
+    parts: list[Part] = field(default_factory=list)
+    # Chat platforms that keep their check themselves (discord, slack): name -> () -> (ok, detail).
     readiness: dict[str, Callable[[], tuple[bool, str]]] = field(default_factory=dict)
     # Set when SIGTERM/SIGINT asks the process to stop: parts stop taking new work.
     stopping: asyncio.Event = field(default_factory=asyncio.Event)
-    # Called on stop before parts are cancelled, to finish work in flight (bounded time).
-    drains: list[Callable[[], Coroutine[Any, Any, None]]] = field(default_factory=list)
+
+    def digest_runtime(self) -> DigestDeps:
+        """The shared digest runtime.
+
+        A Runtime built for one part alone (tests, `discord sync`) gets its own on first
+        use; its sender is the caller's to close, as run() closes the one it opens.
+        """
+        if self.digest is None:
+            from digest.pipeline import DigestDeps
+
+            self.digest = DigestDeps.from_settings(self.database, self.settings, self.posters)
+        return self.digest
+
+    def checks(self) -> dict[str, tuple[bool, str]]:
+        """Each part's readiness for GET /readyz, by name."""
+        found = {name: check() for name, check in self.readiness.items()}
+        for part in self.parts:
+            state = part.ready()
+            if state is not None:
+                found[part.name] = state
+        return found
 
 
-Part = Callable[[Runtime], Coroutine[Any, Any, None]]
+class Part(Protocol):
+    """One thing `run` keeps running: started once, asked if ready, drained on stop."""
+
+    @property
+    def name(self) -> str:
+        """How logs, task names and /readyz call it."""
+
+    async def start(self, runtime: Runtime) -> None:
+        """Run until cancelled; returning (or raising) ends the process."""
+
+    def ready(self) -> tuple[bool, str] | None:
+        """(ok, detail) for /readyz, or None when the part has nothing to report."""
+
+    async def drain(self) -> None:
+        """On stop, before cancellation: finish the work in flight (bounded by DRAIN_S)."""
+
+    def __call__(self, runtime: Runtime) -> Coroutine[Any, Any, None]:
+        """Same as ``start``: a part can be handed to ``asyncio.create_task`` directly."""
+
+
+@dataclass(frozen=True)
+class TaskPart:
+    """A part that is one coroutine and has no work to drain."""
+
+    name: str
+    run: Callable[[Runtime], Coroutine[Any, Any, None]]
+
+    async def start(self, runtime: Runtime) -> None:
+        await self.run(runtime)
+
+    def ready(self) -> tuple[bool, str] | None:
+        return None
+
+    async def drain(self) -> None:
+        return None
+
+    def __call__(self, runtime: Runtime) -> Coroutine[Any, Any, None]:
+        return self.start(runtime)
 
 
 def enabled_parts(settings: Settings, *, console: bool) -> dict[str, Part]:
     """The parts to run, by name. Each runs until cancelled."""
-    parts: dict[str, Part] = {"web": _web_part, "digest": _digest_part}
+    from digest.part import DigestPart
+
+    parts: dict[str, Part] = {"web": TaskPart("web", _web_part), "digest": DigestPart()}
     if console:
-        parts["console"] = _console_part
+        parts["console"] = TaskPart("console", _console_part)
     if settings.discord.token:
-        parts["discord"] = _discord_part
+        parts["discord"] = TaskPart("discord", _discord_part)
     if settings.slack.app_token:
-        parts["slack"] = _slack_socket_part
+        parts["slack"] = TaskPart("slack", _slack_socket_part)
     return parts
 
 
@@ -109,12 +175,6 @@ async def _slack_socket_part(runtime: Runtime) -> None:
     await run_socket_mode(runtime)
 
 
-async def _digest_part(runtime: Runtime) -> None:
-    from digest.part import digest_part
-
-    await digest_part(runtime)
-
-
 async def _console_part(runtime: Runtime) -> None:
     from bot.console.repl import chat
 
@@ -139,52 +199,81 @@ async def run(settings: Settings, *, demo: bool = True, terminal: bool | None = 
         raise SystemExit(f"cannot open the database ({url}): {exc}") from None
     except CatalogError as exc:
         raise SystemExit(f"the catalog at CATALOG_PATH has problems:\n{exc}") from None
-    from digest.part import subscriptions_for
-
-    service = CommandService(database, subscriptions=subscriptions_for(database, settings))
-    runtime = Runtime(settings, database, service)
-    parts = enabled_parts(settings, console=wants_console(settings, terminal=terminal))
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(signum, runtime.stopping.set)
     try:
-        for name in parts:
-            log.info("starting %s", name)
-        tasks = {asyncio.create_task(part(runtime), name=name) for name, part in parts.items()}
-        # Everything loaded so far (libraries, catalog, settings) lives as long as the
-        # process: keep it out of the collector's full passes, which otherwise walk the
-        # whole heap and show up as latency spikes under load.
-        await asyncio.sleep(0)
-        gc.freeze()
-        stop = asyncio.create_task(runtime.stopping.wait(), name="stop-signal")
-        # The console ends the process when its user leaves; other parts run until stopped.
-        # Any part that stops ends the process: a half-running bot is worse than none.
-        done, pending = await asyncio.wait({*tasks, stop}, return_when=asyncio.FIRST_COMPLETED)
-        if stop in done:
-            log.info("stop requested: finishing work in flight")
-        runtime.stopping.set()
-        stop.cancel()
-        await _drain(runtime)
-        for task in pending:
-            task.cancel()
-        _, stuck = await asyncio.wait(pending, timeout=SHUTDOWN_GRACE_S) if pending else ((), ())
-        for task in stuck:
-            log.warning("%s did not stop within %.0fs", task.get_name(), SHUTDOWN_GRACE_S)
-        for task in done:
-            if task is not stop and not task.cancelled() and task.exception() is not None:
-                raise task.exception()  # type: ignore[misc]
-        log.info("stopped")
+        await _run_parts(settings, database, terminal=terminal)
     finally:
-        for signum in (signal.SIGTERM, signal.SIGINT):
-            loop.remove_signal_handler(signum)
         await database.dispose()
         sys.stdout.flush()
 
 
-async def _drain(runtime: Runtime) -> None:
-    if not runtime.drains:
-        return
-    drains = [asyncio.create_task(drain()) for drain in runtime.drains]
+async def _run_parts(settings: Settings, database: Database, *, terminal: bool | None) -> None:
+    from digest.runtime import open_digest
+
+    posters: dict[str, ChannelPoster] = {}
+    # One digest runtime for the process, closed (SMTP QUIT) after every part has stopped.
+    async with open_digest(database, settings, posters) as digest:
+        console = wants_console(settings, terminal=terminal)
+        runtime = compose(settings, database, digest, posters, console=console)
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(signum, runtime.stopping.set)
+        try:
+            await _supervise(runtime)
+        finally:
+            for signum in (signal.SIGTERM, signal.SIGINT):
+                loop.remove_signal_handler(signum)
+
+
+def compose(
+    settings: Settings,
+    database: Database,
+    digest: DigestDeps,
+    posters: dict[str, ChannelPoster],
+    *,
+    console: bool,
+) -> Runtime:
+    """The process wired: chat /subscribe, the web form and the schedule share ``digest``.
+
+    ``posters`` must be the mapping ``digest`` was opened with, so platforms that start
+    later are seen by the digest's channel posts.
+    """
+    service = CommandService(database, subscriptions=digest.subscriptions())
+    runtime = Runtime(settings, database, service, posters=posters, digest=digest)
+    runtime.parts = list(enabled_parts(settings, console=console).values())
+    return runtime
+
+
+async def _supervise(runtime: Runtime) -> None:
+    for part in runtime.parts:
+        log.info("starting %s", part.name)
+    tasks = {asyncio.create_task(part.start(runtime), name=part.name) for part in runtime.parts}
+    # Everything loaded so far (libraries, catalog, settings) lives as long as the
+    # process: keep it out of the collector's full passes, which otherwise walk the
+    # whole heap and show up as latency spikes under load.
+    await asyncio.sleep(0)
+    gc.freeze()
+    stop = asyncio.create_task(runtime.stopping.wait(), name="stop-signal")
+    # The console ends the process when its user leaves; other parts run until stopped.
+    # Any part that stops ends the process: a half-running bot is worse than none.
+    done, pending = await asyncio.wait({*tasks, stop}, return_when=asyncio.FIRST_COMPLETED)
+    if stop in done:
+        log.info("stop requested: finishing work in flight")
+    runtime.stopping.set()
+    stop.cancel()
+    await _drain(runtime.parts)
+    for task in pending:
+        task.cancel()
+    _, stuck = await asyncio.wait(pending, timeout=SHUTDOWN_GRACE_S) if pending else ((), ())
+    for task in stuck:
+        log.warning("%s did not stop within %.0fs", task.get_name(), SHUTDOWN_GRACE_S)
+    for task in done:
+        if task is not stop and not task.cancelled() and task.exception() is not None:
+            raise task.exception()  # type: ignore[misc]
+    log.info("stopped")
+
+
+async def _drain(parts: list[Part]) -> None:
+    drains = [asyncio.create_task(part.drain(), name=f"drain-{part.name}") for part in parts]
     _, late = await asyncio.wait(drains, timeout=DRAIN_S)
     for task in late:
         task.cancel()
@@ -203,12 +292,15 @@ def startup_problems(settings: Settings) -> list[str]:
     if not settings.mail.smtp_url:
         outbox = settings.mail.outbox_dir
         try:
-            outbox.mkdir(parents=True, exist_ok=True)
+            private_dir(outbox)
             probe = outbox / ".write-test"
             probe.write_text("ok")
             probe.unlink()
         except OSError as exc:
             problems.append(f"OUTBOX_DIR {outbox} is not writable: {exc.strerror}")
+    weak_key = secret_key_problem(settings)
+    if weak_key:
+        problems.append(weak_key)
     return problems
 
 

@@ -6,14 +6,31 @@ variables (and an optional ``.env``). Nothing else in the code reads the environ
 
 from __future__ import annotations
 
+import ipaddress
+import math
 import zoneinfo
+from collections import Counter
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import urlsplit, urlunsplit
 
-from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    Field,
+    IPvAnyAddress,
+    SecretStr,
+    ValidationError,
+    field_validator,
+)
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./shiporskip.db"
+DEFAULT_SECRET_KEY = "dev-insecure-secret-key-change-me"
+MIN_SECRET_KEY_LENGTH = 32
+# Bits of Shannon entropy over the key's characters; a random 32-character key from
+# `secrets.token_urlsafe` has ~150, "aaaa…" or "abcabc…" have almost none.
+MIN_SECRET_KEY_BITS = 96
+MASK = "********"
 
 
 def _config(prefix: str = "") -> SettingsConfigDict:
@@ -45,13 +62,21 @@ class AppSettings(BaseSettings):
         "http://127.0.0.1:8080", description="Public base URL of the web app (links in posts)."
     )
     secret_key: SecretStr = Field(
-        SecretStr("dev-insecure-secret-key-change-me"),
-        description="Signs tokens and encrypts stored Slack tokens.",
+        SecretStr(DEFAULT_SECRET_KEY),
+        description="Signs tokens and encrypts stored Slack tokens (32+ random characters).",
+    )
+    secret_key_previous: SecretStr | None = Field(
+        None,
+        description="The key before the last rotation: links and tokens it signed still work.",
     )
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
         "INFO", description="Log threshold."
     )
     log_format: Literal["text", "json"] = Field("text", description="text or json logs.")
+    trusted_proxy: IPvAnyAddress | None = Field(
+        None,
+        description="Reverse proxy whose X-Forwarded-For is believed (per-IP limits).",
+    )
 
     @field_validator("public_url")
     @classmethod
@@ -59,6 +84,18 @@ class AppSettings(BaseSettings):
         if not value.startswith(("http://", "https://")):
             raise ValueError("must be an http:// or https:// URL")
         return value.rstrip("/")
+
+    @property
+    def secret_keys(self) -> list[str]:
+        """[current, previous]: sign with the first, accept either.
+
+        itsdangerous takes its ``secret_key`` list oldest first and signs with the last,
+        so its readers pass ``list(reversed(settings.app.secret_keys))``.
+        """
+        keys = [self.secret_key.get_secret_value()]
+        if self.secret_key_previous and self.secret_key_previous.get_secret_value():
+            keys.append(self.secret_key_previous.get_secret_value())
+        return keys
 
     @field_validator("log_level", mode="before")
     @classmethod
@@ -93,6 +130,18 @@ class HttpSettings(BaseSettings):
 
     host: str = Field("127.0.0.1", description="Address the web app listens on.")
     port: int = Field(8080, ge=0, le=65535, description="Port of the web app.")
+
+
+class MetricsSettings(BaseSettings):
+    model_config = _config("METRICS_")
+
+    port: int | None = Field(
+        None, ge=0, le=65535, description="Serve /metrics on its own port (on METRICS_HOST)."
+    )
+    host: str = Field("127.0.0.1", description="Address of the separate metrics listener.")
+    token: SecretStr | None = Field(
+        None, description="Bearer token for /metrics on the main app (else loopback only)."
+    )
 
 
 class MailSettings(BaseSettings):
@@ -147,6 +196,8 @@ class Settings(BaseModel):
     discord: DiscordSettings
     slack: SlackSettings
     http: HttpSettings
+    # Defaults only (no environment) for Settings built by hand, as tests do.
+    metrics: MetricsSettings = Field(default_factory=lambda: MetricsSettings.model_construct())
     mail: MailSettings
     digest: DigestSettings
 
@@ -157,6 +208,7 @@ _SECTIONS: dict[str, tuple[type[BaseSettings], str]] = {
     "discord": (DiscordSettings, "DISCORD_"),
     "slack": (SlackSettings, "SLACK_"),
     "http": (HttpSettings, "HTTP_"),
+    "metrics": (MetricsSettings, "METRICS_"),
     "mail": (MailSettings, ""),
     "digest": (DigestSettings, "DIGEST_"),
 }
@@ -195,10 +247,71 @@ def describe_settings(settings: Settings) -> list[tuple[str, str, str]]:
         for field, info in cls.model_fields.items():
             value = getattr(section, field)
             if isinstance(value, SecretStr):
-                shown = "********" if value.get_secret_value() else ""
+                shown = MASK if value.get_secret_value() else ""
             elif value is None:
                 shown = "(unset)"
             else:
-                shown = str(value)
+                shown = mask_url_password(str(value))
             rows.append(((prefix + field).upper(), shown, info.description or ""))
     return rows
+
+
+def mask_url_password(value: str) -> str:
+    """``value`` with the password of a URL (scheme://user:password@host) masked."""
+    if "://" not in value or "@" not in value:
+        return value
+    parts = urlsplit(value)
+    if parts.password is None:
+        return value
+    userinfo, _, hostinfo = parts.netloc.rpartition("@")
+    user = userinfo.split(":", 1)[0]
+    return urlunsplit(parts._replace(netloc=f"{user}:{MASK}@{hostinfo}"))
+
+
+def _is_loopback(url: str) -> bool:
+    host = (urlsplit(url).hostname or "").lower()
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _entropy_bits(key: str) -> float:
+    counts = Counter(key)
+    per_char = -sum(n / len(key) * math.log2(n / len(key)) for n in counts.values())
+    return per_char * len(key)
+
+
+def exposure(settings: Settings) -> list[str]:
+    """What lets people other than the operator reach what SECRET_KEY protects."""
+    reasons = [] if _is_loopback(settings.app.public_url) else ["PUBLIC_URL is not loopback"]
+    configured = {
+        "DISCORD_TOKEN": settings.discord.token,
+        "SLACK_BOT_TOKEN": settings.slack.bot_token,
+        "SLACK_APP_TOKEN": settings.slack.app_token,
+        "SLACK_CLIENT_ID": settings.slack.client_id,
+        "SMTP_URL": settings.mail.smtp_url,
+    }
+    return reasons + [f"{name} is set" for name, value in configured.items() if value]
+
+
+def secret_key_problem(settings: Settings) -> str | None:
+    """One line if SECRET_KEY is too weak for what the settings expose, else None."""
+    reasons = exposure(settings)
+    if not reasons:
+        return None
+    key = settings.app.secret_key.get_secret_value()
+    if key == DEFAULT_SECRET_KEY:
+        weakness = "is the public default"
+    elif len(key) < MIN_SECRET_KEY_LENGTH:
+        weakness = f"is shorter than {MIN_SECRET_KEY_LENGTH} characters"
+    elif _entropy_bits(key) < MIN_SECRET_KEY_BITS or key in (key + key)[1:-1]:
+        weakness = "is too predictable (repeated characters)"
+    else:
+        return None
+    return (
+        f"SECRET_KEY {weakness} and {', '.join(reasons)}; set a random one, "
+        'e.g. python -c "import secrets; print(secrets.token_urlsafe(32))"'
+    )

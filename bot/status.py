@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 
 from bot import vote_spikes
 from bot.settings import Settings
 from db.engine import Database
 from db.migrate import current_revision, head_revision
-from db.models import Critic, Tool, Vote
+from db.queries.health import catalog_size
 
 Row = tuple[str, str]
 
@@ -74,10 +73,10 @@ async def database_facts(database: Database) -> list[Row]:
         ("schema", f"{revision} (latest {head})" if revision != head else f"{revision}, up to date")
     ]
     async with database.read() as session:
-        tools = await session.scalar(select(func.count(Tool.id)))
-        critics = await session.scalar(select(func.count(Critic.id)))
-        votes = await session.scalar(select(func.count(Vote.id)))
-    rows.append(("catalog", f"{tools} tools, {critics} critics, {votes} community votes"))
+        size = await catalog_size(session)
+    rows.append(
+        ("catalog", f"{size.tools} tools, {size.critics} critics, {size.votes} community votes")
+    )
     spiking = await vote_spikes.spikes(database)
     rows.append(("vote spikes", ", ".join(map(vote_spikes.describe, spiking)) or "none"))
     issues = await list_issues(database)

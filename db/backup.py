@@ -7,6 +7,8 @@ from pathlib import Path
 
 from sqlalchemy.engine import make_url
 
+from db.private_files import create_private
+
 
 class BackupError(Exception):
     """A clear reason the backup or restore could not be done; nothing was changed."""
@@ -34,7 +36,8 @@ def backup(url: str, target: Path) -> int:
         raise BackupError(f"no database at {source_path}")
     if target.exists():
         raise BackupError(f"{target} exists; choose a new file name")
-    target.parent.mkdir(parents=True, exist_ok=True)
+    # The copy holds every address: 0600 before SQLite writes a byte, in a 0700 folder.
+    create_private(target, exclusive=True)
     source = sqlite3.connect(f"file:{source_path}?mode=ro", uri=True)
     destination = sqlite3.connect(target)
     try:

@@ -6,6 +6,7 @@ one metadata (and one migration chain) covers everything.
 
 from __future__ import annotations
 
+import secrets
 from datetime import datetime
 from typing import Any
 
@@ -18,12 +19,20 @@ SUBSCRIBER_STATUSES = ("pending", "confirmed", "unsubscribed", "suspended")
 DELIVERY_STATUSES = ("pending", "sending", "sent", "deferred", "failed", "skipped")
 
 
+def new_link_key() -> str:
+    """128 random bits: what links name a subscriber by, instead of the address or the id."""
+    return secrets.token_urlsafe(16)
+
+
 class Subscriber(Base):
     """One email address (normalised); only ``confirmed`` ones receive digests."""
 
     __tablename__ = "subscribers"
+    # SQLite would otherwise hand a forgotten person's id to the next sign-up.
+    __table_args__ = ({"sqlite_autoincrement": True},)
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    link_key: Mapped[str] = mapped_column(String(32), unique=True, default=new_link_key)
     email: Mapped[str] = mapped_column(String(320), unique=True)
     status: Mapped[str] = mapped_column(String(16), default="pending")
     source: Mapped[str] = mapped_column(String(32), default="web")
@@ -86,3 +95,27 @@ class ChannelPost(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
     posted_at: Mapped[datetime | None] = mapped_column(nullable=True)
+
+
+class SendThrottle(Base):
+    """One counted event (a confirmation sent, a sign-up tried) for a throttle bucket and key.
+
+    Kept in the database so every process sees the same counts.
+    """
+
+    __tablename__ = "send_throttle"
+    __table_args__ = (Index("ix_send_throttle_key", "bucket", "key", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    bucket: Mapped[str] = mapped_column(String(16))
+    key: Mapped[str] = mapped_column(String(400))
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class UsedNonce(Base):
+    """A form nonce already spent: each sign-up form posts once."""
+
+    __tablename__ = "used_nonces"
+
+    nonce: Mapped[str] = mapped_column(String(64), primary_key=True)
+    used_at: Mapped[datetime] = mapped_column(default=utcnow)

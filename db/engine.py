@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcontext
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event
@@ -22,7 +23,10 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from db.private_files import FILE_MODE, create_private
+
 SQLITE_BUSY_TIMEOUT_MS = 10_000
+_SQLITE_SIDE_FILES = ("-wal", "-shm", "-journal")
 
 
 class Database:
@@ -47,6 +51,8 @@ class Database:
                 kwargs["connect_args"] = {"server_settings": {"search_path": schema}}
         self.engine: AsyncEngine = create_async_engine(url, **kwargs)
         if self.is_sqlite:
+            if not in_memory and parsed.database:
+                _private_sqlite_file(Path(parsed.database))
             _configure_sqlite(self.engine)
         self._reader = async_sessionmaker(self.engine, expire_on_commit=False)
         self._writer = async_sessionmaker(
@@ -69,6 +75,21 @@ class Database:
 
     async def dispose(self) -> None:
         await self.engine.dispose()
+
+
+def _private_sqlite_file(path: Path) -> None:
+    """The database file exists as 0600 before SQLite opens it.
+
+    SQLite gives the -wal and -shm files the database file's mode, so they follow.
+    Side files left by an older, looser run are tightened too.
+    """
+    if str(path).startswith("file:") or not path.parent.is_dir():
+        return  # a URI filename, or no folder: SQLite will say what is wrong
+    create_private(path, make_parents=False)
+    for suffix in _SQLITE_SIDE_FILES:
+        side = path.with_name(path.name + suffix)
+        if side.exists():
+            side.chmod(FILE_MODE)
 
 
 def _configure_sqlite(engine: AsyncEngine) -> None:

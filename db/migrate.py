@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+from importlib import resources
 from typing import Any
 
 from alembic import command
@@ -13,14 +13,15 @@ from sqlalchemy import text
 
 from db.engine import Database
 
-MIGRATIONS = Path(__file__).parent / "migrations"
+# Alembic wants a folder on disk; an installed package (never a zip) is one.
+MIGRATIONS = str(resources.files("db") / "migrations")
 # Any fixed number: every process that migrates PostgreSQL takes this lock first.
 _PG_MIGRATION_LOCK = 0x5_0F_5_1
 
 
 def alembic_config() -> Config:
     config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS))
+    config.set_main_option("script_location", MIGRATIONS)
     return config
 
 

@@ -9,28 +9,24 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Mapping
-from typing import Any
-
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 
 from bot.core.ports import ChannelPoster
 from bot.core.text import shorten
 from bot.core.views import DigestItem, DigestPost, DigestSection
-from db.digest_models import ChannelPost
 from db.engine import Database
-from db.models import utcnow
+from db.queries import channel_posts
+from db.queries.channel_posts import ChannelKey, PostRow
 from db.queries.channels import digest_channels
 from digest.issues import Issue
 from digest.render import archive_url, web_url
-from digest.snapshot import Snapshot
+from digest.snapshot_model import DigestSnapshot
 
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 5
 ITEMS_PER_SECTION = 5
 
 
-def digest_post(snapshot: Snapshot, public_url: str) -> DigestPost:
+def digest_post(snapshot: DigestSnapshot, public_url: str) -> DigestPost:
     """The chat version: short sections, plain text (each front end escapes and limits it)."""
     sections: list[DigestSection] = []
 
@@ -42,61 +38,58 @@ def digest_post(snapshot: Snapshot, public_url: str) -> DigestPost:
         "New verdicts",
         [
             DigestItem(
-                t["name"],
-                f"{t['verdict_label']} · {t['ship']} ship / {t['skip']} skip"
-                + (f" · scores {t['score_min']}–{t['score_max']}" if t["score_min"] else ""),
-                web_url(t.get("url")) or None,
+                t.name,
+                f"{t.verdict_label} · {t.ship} ship / {t.skip} skip"
+                + (f" · scores {t.score_min}–{t.score_max}" if t.score_min else ""),
+                web_url(t.url) or None,
             )
-            for t in snapshot["new_verdicts"]
+            for t in snapshot.new_verdicts
         ],
     )
     add(
         "Most requested comparisons",
         [
-            DigestItem(
-                f"{c['first']} vs {c['second']}",
-                shorten(f"{_asked_by(c)} · {c['decision']}", 200),
-            )
-            for c in snapshot["comparisons"]
+            DigestItem(f"{c.first} vs {c.second}", shorten(f"{c.asked_by} · {c.decision}", 200))
+            for c in snapshot.comparisons
         ],
     )
     add(
         "Community picks",
         [
-            DigestItem(p["name"], f"most shipped: {p['ship']} ship / {p['skip']} skip")
-            for p in snapshot["most_shipped"]
+            DigestItem(p.name, f"most shipped: {p.ship} ship / {p.skip} skip")
+            for p in snapshot.most_shipped
         ]
         + [
-            DigestItem(p["name"], f"most skipped: {p['ship']} ship / {p['skip']} skip")
-            for p in snapshot["most_skipped"]
+            DigestItem(p.name, f"most skipped: {p.ship} ship / {p.skip} skip")
+            for p in snapshot.most_skipped
         ],
     )
     add(
         "Movers",
         [
-            DigestItem(c["name"], f"panel verdict {c['before']} → {c['after']}")
-            for c in snapshot["verdict_changes"]
+            DigestItem(c.name, f"panel verdict {c.before} → {c.after}")
+            for c in snapshot.verdict_changes
         ]
         + [
-            DigestItem(m["name"], f"community {m['before_pct']}% → {m['after_pct']}% ship")
-            for m in snapshot["movers"]
+            DigestItem(m.name, f"community {m.before_pct}% → {m.after_pct}% ship")
+            for m in snapshot.movers
         ],
     )
     add(
         "Asked about, not yet reviewed",
-        [DigestItem(a["name"], _asked_by(a)) for a in snapshot["asked_about"]],
+        [DigestItem(a.name, a.asked_by) for a in snapshot.asked_about],
     )
     intro = (
         "A quiet week: nothing new from the panel or the community."
-        if snapshot["empty"]
-        else f"This week: {snapshot['top_story']}."
+        if snapshot.empty
+        else f"This week: {snapshot.top_story}."
     )
     return DigestPost(
-        week=snapshot["week"],
-        title=f"Ship or Skip weekly verdicts · {snapshot['title']}",
+        week=snapshot.week,
+        title=f"Ship or Skip weekly verdicts · {snapshot.title}",
         intro=intro,
         sections=tuple(sections),
-        archive_url=archive_url(public_url, snapshot["week"]),
+        archive_url=archive_url(public_url, snapshot.week),
     )
 
 
@@ -104,27 +97,17 @@ async def _ensure_rows(database: Database, issue_id: int) -> None:
     async with database.read() as session:
         channels = await digest_channels(session)
         known = {
-            (p.platform, p.workspace, p.channel_id)
-            for p in await session.scalars(
-                select(ChannelPost).where(ChannelPost.issue_id == issue_id)
-            )
+            ChannelKey(p.platform, p.workspace, p.channel_id)
+            for p in await channel_posts.posts_of_issue(session, issue_id)
         }
-    for channel in channels:
-        key = (channel.platform, channel.workspace, channel.channel_id)
-        if key in known:
-            continue
-        try:
-            async with database.write() as session:
-                session.add(
-                    ChannelPost(
-                        issue_id=issue_id,
-                        platform=channel.platform,
-                        workspace=channel.workspace,
-                        channel_id=channel.channel_id,
-                    )
-                )
-        except IntegrityError:
-            pass  # another process added it first
+    missing = [
+        key
+        for key in (ChannelKey(c.platform, c.workspace, c.channel_id) for c in channels)
+        if key not in known
+    ]
+    if missing:
+        async with database.write() as session:
+            await channel_posts.add_missing_posts(session, issue_id, missing)
 
 
 async def post_issue(
@@ -145,24 +128,14 @@ async def post_issue(
             if round_number:
                 await asyncio.sleep(base_delay_s * 2 ** (round_number - 1))
             async with database.read() as session:
-                waiting = list(
-                    await session.scalars(
-                        select(ChannelPost).where(
-                            ChannelPost.issue_id == issue.id,
-                            ChannelPost.status != "posted",
-                            ChannelPost.attempts < MAX_ATTEMPTS,
-                        )
-                    )
-                )
+                waiting = await channel_posts.posts_to_retry(session, issue.id, MAX_ATTEMPTS)
             waiting = [row for row in waiting if row.platform in posters]
             if not waiting:
                 break
             for row in waiting:
                 await _post_one(database, row, posters[row.platform], post)
         async with database.read() as session:
-            for row in await session.scalars(
-                select(ChannelPost).where(ChannelPost.issue_id == issue.id)
-            ):
+            for row in await channel_posts.posts_of_issue(session, issue.id):
                 key = "posted" if row.status == "posted" else "failed"
                 if row.status != "posted" and row.platform not in posters:
                     key = "waiting"
@@ -173,7 +146,7 @@ async def post_issue(
 
 
 async def _post_one(
-    database: Database, row: ChannelPost, poster: ChannelPoster, post: DigestPost
+    database: Database, row: PostRow, poster: ChannelPoster, post: DigestPost
 ) -> None:
     error: str | None = None
     try:
@@ -182,16 +155,4 @@ async def _post_one(
         error = f"{type(exc).__name__}: {exc}"[:500]
         log.warning("digest post to %s %s failed: %s", row.platform, row.channel_id, error)
     async with database.write() as session:
-        stored = await session.get(ChannelPost, row.id)
-        if stored is None:
-            return
-        stored.attempts += 1
-        if error is None:
-            stored.status, stored.posted_at, stored.last_error = "posted", utcnow(), None
-        else:
-            stored.status, stored.last_error = "failed", error
-
-
-def _asked_by(entry: dict[str, Any]) -> str:
-    # Issues archived before people were counted hold request counts only.
-    return str(entry["asked_by"]) if "asked_by" in entry else f"asked {entry['requests']}×"
+        await channel_posts.record_post(session, row.id, error)

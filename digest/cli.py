@@ -9,7 +9,7 @@ import sys
 import webbrowser
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Annotated, TypeVar
+from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
 from rich.console import Console
@@ -18,6 +18,10 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from bot.settings import Settings
 from db.engine import Database
 from digest.weeks import Week, last_complete_week, parse_week
+
+if TYPE_CHECKING:
+    from digest.issues import Issue
+    from digest.pipeline import DigestDeps
 
 digest_app = typer.Typer(no_args_is_help=True, help="The weekly verdict digest.")
 subscribers_app = typer.Typer(no_args_is_help=True, help="Email subscribers of the digest.")
@@ -83,8 +87,10 @@ def preview(
         rendered = render_issue(snapshot, settings.app.public_url)
         # A sample reader, so the preview looks like what lands in an inbox.
         sample_url = f"{settings.app.public_url}/unsubscribe/preview"
-        page = personalise_html(rendered.html, SAMPLE_READER, sample_url)
-        return rendered.subject, page, personalise_text(rendered.text, SAMPLE_READER, sample_url)
+        marks = rendered.placeholders
+        page = personalise_html(rendered.html, SAMPLE_READER, sample_url, marks)
+        text = personalise_text(rendered.text, SAMPLE_READER, sample_url, marks)
+        return rendered.subject, page, text
 
     subject, html, text = _with_database(settings, work)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -113,7 +119,8 @@ def build(week: WeekOption = None) -> None:
 def send(week: WeekOption = None) -> None:
     """Deliver the week's issue to every confirmed subscriber (resumes; never sends twice)."""
     from digest.delivery import SendSummary, delivery_counts
-    from digest.pipeline import DigestDeps, send_week
+    from digest.pipeline import send_week
+    from digest.runtime import open_digest
 
     settings = _settings()
     target = _week(settings, week)
@@ -125,7 +132,11 @@ def send(week: WeekOption = None) -> None:
     )
 
     async def work(database: Database) -> tuple[SendSummary, dict[str, int]]:
-        deps = DigestDeps.from_settings(database, settings)
+        async with open_digest(database, settings) as deps:
+            issue, summary = await _send_with_progress(deps, target)
+        return summary, await delivery_counts(database, issue.id)
+
+    async def _send_with_progress(deps: DigestDeps, target: Week) -> tuple[Issue, SendSummary]:
         with Progress(*columns, console=err, transient=False) as bar:
             task = bar.add_task(f"sending {target.label}", total=None)
 
@@ -134,12 +145,9 @@ def send(week: WeekOption = None) -> None:
 
             # Keep start-up objects out of full GC passes during the hot loop.
             gc.freeze()
-            try:
-                issue, summary = await send_week(deps, target, progress=progress)
-            finally:
-                await deps.sender.close()
+            issue, summary = await send_week(deps, target, progress=progress)
             bar.update(task, total=summary.total, completed=summary.done)
-        return summary, await delivery_counts(database, issue.id)
+        return issue, summary
 
     summary, counts = _with_database(settings, work)
     out.print(
@@ -174,7 +182,7 @@ def import_subscribers(
 
     New addresses get the confirmation email, as a sign-up would, unless --confirmed.
     """
-    from digest.pipeline import DigestDeps
+    from digest.runtime import open_digest
     from digest.subscribers import ImportReport, import_csv
 
     settings = _settings()
@@ -188,11 +196,8 @@ def import_subscribers(
         report = await import_csv(database, text, confirmed=confirmed)
         if confirmed or not report.added:
             return report, []
-        deps = DigestDeps.from_settings(database, settings)
-        try:
+        async with open_digest(database, settings) as deps:
             return report, await deps.subscriptions().send_confirmations(report.added)
-        finally:
-            await deps.sender.close()
 
     report, unsent = _with_database(settings, work)
     for line, problem in report.problems:

@@ -4,15 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
-
-from sqlalchemy import func, select
-from sqlalchemy.dialects import postgresql, sqlite
 
 from bot import metrics
-from db.digest_models import DigestIssue
 from db.engine import Database
-from digest.snapshot import Snapshot, build_snapshot, subject_of
+from db.queries import digest_issues
+from db.queries.digest_issues import IssueHeading, IssueRow
+from digest.snapshot import build_snapshot, subject_of
+from digest.snapshot_model import DigestSnapshot
 from digest.weeks import Week
 
 
@@ -21,18 +19,19 @@ class Issue:
     id: int
     week: str
     subject: str
-    snapshot: Snapshot
+    snapshot: DigestSnapshot
     built_at: datetime
 
 
-def _issue(row: DigestIssue) -> Issue:
-    return Issue(row.id, row.week, row.subject, row.snapshot, row.built_at)
+def _issue(row: IssueRow) -> Issue:
+    snapshot = DigestSnapshot.from_json(row.snapshot)
+    return Issue(row.id, row.week, row.subject, snapshot, row.built_at)
 
 
 async def find_issue(database: Database, week: str) -> Issue | None:
     async with database.read() as session:
-        row = (await session.scalars(select(DigestIssue).where(DigestIssue.week == week))).first()
-        return _issue(row) if row else None
+        row = await digest_issues.issue_for_week(session, week)
+    return _issue(row) if row else None
 
 
 async def ensure_issue(database: Database, week: Week) -> tuple[Issue, bool]:
@@ -46,34 +45,21 @@ async def ensure_issue(database: Database, week: Week) -> tuple[Issue, bool]:
         return existing, False
     with metrics.DIGEST_BUILD_SECONDS.time():
         snapshot = await build_snapshot(database, week)
-    values: dict[str, Any] = {
-        "week": week.label,
-        "subject": subject_of(snapshot)[:300],
-        "snapshot": snapshot,
-    }
     async with database.write() as session:
-        insert = postgresql.insert if not database.is_sqlite else sqlite.insert
-        statement = (
-            insert(DigestIssue).values(**values).on_conflict_do_nothing(index_elements=["week"])
+        built = await digest_issues.insert_issue(
+            session, week.label, subject_of(snapshot)[:300], snapshot.to_json()
         )
-        result = await session.execute(statement.returning(DigestIssue.id))
-        built = result.scalar() is not None
     issue = await find_issue(database, week.label)
     assert issue is not None
     return issue, built
 
 
-async def list_issues(database: Database) -> list[tuple[str, str, datetime]]:
+async def list_issues(database: Database) -> list[IssueHeading]:
     """(week, subject, built_at), newest first."""
     async with database.read() as session:
-        rows = await session.execute(
-            select(DigestIssue.week, DigestIssue.subject, DigestIssue.built_at).order_by(
-                DigestIssue.week.desc()
-            )
-        )
-        return [(r[0], r[1], r[2]) for r in rows]
+        return await digest_issues.issue_headings(session)
 
 
 async def issue_count(database: Database) -> int:
     async with database.read() as session:
-        return int(await session.scalar(select(func.count(DigestIssue.id))) or 0)
+        return await digest_issues.issue_count(session)

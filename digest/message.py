@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import html
 import re
+import secrets
 import time
 import uuid
 from dataclasses import dataclass
@@ -19,9 +20,27 @@ from email.message import EmailMessage
 from email.policy import SMTP
 from email.utils import formatdate, parseaddr
 
-# Placeholders the templates emit; chosen so no escaping or MJML step alters them.
+# Prefixes of the placeholders the templates emit; chosen so no escaping or MJML step
+# alters them. Each rendered issue adds a random part (Placeholders.fresh), so text in
+# the issue (a tool name someone typed) can never equal one and be replaced by each
+# reader's own address.
 UNSUBSCRIBE_PLACEHOLDER = "SOS-PERSONAL-UNSUBSCRIBE-URL"
 EMAIL_PLACEHOLDER = "SOS-PERSONAL-EMAIL"
+
+
+@dataclass(frozen=True, slots=True)
+class Placeholders:
+    """The per-recipient placeholders of one rendered issue."""
+
+    unsubscribe: str
+    email: str
+
+    @classmethod
+    def fresh(cls) -> Placeholders:
+        nonce = secrets.token_hex(16)
+        return cls(f"{UNSUBSCRIBE_PLACEHOLDER}-{nonce}", f"{EMAIL_PLACEHOLDER}-{nonce}")
+
+
 # Well under SMTP's 998 so a substituted URL cannot push a line over it.
 MAX_LINE = 600
 ONE_CLICK = "List-Unsubscribe=One-Click"
@@ -101,19 +120,23 @@ def _break_at(flat: str, mark: str) -> int:
     return cut
 
 
-def personalise_html(compiled: str, recipient: str, unsubscribe_url: str) -> str:
+def personalise_html(
+    compiled: str, recipient: str, unsubscribe_url: str, placeholders: Placeholders
+) -> str:
     """Fill one reader's address and unsubscribe link into the compiled HTML, escaped."""
     escaped_url = html.escape(unsubscribe_url, quote=True)
     escaped_email = html.escape(recipient, quote=True)
-    return compiled.replace(UNSUBSCRIBE_PLACEHOLDER, escaped_url).replace(
-        EMAIL_PLACEHOLDER, escaped_email
+    return compiled.replace(placeholders.unsubscribe, escaped_url).replace(
+        placeholders.email, escaped_email
     )
 
 
-def personalise_text(text: str, recipient: str, unsubscribe_url: str) -> str:
+def personalise_text(
+    text: str, recipient: str, unsubscribe_url: str, placeholders: Placeholders
+) -> str:
     """Fill one reader's address and unsubscribe link into the plain-text part."""
-    return text.replace(UNSUBSCRIBE_PLACEHOLDER, unsubscribe_url).replace(
-        EMAIL_PLACEHOLDER, recipient
+    return text.replace(placeholders.unsubscribe, unsubscribe_url).replace(
+        placeholders.email, recipient
     )
 
 
@@ -127,8 +150,10 @@ class DigestMessages:
         text_body: str,
         subject: str,
         mail_from: str,
+        placeholders: Placeholders,
         unsubscribe_mailto: str | None = None,
     ) -> None:
+        self._placeholders = placeholders
         ascii_html = html_body.encode("ascii", "xmlcharrefreplace").decode("ascii")
         self._html = _compact(ascii_html)
         self._text = text_body
@@ -176,8 +201,8 @@ class DigestMessages:
     def build(self, recipient: str, unsubscribe_url: str) -> Outgoing:
         """The full message for one recipient; ``unsubscribe_url`` must be an https URL."""
         _check_personal(unsubscribe_url)
-        body_html = personalise_html(self._html, recipient, unsubscribe_url)
-        body_text = personalise_text(self._text, recipient, unsubscribe_url)
+        body_html = personalise_html(self._html, recipient, unsubscribe_url, self._placeholders)
+        body_text = personalise_text(self._text, recipient, unsubscribe_url, self._placeholders)
         unsubscribe = f"<{unsubscribe_url}>"
         if self._mailto:
             unsubscribe += f", <mailto:{self._mailto}?subject=unsubscribe>"

@@ -1,47 +1,57 @@
-"""What `shiporskip run` and `shiporskip chat` take from the digest."""
+"""The digest's part of `shiporskip run`: the weekly schedule over the process's runtime."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Coroutine
+from typing import TYPE_CHECKING, Any
 
-from bot.settings import Settings
-from db.engine import Database
 from digest.pipeline import DigestDeps, weekly_run
 from digest.scheduler import DigestScheduler, run_forever
-from digest.subscribers import EmailSubscriptions
 
 if TYPE_CHECKING:
     from bot.runner import Runtime
 
 
-def subscriptions_for(database: Database, settings: Settings) -> EmailSubscriptions:
-    """Sign-up from chat: confirmation emails go by SMTP, or to the outbox without it."""
-    return DigestDeps.from_settings(database, settings).subscriptions()
+class DigestPart:
+    """Runs DIGEST_CRON; ready while the scheduler runs; drains the send in progress."""
 
+    name = "digest"
 
-async def digest_part(runtime: Runtime) -> None:
-    """The weekly schedule; runs until cancelled."""
-    # The posters dict is shared: platforms that start later still get the post.
-    deps = DigestDeps.from_settings(runtime.database, runtime.settings, runtime.posters)
-    settings = runtime.settings.digest
+    def __init__(self) -> None:
+        self._deps: DigestDeps | None = None
+        self._scheduler: DigestScheduler | None = None
 
-    async def job() -> bool:
-        return (await weekly_run(deps)).finished
+    async def start(self, runtime: Runtime) -> None:
+        """The weekly schedule; runs until cancelled. The sender is the runtime's to close."""
+        deps = self._deps = runtime.digest_runtime()
+        settings = runtime.settings.digest
 
-    scheduler = DigestScheduler(job, settings.cron, settings.timezone)
+        async def job() -> bool:
+            return (await weekly_run(deps)).finished
 
-    async def drain() -> None:
-        deps.stopping.set()
-        await scheduler.drain()
+        self._scheduler = DigestScheduler(job, settings.cron, settings.timezone)
+        try:
+            await run_forever(self._scheduler)
+        finally:
+            self._scheduler = None
 
-    runtime.drains.append(drain)
-    runtime.readiness["digest"] = lambda: (
-        scheduler.scheduler.running,
-        f"next run {scheduler.next_run_time()}"
-        + (f", retry of an unfinished run at {retry}" if (retry := scheduler.retry_time()) else ""),
-    )
-    try:
-        await run_forever(scheduler)
-    finally:
-        runtime.readiness.pop("digest", None)
-        await deps.sender.close()
+    def ready(self) -> tuple[bool, str] | None:
+        scheduler = self._scheduler
+        if scheduler is None:
+            return None
+        retry = scheduler.retry_time()
+        return (
+            scheduler.scheduler.running,
+            f"next run {scheduler.next_run_time()}"
+            + (f", retry of an unfinished run at {retry}" if retry else ""),
+        )
+
+    async def drain(self) -> None:
+        if self._deps is not None:
+            # Senders finish the message in hand and hand their other claims back.
+            self._deps.stopping.set()
+        if self._scheduler is not None:
+            await self._scheduler.drain()
+
+    def __call__(self, runtime: Runtime) -> Coroutine[Any, Any, None]:
+        return self.start(runtime)

@@ -52,7 +52,7 @@ class DigestDeps:
             or make_sender(
                 mail.smtp_url, mail.outbox_dir, rate=mail.smtp_rate, concurrency=mail.smtp_pool
             ),
-            tokens=Tokens(settings.app.secret_key.get_secret_value()),
+            tokens=Tokens(settings.app.secret_keys),
             posters=posters if posters is not None else {},
         )
 
@@ -64,8 +64,8 @@ class DigestDeps:
         mailing = Mailing(self.public_url, self.settings.mail.mail_from)
         return EmailSubscriptions(self.database, self.tokens, self.sender, mailing)
 
-    def unsubscribe_url(self, subscriber_id: int) -> str:
-        return f"{self.public_url}/unsubscribe/{self.tokens.unsubscribe_token(subscriber_id)}"
+    def unsubscribe_url(self, link_key: str) -> str:
+        return f"{self.public_url}/unsubscribe/{self.tokens.unsubscribe_token(link_key)}"
 
 
 def compile_messages(deps: DigestDeps, issue: Issue) -> DigestMessages:
@@ -76,6 +76,7 @@ def compile_messages(deps: DigestDeps, issue: Issue) -> DigestMessages:
         text_body=rendered.text,
         subject=issue.subject,
         mail_from=deps.settings.mail.mail_from,
+        placeholders=rendered.placeholders,
     )
 
 

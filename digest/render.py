@@ -8,16 +8,22 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 from mjml import mjml_to_html
 
-from digest.message import EMAIL_PLACEHOLDER, UNSUBSCRIBE_PLACEHOLDER
-from digest.snapshot import Snapshot, subject_of
+from digest.message import Placeholders
+from digest.snapshot_model import DigestSnapshot as Snapshot
 
-TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+# The templates ship inside the top-level ``templates`` package, so a wheel finds them too.
+TEMPLATES_PACKAGE = "templates"
+TEMPLATE_NAMES = (
+    "digest/_macros.mjml.j2",
+    "digest/email.mjml.j2",
+    "digest/email.txt.j2",
+    "digest/page.html.j2",
+)
 MAX_HTML_BYTES = 100_000
 
 
@@ -30,6 +36,8 @@ class RenderedIssue:
     subject: str
     html: str
     text: str
+    # Random per issue: pass them to DigestMessages / personalise_*.
+    placeholders: Placeholders
 
 
 def web_url(value: object) -> str:
@@ -38,10 +46,14 @@ def web_url(value: object) -> str:
     return text if text.startswith(("https://", "http://")) else ""
 
 
+def _loader() -> PackageLoader:
+    return PackageLoader(TEMPLATES_PACKAGE, ".")
+
+
 @functools.cache
 def environment() -> Environment:
     env = Environment(
-        loader=FileSystemLoader(TEMPLATES),
+        loader=_loader(),
         autoescape=select_autoescape(
             enabled_extensions=("html", "mjml", "html.j2", "mjml.j2"),
             default_for_string=True,
@@ -57,7 +69,7 @@ def environment() -> Environment:
 @functools.cache
 def _text_environment() -> Environment:
     env = Environment(
-        loader=FileSystemLoader(TEMPLATES),
+        loader=_loader(),
         autoescape=False,
         undefined=StrictUndefined,
         keep_trailing_newline=True,
@@ -70,22 +82,31 @@ def archive_url(public_url: str, week: str) -> str:
     return f"{public_url}/digests/{week}"
 
 
-def _context(snapshot: Snapshot, public_url: str, personal: bool) -> dict[str, Any]:
+def _context(
+    snapshot: Snapshot, public_url: str, personal: bool, placeholders: Placeholders | None
+) -> dict[str, Any]:
+    placeholders = placeholders or Placeholders.fresh()
     return {
         "s": snapshot,
-        "subject": subject_of(snapshot),
-        "preview": f"{snapshot['title']}: {snapshot['top_story']}",
+        "subject": snapshot.subject,
+        "preview": f"{snapshot.title}: {snapshot.top_story}",
         "public_url": public_url,
-        "archive_url": archive_url(public_url, snapshot["week"]),
+        "archive_url": archive_url(public_url, snapshot.week),
         "personal": personal,
-        "unsubscribe_placeholder": UNSUBSCRIBE_PLACEHOLDER,
-        "email_placeholder": EMAIL_PLACEHOLDER,
+        "unsubscribe_placeholder": placeholders.unsubscribe,
+        "email_placeholder": placeholders.email,
     }
 
 
-def render_html(snapshot: Snapshot, public_url: str, *, personal: bool = True) -> str:
+def render_html(
+    snapshot: Snapshot,
+    public_url: str,
+    *,
+    personal: bool = True,
+    placeholders: Placeholders | None = None,
+) -> str:
     """The compiled HTML; with ``personal`` it carries the recipient placeholders."""
-    context = _context(snapshot, public_url, personal)
+    context = _context(snapshot, public_url, personal, placeholders)
     source = environment().get_template("digest/email.mjml.j2").render(context)
     result = mjml_to_html(source)
     if result.errors:
@@ -97,8 +118,14 @@ def render_html(snapshot: Snapshot, public_url: str, *, personal: bool = True) -
     return html
 
 
-def render_text(snapshot: Snapshot, public_url: str, *, personal: bool = True) -> str:
-    context = _context(snapshot, public_url, personal)
+def render_text(
+    snapshot: Snapshot,
+    public_url: str,
+    *,
+    personal: bool = True,
+    placeholders: Placeholders | None = None,
+) -> str:
+    context = _context(snapshot, public_url, personal, placeholders)
     text = _text_environment().get_template("digest/email.txt.j2").render(context)
     # Collapse runs of blank lines the optional sections leave behind.
     lines: list[str] = []
@@ -110,8 +137,10 @@ def render_text(snapshot: Snapshot, public_url: str, *, personal: bool = True) -
 
 def render_issue(snapshot: Snapshot, public_url: str) -> RenderedIssue:
     """Everything an email needs, rendered once for all recipients."""
+    placeholders = Placeholders.fresh()
     return RenderedIssue(
-        subject=subject_of(snapshot),
-        html=render_html(snapshot, public_url),
-        text=render_text(snapshot, public_url),
+        subject=snapshot.subject,
+        html=render_html(snapshot, public_url, placeholders=placeholders),
+        text=render_text(snapshot, public_url, placeholders=placeholders),
+        placeholders=placeholders,
     )

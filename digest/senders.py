@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import time
 import uuid
+from collections import deque
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal, Protocol
@@ -17,10 +19,14 @@ from urllib.parse import unquote, urlsplit
 
 import aiosmtplib
 
+from db.private_files import private_dir, write_private
+from digest._aiosmtplib_internals import write_data_body
 from digest.message import Outgoing, smtp_payload
 
 log = logging.getLogger(__name__)
 Status = Literal["sent", "deferred", "failed"]
+# QUIT at shutdown must fit in the 10 s a stop may take.
+CLOSE_TIMEOUT_S = 2.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,26 +53,44 @@ class Sender(Protocol):
     async def close(self) -> None: ...
 
 
-class TokenBucket:
-    """At most ``rate`` acquisitions per second on average, bursts up to ``burst``."""
+class Pacer:
+    """Hands out transaction slots so no one-second window holds more than ``rate``.
 
-    def __init__(self, rate: float, burst: float | None = None) -> None:
+    The limit that matters is the one the server counts: transactions in any one-second
+    window, all our connections together. A token bucket with a burst lets ``rate + burst``
+    through in some windows. Here two rules hold together:
+
+    - slots follow an even grid ``(1 + guard) / rate`` apart, so they never bunch; a late
+      wake-up may catch up with the grid (no throughput lost to sleeping late), but
+    - a slot is never given until the ``rate``-th slot before it is ``1 + guard`` seconds
+      old, so no window counted by our clock ever holds more than ``rate``.
+
+    ``guard`` (2 %) leaves room for the network delaying one transaction more than another.
+    """
+
+    def __init__(self, rate: float, guard: float = 0.02) -> None:
         self.rate = rate
-        self.capacity = burst if burst is not None else max(1.0, rate / 10)
-        self._tokens = self.capacity
-        self._updated = time.monotonic()
+        self.window = 1.0 + guard
+        self.interval = self.window / rate
+        self._grid = 0.0
+        self._recent: deque[float] = deque(maxlen=max(1, math.floor(rate)))
         self._lock = asyncio.Lock()
 
     async def acquire(self) -> None:
+        # The lock queues callers in order, so a web confirmation waits behind at most
+        # the pool's other senders, never behind the whole digest.
         async with self._lock:
-            while True:
-                now = time.monotonic()
-                self._tokens = min(self.capacity, self._tokens + (now - self._updated) * self.rate)
-                self._updated = now
-                if self._tokens >= 1:
-                    self._tokens -= 1
-                    return
-                await asyncio.sleep((1 - self._tokens) / self.rate)
+            earliest = self._grid
+            if len(self._recent) == self._recent.maxlen:
+                earliest = max(earliest, self._recent[0] + self.window)
+            wait = earliest - time.monotonic()
+            if wait > 0:
+                await asyncio.sleep(wait)
+            now = time.monotonic()
+            # Late by less than a slot: stay on the grid. Idle longer: start afresh from now.
+            late = now - self._grid
+            self._grid = (self._grid if late < self.interval else now) + self.interval
+            self._recent.append(now)
 
 
 class OutboxSender:
@@ -77,14 +101,15 @@ class OutboxSender:
         self.concurrency = 1
 
     async def send(self, message: Outgoing) -> Outcome:
-        self.directory.mkdir(parents=True, exist_ok=True)
+        private_dir(self.directory)
         safe = "".join(c if c.isalnum() or c in "._-@" else "_" for c in message.recipient)
         path = (
             self.directory / f"{time.strftime('%Y%m%dT%H%M%S')}-{safe}-{uuid.uuid4().hex[:8]}.eml"
         )
         tmp = path.with_suffix(".tmp")
         # Write then rename, so a crash never leaves half a message looking complete.
-        await asyncio.to_thread(tmp.write_bytes, message.data)
+        # 0600: the files hold addresses and live confirmation links.
+        await asyncio.to_thread(write_private, tmp, message.data)
         await asyncio.to_thread(tmp.replace, path)
         return Outcome("sent", str(path))
 
@@ -142,7 +167,7 @@ class SmtpSender:
         self.target = target
         self.concurrency = concurrency
         self.retry = retry or RetryPolicy()
-        self.bucket = TokenBucket(rate)
+        self.pacer = Pacer(rate)
         self.timeout_s = timeout_s
         self.validate_certs = validate_certs
         self._idle: asyncio.Queue[aiosmtplib.SMTP] = asyncio.Queue()
@@ -182,7 +207,6 @@ class SmtpSender:
         for attempt in range(self.retry.attempts):
             if attempt:
                 await asyncio.sleep(self.retry.delay(attempt - 1))
-            await self.bucket.acquire()
             try:
                 if not client.is_connected:
                     await client.connect()  # also STARTTLS and login, from the URL
@@ -236,20 +260,16 @@ class SmtpSender:
             encoding = "utf-8"
         if client.supports_extension("size"):
             options.append(f"SIZE={len(payload) + 3}")
+        # Paced here, after connect and greeting, so a slow handshake can't push this
+        # transaction closer to the next one than the rate allows.
+        await self.pacer.acquire()
         await client.mail(message.sender, options=options, encoding=encoding)
         await client.rcpt(message.recipient, encoding=encoding)
         start = await client.execute_command(b"DATA")
         if start.code != 354:
             raise aiosmtplib.SMTPDataError(start.code, start.message)
-        protocol = client.protocol
-        if protocol is None:
-            raise aiosmtplib.SMTPServerDisconnected("connection lost before the message")
-        # One write, one send() call: the copy costs less than a second system call.
-        protocol.write(payload + b".\r\n")
-        # No await between the write and read_response, which marks the reply as expected
-        # before it yields, so the server's answer can't arrive unclaimed.
         try:
-            done = await protocol.read_response(timeout=self.timeout_s)
+            done = await write_data_body(client, payload + b".\r\n", self.timeout_s)
         except aiosmtplib.SMTPTimeoutError:
             client.close()  # the reply may still come and would be paired with the next command
             raise
@@ -257,12 +277,22 @@ class SmtpSender:
             raise aiosmtplib.SMTPDataError(done.code, done.message)
 
     async def close(self) -> None:
+        """QUIT every pooled connection; one still busy (a send that outlived the
+        shutdown) is cut instead, since a QUIT would land in the middle of its transaction."""
+        idle: set[int] = set()
+        while not self._idle.empty():
+            idle.add(id(self._idle.get_nowait()))
         for client in self._all:
-            if client.is_connected:
-                try:
+            if not client.is_connected:
+                continue
+            if id(client) not in idle:
+                client.close()
+                continue
+            try:
+                async with asyncio.timeout(CLOSE_TIMEOUT_S):
                     await client.quit()
-                except (aiosmtplib.SMTPException, OSError):
-                    client.close()
+            except (aiosmtplib.SMTPException, OSError, TimeoutError):
+                client.close()
         self._all.clear()
 
 

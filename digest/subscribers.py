@@ -9,16 +9,18 @@ import logging
 from dataclasses import dataclass, field
 
 from email_validator import EmailNotValidError, validate_email
-from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot import metrics
 from bot.core.views import ErrorView, NoticeView
-from db.digest_models import Delivery, Subscriber
+from db.digest_models import Subscriber, new_link_key
 from db.engine import Database
 from db.models import utcnow
-from db.queries import links
+from db.queries import links, throttles
+from db.queries import subscribers as queries
 from digest.message import confirmation_message
 from digest.senders import Sender
+from digest.signup_limits import TOO_MANY, SignupLimits, sign_up_answer
 from digest.tokens import BadToken, Tokens
 
 log = logging.getLogger(__name__)
@@ -51,50 +53,93 @@ class Mailing:
 class EmailSubscriptions:
     """The ``bot.core.ports.Subscriptions`` implementation, also used by the web form."""
 
-    def __init__(self, database: Database, tokens: Tokens, sender: Sender, mailing: Mailing):
+    def __init__(
+        self,
+        database: Database,
+        tokens: Tokens,
+        sender: Sender,
+        mailing: Mailing,
+        limits: SignupLimits | None = None,
+    ):
         self.database = database
         self.tokens = tokens
         self.sender = sender
         self.mailing = mailing
+        self.limits = limits or SignupLimits()
 
-    async def request(self, email: str, *, source: str) -> NoticeView | ErrorView:
-        """Store the address unconfirmed and send the confirmation link."""
+    async def request(
+        self, email: str, *, source: str, requester: str | None = None
+    ) -> NoticeView | ErrorView:
+        """Store the address unconfirmed and send the confirmation link, within the limits.
+
+        ``requester`` names who asks (``ip:…`` on the web, ``platform:workspace:user`` in
+        chat); each has its own budget of sign-ups.
+        """
         try:
             address = normalise_email(email)
         except InvalidEmail as exc:
             return ErrorView("usage", str(exc), usage="/subscribe you@example.com")
+        now = utcnow()
+        if requester is not None:
+            async with self.database.write() as session:
+                allowed = await throttles.take(
+                    session, "requester", requester, self.limits.per_requester, now
+                )
+            if not allowed:
+                return ErrorView("rate_limited", TOO_MANY)
+        link_key: str | None = None
         async with self.database.write() as session:
+            # Two sign-ups of one new address at once would both insert it.
+            await throttles.hold(session, "address", address)
             subscriber = await _by_email(session, address)
-            if subscriber is not None and subscriber.status == "confirmed":
-                return NoticeView(f"{address} already gets the weekly digest.")
             if subscriber is None:
-                session.add(Subscriber(email=address, status="pending", source=source[:32]))
-            else:
-                # Someone who left (or bounced) comes back only by confirming again.
+                subscriber = Subscriber(
+                    email=address, status="pending", source=source[:32], link_key=new_link_key()
+                )
+                session.add(subscriber)
+            elif subscriber.status in ("unsubscribed", "suspended"):
+                # Someone who left (or bounced) comes back only by confirming again, and
+                # with a new key: links from before they left stay dead.
                 subscriber.status = "pending"
-        if not await self._send_confirmation(address):
+                subscriber.link_key = new_link_key()
+            if subscriber.status == "pending" and await throttles.take(
+                session, "address", address, self.limits.per_address, now
+            ):
+                link_key = subscriber.link_key
+        if link_key is not None and not await self._send_confirmation(address, link_key):
             return ErrorView(
                 "unavailable",
                 "We could not send the confirmation email just now. Try again in a few minutes.",
             )
-        return NoticeView(
-            f"Almost done: we sent a confirmation link to {address}. "
-            "The digest starts once you click it."
-        )
+        return NoticeView(sign_up_answer(address))
 
     async def send_confirmations(self, addresses: list[str]) -> list[str]:
-        """Email each (imported, pending) address its link; returns those that failed."""
+        """Email each (imported, pending) address its link; returns those not sent.
+
+        The per-address limits hold here too: an import can't bomb anyone either.
+        """
         limit = asyncio.Semaphore(max(1, self.sender.concurrency))
 
         async def one(address: str) -> bool:
+            async with self.database.write() as session:
+                await throttles.hold(session, "address", address)
+                subscriber = await _by_email(session, address)
+                if subscriber is None or subscriber.status != "pending":
+                    return True
+                if not await throttles.take(
+                    session, "address", address, self.limits.per_address, utcnow()
+                ):
+                    log.warning("confirmation to %s held back: sent too often", address)
+                    return False
+                link_key = subscriber.link_key
             async with limit:
-                return await self._send_confirmation(address)
+                return await self._send_confirmation(address, link_key)
 
         sent = await asyncio.gather(*(one(a) for a in addresses))
         return [address for address, ok in zip(addresses, sent, strict=True) if not ok]
 
-    async def _send_confirmation(self, address: str) -> bool:
-        url = f"{self.mailing.public_url}/confirm/{self.tokens.confirm_token(address)}"
+    async def _send_confirmation(self, address: str, link_key: str) -> bool:
+        url = f"{self.mailing.public_url}/confirm/{self.tokens.confirm_token(link_key)}"
         message = confirmation_message(
             recipient=address,
             confirm_url=url,
@@ -102,34 +147,52 @@ class EmailSubscriptions:
             public_url=self.mailing.public_url,
         )
         outcome = await self.sender.send(message)
+        metrics.EMAILS.labels("confirmation", outcome.status).inc()
         if outcome.status != "sent":
             log.warning("confirmation to %s not sent: %s", address, outcome.detail)
         return outcome.status == "sent"
 
+    async def pending_for_confirm(self, token: str) -> Subscriber | BadToken:
+        """The pending subscriber a confirmation link names (GET shows, never confirms)."""
+        link_key = self.tokens.read_confirm(token)
+        if isinstance(link_key, BadToken):
+            return link_key
+        async with self.database.read() as session:
+            subscriber = await _by_link_key(session, link_key)
+        if subscriber is None or subscriber.status not in ("pending", "confirmed"):
+            return BadToken("invalid")
+        return subscriber
+
     async def confirm(self, token: str) -> str | BadToken:
-        """Confirm the address in ``token``; returns it, or why the token is no good."""
-        address = self.tokens.read_confirm(token)
-        if isinstance(address, BadToken):
-            return address
+        """Confirm the subscriber ``token`` names, only while pending; returns the address.
+
+        Only a POST gets here: link scanners GET and HEAD. Someone who has unsubscribed
+        since is not brought back by the old link.
+        """
+        link_key = self.tokens.read_confirm(token)
+        if isinstance(link_key, BadToken):
+            return link_key
         async with self.database.write() as session:
-            subscriber = await _by_email(session, address)
+            subscriber = await _by_link_key(session, link_key)
             if subscriber is None:
                 # Forgotten since the email went out: their wish to be forgotten wins.
                 return BadToken("invalid")
-            if subscriber.status != "confirmed":
+            if subscriber.status == "pending":
                 subscriber.status = "confirmed"
                 subscriber.confirmed_at = utcnow()
                 subscriber.hard_failures = 0
-            await links.confirm_email(session, address)
-        return address
+            elif subscriber.status != "confirmed":
+                return BadToken("invalid")
+            await links.confirm_email(session, subscriber.email)
+            return subscriber.email
 
     async def unsubscribe(self, token: str) -> str | BadToken:
         """Unsubscribe the subscriber named by ``token``; idempotent. Returns the address."""
-        subscriber_id = self.tokens.read_unsubscribe(token)
-        if isinstance(subscriber_id, BadToken):
-            return subscriber_id
+        link_key = self.tokens.read_unsubscribe(token)
+        if isinstance(link_key, BadToken):
+            return link_key
         async with self.database.write() as session:
-            subscriber = await session.get(Subscriber, subscriber_id)
+            subscriber = await _by_link_key(session, link_key)
             if subscriber is None:
                 return "(forgotten address)"
             if subscriber.status != "unsubscribed":
@@ -138,16 +201,24 @@ class EmailSubscriptions:
             return subscriber.email
 
     async def subscriber_for_unsubscribe(self, token: str) -> Subscriber | BadToken | None:
-        subscriber_id = self.tokens.read_unsubscribe(token)
-        if isinstance(subscriber_id, BadToken):
-            return subscriber_id
+        link_key = self.tokens.read_unsubscribe(token)
+        if isinstance(link_key, BadToken):
+            return link_key
         async with self.database.read() as session:
-            return await session.get(Subscriber, subscriber_id)
+            return await _by_link_key(session, link_key)
+
+    async def spend_form_nonce(self, nonce: str) -> bool:
+        """True the first time a form's nonce is posted, False on every replay."""
+        async with self.database.write() as session:
+            return await throttles.spend_nonce(session, nonce, utcnow())
 
 
 async def _by_email(session: AsyncSession, address: str) -> Subscriber | None:
-    result = await session.scalars(select(Subscriber).where(Subscriber.email == address))
-    return result.first()
+    return await queries.subscriber_by_email(session, address)
+
+
+async def _by_link_key(session: AsyncSession, link_key: str) -> Subscriber | None:
+    return await queries.subscriber_by_link_key(session, link_key)
 
 
 # -- operator commands -------------------------------------------------------------------------
@@ -191,14 +262,8 @@ async def import_csv(database: Database, text: str, *, confirmed: bool) -> Impor
         wanted.setdefault(address, number)
     now = utcnow()
     async with database.write() as session:
-        existing: set[str] = set()
         addresses = list(wanted)
-        for i in range(0, len(addresses), 500):
-            chunk = addresses[i : i + 500]
-            found = await session.scalars(
-                select(Subscriber.email).where(Subscriber.email.in_(chunk))
-            )
-            existing.update(found.all())
+        existing = await queries.known_emails(session, addresses)
         for address in addresses:
             if address in existing:
                 report.already += 1
@@ -209,6 +274,7 @@ async def import_csv(database: Database, text: str, *, confirmed: bool) -> Impor
                     status="confirmed" if confirmed else "pending",
                     source="import",
                     confirmed_at=now if confirmed else None,
+                    link_key=new_link_key(),
                 )
             )
             report.added.append(address)
@@ -218,12 +284,11 @@ async def import_csv(database: Database, text: str, *, confirmed: bool) -> Impor
 async def export_rows(database: Database) -> list[tuple[str, str, str, str]]:
     """(email, status, source, created) for every subscriber."""
     async with database.read() as session:
-        rows = await session.execute(
-            select(
-                Subscriber.email, Subscriber.status, Subscriber.source, Subscriber.created_at
-            ).order_by(Subscriber.id)
-        )
-        return [(r[0], r[1], r[2], r[3].isoformat() if r[3] else "") for r in rows]
+        rows = await queries.all_for_export(session)
+    return [
+        (r.email, r.status, r.source, r.created_at.isoformat() if r.created_at else "")
+        for r in rows
+    ]
 
 
 async def forget(database: Database, email: str) -> bool:
@@ -237,19 +302,6 @@ async def forget(database: Database, email: str) -> bool:
         if subscriber is None:
             return False
         # Unsent copies will never go out; sent ones stay counted, without the person.
-        await session.execute(
-            update(Delivery)
-            .where(
-                Delivery.subscriber_id == subscriber.id,
-                Delivery.status.in_(("pending", "sending", "deferred")),
-            )
-            .values(status="skipped")
-        )
-        await session.execute(
-            update(Delivery)
-            .where(Delivery.subscriber_id == subscriber.id)
-            .values(subscriber_id=None, last_error=None)
-        )
-        await session.execute(delete(Subscriber).where(Subscriber.id == subscriber.id))
+        await queries.erase_subscriber(session, subscriber.id)
         await links.forget_email(session, address)
     return True

@@ -1,11 +1,15 @@
 """Signed tokens in links: confirmation (expiring) and unsubscribe (per subscriber).
 
 Keyed by SECRET_KEY with a distinct salt per purpose, so a token made for one
-link never works in another.
+link never works in another. Links name a subscriber by its random ``link_key``,
+never by the address or the row id, so a token says nothing and outlives nobody.
+Readers accept every key given (current first, then SECRET_KEY_PREVIOUS), so links
+in emails already sent keep working after a key rotation.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -29,16 +33,24 @@ class BadToken:
 class Tokens:
     """Makes and checks the tokens of one deployment."""
 
-    def __init__(self, secret_key: str, confirm_max_age_s: int = CONFIRM_MAX_AGE_S) -> None:
-        self._confirm = URLSafeTimedSerializer(secret_key, salt="digest-confirm")
-        self._unsubscribe = URLSafeSerializer(secret_key, salt="digest-unsubscribe")
-        self._csrf = URLSafeTimedSerializer(secret_key, salt="digest-csrf")
+    def __init__(
+        self, secret_keys: Sequence[str], confirm_max_age_s: int = CONFIRM_MAX_AGE_S
+    ) -> None:
+        keys = [key for key in secret_keys if key]
+        if not keys:
+            raise ValueError("at least one secret key is needed")
+        # itsdangerous signs with the last key and verifies with any: oldest first.
+        ordered = list(reversed(keys))
+        self._confirm = URLSafeTimedSerializer(ordered, salt="digest-confirm")
+        self._unsubscribe = URLSafeSerializer(ordered, salt="digest-unsubscribe")
+        self._csrf = URLSafeTimedSerializer(ordered, salt="digest-csrf")
         self.confirm_max_age_s = confirm_max_age_s
 
-    def confirm_token(self, email: str) -> str:
-        return self._confirm.dumps(email)
+    def confirm_token(self, link_key: str) -> str:
+        return self._confirm.dumps(link_key)
 
     def read_confirm(self, token: str, *, max_age_s: int | None = None) -> str | BadToken:
+        """The link key in a fresh confirmation token."""
         age = self.confirm_max_age_s if max_age_s is None else max_age_s
         try:
             value = self._confirm.loads(token, max_age=age)
@@ -48,18 +60,17 @@ class Tokens:
             return BadToken("invalid")
         return value if isinstance(value, str) else BadToken("invalid")
 
-    def unsubscribe_token(self, subscriber_id: int) -> str:
+    def unsubscribe_token(self, link_key: str) -> str:
         """Never expires: an old digest's link must still work."""
-        return self._unsubscribe.dumps(subscriber_id)
+        return self._unsubscribe.dumps(link_key)
 
-    def read_unsubscribe(self, token: str) -> int | BadToken:
+    def read_unsubscribe(self, token: str) -> str | BadToken:
+        """The link key in an unsubscribe token."""
         try:
             value = self._unsubscribe.loads(token)
         except BadSignature:
             return BadToken("invalid")
-        return (
-            value if isinstance(value, int) and not isinstance(value, bool) else BadToken("invalid")
-        )
+        return value if isinstance(value, str) else BadToken("invalid")
 
     def csrf_token(self, nonce: str) -> str:
         return self._csrf.dumps(nonce)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 from collections import OrderedDict
+from ipaddress import IPv4Address, IPv6Address, ip_address
 from typing import TYPE_CHECKING, Any
 
 import aiohttp
@@ -26,10 +27,8 @@ _NO_STORE = {"Cache-Control": "no-store"}
 
 
 def route_installer(app: web.Application, runtime: Runtime) -> None:
-    """The runner's hook: digest routes over the runtime's database and settings."""
-    install_routes(
-        app, DigestDeps.from_settings(runtime.database, runtime.settings, runtime.posters)
-    )
+    """The runner's hook: digest routes over the process's one digest runtime."""
+    install_routes(app, runtime.digest_runtime())
 
 
 def install_routes(app: web.Application, deps: DigestDeps) -> None:
@@ -47,9 +46,7 @@ def install_routes(app: web.Application, deps: DigestDeps) -> None:
     def message(title: str, text: str, status: int = 200) -> web.Response:
         return page("message", title, status, message=text, error=status >= 400)
 
-    async def subscribe_form(request: web.Request) -> web.Response:
-        nonce = secrets.token_urlsafe(16)
-        response = page("subscribe", "Get the weekly digest", csrf=deps.tokens.csrf_token(nonce))
+    def with_csrf(response: web.Response, nonce: str) -> web.Response:
         response.set_cookie(
             CSRF_COOKIE,
             nonce,
@@ -60,27 +57,80 @@ def install_routes(app: web.Application, deps: DigestDeps) -> None:
         )
         return response
 
-    async def subscribe_submit(request: web.Request) -> web.Response:
-        try:
-            form = await request.post()
-        except (ValueError, UnicodeDecodeError, aiohttp.BadContentDispositionHeader):
-            # A malformed multipart or urlencoded body: the browser form never sends one.
-            return message("Not subscribed", "The form could not be read. Try again.", 400)
+    async def csrf_refused(request: web.Request, form: Any) -> web.Response | None:
+        """None when the form's signed nonce matches the cookie and was never posted before."""
         token = str(form.get("csrf", ""))
         nonce = deps.tokens.read_csrf(token) if token else None
         cookie = request.cookies.get(CSRF_COOKIE)
-        if nonce is None or cookie is None or not secrets.compare_digest(nonce, cookie):
+        if (
+            nonce is None
+            or cookie is None
+            or not secrets.compare_digest(nonce, cookie)
+            # Single use: a script can't replay one fetched form a thousand times.
+            or not await deps.subscriptions().spend_form_nonce(nonce)
+        ):
             return message(
                 "Form expired",
                 "This form has expired or did not come from our page. Reload it and try again.",
                 403,
             )
-        result = await deps.subscriptions().request(str(form.get("email", "")), source="web")
+        return None
+
+    async def read_form(request: web.Request) -> Any:
+        try:
+            return await request.post()
+        except (ValueError, UnicodeDecodeError, aiohttp.BadContentDispositionHeader):
+            # A malformed multipart or urlencoded body: the browser form never sends one.
+            return None
+
+    async def subscribe_form(request: web.Request) -> web.Response:
+        nonce = secrets.token_urlsafe(16)
+        return with_csrf(
+            page("subscribe", "Get the weekly digest", csrf=deps.tokens.csrf_token(nonce)), nonce
+        )
+
+    async def subscribe_submit(request: web.Request) -> web.Response:
+        form = await read_form(request)
+        if form is None:
+            return message("Not subscribed", "The form could not be read. Try again.", 400)
+        if (refused := await csrf_refused(request, form)) is not None:
+            return refused
+        result = await deps.subscriptions().request(
+            str(form.get("email", "")),
+            source="web",
+            requester=f"ip:{client_ip(request, deps.settings.app.trusted_proxy)}",
+        )
         if isinstance(result, ErrorView):
-            return message("Not subscribed", result.full_text, 400)
+            status = 429 if result.code == "rate_limited" else 400
+            return message("Not subscribed", result.full_text, status)
         return message("Check your inbox", result.message)
 
+    async def confirm_page(request: web.Request) -> web.Response:
+        # Link scanners GET (and HEAD) every link: this only shows a button.
+        token = request.match_info["token"]
+        found = await deps.subscriptions().pending_for_confirm(token)
+        if isinstance(found, BadToken):
+            return message("Link not valid", found.message, 400)
+        if found.status == "confirmed":
+            return message("You're subscribed", f"{found.email} gets the digest every week.")
+        nonce = secrets.token_urlsafe(16)
+        return with_csrf(
+            page(
+                "confirm",
+                "Confirm your subscription",
+                email=found.email,
+                action=f"{deps.public_url}/confirm/{token}",
+                csrf=deps.tokens.csrf_token(nonce),
+            ),
+            nonce,
+        )
+
     async def confirm(request: web.Request) -> web.Response:
+        form = await read_form(request)
+        if form is None:
+            return message("Not subscribed", "The form could not be read. Try again.", 400)
+        if (refused := await csrf_refused(request, form)) is not None:
+            return refused
         result = await deps.subscriptions().confirm(request.match_info["token"])
         if isinstance(result, BadToken):
             return message("Link not valid", result.message, 400)
@@ -130,8 +180,27 @@ def install_routes(app: web.Application, deps: DigestDeps) -> None:
 
     app.router.add_get("/subscribe", subscribe_form)
     app.router.add_post("/subscribe", subscribe_submit)
-    app.router.add_get("/confirm/{token}", confirm)
+    app.router.add_get("/confirm/{token}", confirm_page)
+    app.router.add_post("/confirm/{token}", confirm)
     app.router.add_get("/unsubscribe/{token}", unsubscribe_page)
     app.router.add_post("/unsubscribe/{token}", unsubscribe_now)
     app.router.add_get("/digests", issues)
     app.router.add_get("/digests/{week}", issue)
+
+
+def client_ip(request: web.Request, trusted_proxy: IPv4Address | IPv6Address | None) -> str:
+    """The peer's address; X-Forwarded-For only when the peer is our own proxy.
+
+    Anyone can send the header, so believing it from others would let a script pick a
+    fresh "IP" for every request. The proxy appends the address it saw, so the last entry
+    is the one it vouches for.
+    """
+    peer = request.remote or "unknown"
+    if trusted_proxy is None or peer != str(trusted_proxy):
+        return peer
+    forwarded = request.headers.get("X-Forwarded-For", "")
+    last = forwarded.rsplit(",", 1)[-1].strip()
+    try:
+        return str(ip_address(last))
+    except ValueError:
+        return peer

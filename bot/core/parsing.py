@@ -10,22 +10,14 @@ import shlex
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from bot.core.registry import REGISTRY, WORDS
 from bot.core.views import ErrorView
 
 MAX_COMMAND_CHARS = 500
 
-USAGE = {
-    "compare": "/compare <tool> vs <tool>",
-    "vote": "/vote <tool> ship|skip",
-    "bookmark": "/bookmark <tool>",
-    "bookmarks": "/bookmarks",
-    "tool": "/tool <tool>",
-    "subscribe": "/subscribe <email>",
-    "link": "/link [CODE]",
-    "unlink": "/unlink",
-    "help": "/help",
-}
-ALIASES = {"cmp": "compare", "vs": "compare", "info": "tool", "saved": "bookmarks", "?": "help"}
+# Derived from the registry; kept as names because messages and tests read them.
+USAGE = {spec.name: spec.usage for spec in REGISTRY}
+ALIASES = {alias: spec.name for spec in REGISTRY for alias in spec.aliases}
 _SEPARATOR = re.compile(r"\s+(?:vs\.?|versus)\s+|\s*,\s*", re.IGNORECASE)
 _INVISIBLE = re.compile(
     "[\u0000-\u0008\u000b-\u001f\u007f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]"
@@ -60,27 +52,44 @@ def parse_command(
             "usage", "Type a command, for example /compare cursor vs copilot.", usage="/help"
         )
     head, _, rest = text.partition(" ")
-    name = head.lstrip("/!").casefold()
-    name = ALIASES.get(name, name)
-    if name not in USAGE:
-        shown = head[:40]
-        return ErrorView(
-            "unknown_command", f"There is no command {shown!r}.", usage="/help lists the commands"
-        )
-    rest = rest.strip()
-    if name == "compare":
-        pair = split_compare(rest, match_quality)
-        return pair if isinstance(pair, ErrorView) else Command("compare", pair)
-    if name == "vote":
-        vote = split_vote(rest)
-        return vote if isinstance(vote, ErrorView) else Command("vote", vote)
-    if name in ("bookmark", "tool", "subscribe"):
-        if not rest:
-            return ErrorView("usage", f"Which tool? /{name} needs a tool name.", usage=USAGE[name])
-        return Command(name, (_unquote(rest),))
-    if name == "link":
-        return Command(name, (rest,) if rest else ())
-    return Command(name, ())
+    spec = WORDS.get(head.lstrip("/!").casefold())
+    if spec is None:
+        return unknown_command(head)
+    name, rest = spec.name, rest.strip()
+    match spec.text_form:
+        case "pair":
+            pair = split_compare(rest, match_quality)
+            return pair if isinstance(pair, ErrorView) else Command(name, pair)
+        case "vote":
+            vote = split_vote(rest)
+            return vote if isinstance(vote, ErrorView) else Command(name, vote)
+        case "rest":
+            if not rest and not spec.options[0].required:
+                return Command(name, ())
+            if not rest:
+                option = spec.options[0]
+                text = (
+                    f"Which tool? /{name} needs a tool name."
+                    if option.autocomplete
+                    else f"/{name} needs the {option.name}."
+                )
+                return ErrorView("usage", text, usage=spec.usage)
+            return Command(name, (_unquote(rest),))
+        case "choice":
+            choices = spec.options[0].choices
+            word = rest.casefold()
+            if word not in choices:
+                return ErrorView("usage", f"Say {' or '.join(choices)}.", usage=spec.usage)
+            return Command(name, (word,))
+        case _:
+            return Command(name, ())
+
+
+def unknown_command(head: str) -> ErrorView:
+    shown = head[:40]
+    return ErrorView(
+        "unknown_command", f"There is no command {shown!r}.", usage="/help lists the commands"
+    )
 
 
 def split_compare(

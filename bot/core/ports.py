@@ -14,8 +14,13 @@ from bot.core.views import DigestPost, ErrorView, NoticeView
 class Subscriptions(Protocol):
     """Email sign-up with double opt-in (implemented by the digest)."""
 
-    async def request(self, email: str, *, source: str) -> NoticeView | ErrorView:
-        """Validate ``email``, store it unconfirmed and send the confirmation email."""
+    async def request(
+        self, email: str, *, source: str, requester: str | None = None
+    ) -> NoticeView | ErrorView:
+        """Validate ``email``, store it unconfirmed and send the confirmation email.
+
+        ``requester`` names who asks, so each person has a budget of sign-ups.
+        """
         ...
 
 

@@ -6,19 +6,27 @@ import asyncio
 import dataclasses
 import functools
 import logging
-import time
 from collections.abc import Awaitable, Callable
-from typing import ParamSpec, TypeVar, cast
+from typing import cast
 
-from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
+from sqlalchemy.exc import IntegrityError
 
-from bot import metrics
 from bot.core import linking
 from bot.core.cards import compare_card, tool_card
 from bot.core.context import ID_LIMIT, CommandContext
-from bot.core.parsing import USAGE, Command, clean, parse_command
+from bot.core.guard import UNAVAILABLE, answers_when_down, database_down, guarded
+from bot.core.parsing import USAGE, Command, clean, parse_command, unknown_command
 from bot.core.ports import Subscriptions
 from bot.core.rate_limit import RateLimiter
+from bot.core.registry import (
+    BY_NAME,
+    PLATFORMS,
+    REGISTRY,
+    Answer,
+    CommandSpec,
+    Invocation,
+    help_for,
+)
 from bot.core.tool_index import Found, ToolIndex
 from bot.core.views import (
     BookmarkItem,
@@ -28,7 +36,6 @@ from bot.core.views import (
     CommunityTally,
     CompareCard,
     ErrorView,
-    HelpEntry,
     HelpView,
     NoticeView,
     Reply,
@@ -36,7 +43,6 @@ from bot.core.views import (
     Verdict,
     VoteResult,
 )
-from bot.logging_setup import new_request_id, request_id
 from db.batching import Batcher
 from db.engine import Database
 from db.models import Tool
@@ -53,64 +59,9 @@ from db.queries.votes import Tally, VoteOutcome, VoteRequest
 
 log = logging.getLogger(__name__)
 TOOL_CACHE_SIZE = 2_000
-P = ParamSpec("P")
-R = TypeVar("R")
 
-UNAVAILABLE = ErrorView(
-    "unavailable", "The database is not answering right now. Nothing was changed; try again."
-)
-HELP = HelpView(
-    entries=(
-        HelpEntry(USAGE["compare"], "Two tools side by side: panel verdict, scorecard, community."),
-        HelpEntry(USAGE["vote"], "Cast or change your community vote."),
-        HelpEntry(USAGE["bookmark"], "Save a tool for later (again to remove it)."),
-        HelpEntry(USAGE["bookmarks"], "Your saved tools with their current verdicts."),
-        HelpEntry(USAGE["tool"], "One tool's card."),
-        HelpEntry(USAGE["subscribe"], "Get the weekly verdict digest by email."),
-        HelpEntry(USAGE["link"], "Count your Discord and Slack accounts as one person."),
-        HelpEntry(USAGE["unlink"], "Split this account off again."),
-        HelpEntry(USAGE["help"], "This list."),
-    )
-)
-
-
-def _database_down(exc: BaseException) -> bool:
-    if isinstance(exc, OperationalError | InterfaceError | OSError | TimeoutError):
-        return True
-    return isinstance(exc, DBAPIError) and exc.connection_invalidated
-
-
-def answers_when_down(
-    handler: Callable[P, Awaitable[R]],
-) -> Callable[P, Awaitable[R | ErrorView]]:
-    """Turn a lost database into a clear 'try again' answer instead of an exception.
-
-    Also where every command is counted and timed for /metrics.
-    """
-    command = handler.__name__.removesuffix("_by_id")
-
-    @functools.wraps(handler)
-    async def wrapper(*args: P.args, **kwargs: P.kwargs) -> R | ErrorView:
-        started = time.perf_counter()
-        if request_id.get() == "-":
-            new_request_id()
-        platform = next((a.platform for a in args if isinstance(a, CommandContext)), "internal")
-        try:
-            result: R | ErrorView = await handler(*args, **kwargs)
-        except Exception as exc:
-            if not _database_down(exc):
-                metrics.COMMANDS.labels(platform, command, "exception").inc()
-                raise
-            log.warning("database unavailable during %s: %s", handler.__name__, exc)
-            result = UNAVAILABLE
-        metrics.COMMAND_SECONDS.labels(command).observe(time.perf_counter() - started)
-        outcome = result.code if isinstance(result, ErrorView) else "ok"
-        metrics.COMMANDS.labels(platform, command, outcome).inc()
-        if isinstance(result, VoteResult) and result.outcome != "unchanged":
-            metrics.VOTES.labels(platform, result.outcome).inc()
-        return result
-
-    return wrapper
+# Every registry command runs inside the one guard, counted under its name.
+_HANDLERS = {spec.name: guarded(spec.name, spec.handler) for spec in REGISTRY}
 
 
 class CommandService:
@@ -356,16 +307,22 @@ class CommandService:
             )
         return BookmarkList(tuple(items))
 
-    def help(self) -> HelpView:
-        return HELP
+    def help(self, platform: str = "console") -> HelpView:
+        """The commands that exist on ``platform``."""
+        return help_for(platform)
 
+    @answers_when_down
     async def subscribe(self, ctx: CommandContext, email: str) -> NoticeView | ErrorView:
         """Start the email double opt-in for ``email``."""
         if not email.strip():
             return ErrorView("usage", "Which address?", usage=USAGE["subscribe"])
         if self.subscriptions is None:
             return ErrorView("unavailable", "Email subscriptions are not set up here.")
-        reply = await self.subscriptions.request(email.strip(), source=ctx.platform)
+        # Per person, so one user can't spray confirmation emails at many addresses.
+        requester = f"{ctx.platform}:{ctx.workspace}:{ctx.user_id}"
+        reply = await self.subscriptions.request(
+            email.strip(), source=ctx.platform, requester=requester
+        )
         if isinstance(reply, NoticeView):
             # Confirming the address will link it to this person (see db.queries.links).
             async with self.database.write() as session:
@@ -412,7 +369,7 @@ class CommandService:
         try:
             await self.index.refresh(self.database)
         except Exception as exc:
-            if not _database_down(exc):
+            if not database_down(exc):
                 raise
             log.warning("autocomplete served from a stale index: %s", exc)
         return [Choice(t.name, t.slug) for t in self.index.autocomplete(prefix, limit)]
@@ -421,38 +378,39 @@ class CommandService:
 
     async def run(self, ctx: CommandContext, text: str) -> Reply:
         """Parse one command line and answer it; never raises for bad input."""
+        return (await self.run_text(ctx, text)).reply
+
+    async def run_text(
+        self,
+        ctx: CommandContext,
+        text: str,
+        *,
+        channel_id: str | None = None,
+        is_admin: Callable[[], Awaitable[bool]] | None = None,
+    ) -> Answer:
+        """``run``, also saying who sees the answer (Slack's in_channel or ephemeral)."""
         try:
             await self.index.refresh(self.database)
         except Exception as exc:
-            if not _database_down(exc):
+            if not database_down(exc):
                 raise
-            return UNAVAILABLE
+            return Answer(UNAVAILABLE, "private")
         parsed = parse_command(text, self.index.match_quality)
         if isinstance(parsed, ErrorView):
-            return parsed
-        return await self.dispatch(ctx, parsed)
+            return Answer(parsed, "private")
+        call = Invocation(ctx, parsed.args, channel_id, is_admin)
+        return await self.invoke(BY_NAME[parsed.name], call)
+
+    async def invoke(self, spec: CommandSpec, call: Invocation) -> Answer:
+        """Run one registry command (already parsed) inside the guard."""
+        platform = call.ctx.platform
+        if platform in PLATFORMS and platform not in spec.platforms:
+            return Answer(unknown_command(f"/{spec.name}"), "private")
+        reply = await _HANDLERS[spec.name](self, call)
+        return Answer(reply, spec.visibility_of(reply))
 
     async def dispatch(self, ctx: CommandContext, command: Command) -> Reply:
-        args = command.args
-        match command.name:
-            case "compare":
-                return await self.compare(ctx, args[0], args[1])
-            case "vote":
-                return await self.vote(ctx, args[0], args[1])
-            case "bookmark":
-                return await self.bookmark(ctx, args[0])
-            case "bookmarks":
-                return await self.bookmarks(ctx)
-            case "tool":
-                return await self.tool(ctx, args[0])
-            case "subscribe":
-                return await self.subscribe(ctx, args[0])
-            case "link":
-                return await self.link(ctx, args[0] if args else None)
-            case "unlink":
-                return await self.unlink(ctx)
-            case _:
-                return self.help()
+        return (await self.invoke(BY_NAME[command.name], Invocation(ctx, command.args))).reply
 
 
 async def _no_tallies() -> dict[int, Tally]:

@@ -19,6 +19,7 @@ def sync(guild: GuildOption = None) -> None:
     from bot.bootstrap import prepare_database
     from bot.cli import settings_or_exit
     from bot.core.service import CommandService
+    from bot.discord_bot._discord_internals import set_application_id
     from bot.discord_bot.part import make_client
     from bot.discord_bot.sync import sync_commands
     from bot.runner import Runtime
@@ -37,7 +38,7 @@ def sync(guild: GuildOption = None) -> None:
             async with client:
                 # Log in over REST only (it fetches the application id); no gateway needed.
                 await client.http.static_login(token.get_secret_value())
-                client._connection.application_id = (await client.application_info()).id
+                set_application_id(client, (await client.application_info()).id)
                 return await sync_commands(client.tree, database, target)
         finally:
             await database.dispose()

@@ -6,10 +6,8 @@ import logging
 from typing import TYPE_CHECKING
 
 import discord
-import yarl
-from discord.gateway import DiscordWebSocket
-from discord.http import Route
 
+from bot.discord_bot._discord_internals import set_api_base, set_gateway
 from bot.discord_bot.client import ShipOrSkipClient
 from bot.discord_bot.poster import DiscordPoster
 from bot.discord_bot.respond import ANSWER_WITHIN_S
@@ -28,9 +26,9 @@ def use_endpoints(settings: DiscordSettings) -> None:
     which serves one Discord application anyway.
     """
     if settings.api_url:
-        Route.BASE = settings.api_url.rstrip("/")
+        set_api_base(settings.api_url)
     if settings.gateway_url:
-        DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(settings.gateway_url)
+        set_gateway(settings.gateway_url)
 
 
 def make_client(runtime: Runtime, *, answer_within_s: float = ANSWER_WITHIN_S) -> ShipOrSkipClient:

@@ -14,8 +14,9 @@ from typing import Any
 import discord
 from discord import app_commands
 
+from bot.discord_bot._discord_internals import tree_commands
 from db.engine import Database
-from db.models import AppState
+from db.queries import app_state
 
 log = logging.getLogger(__name__)
 
@@ -26,24 +27,19 @@ def state_key(guild_id: int | None) -> str:
 
 def commands_hash(tree: app_commands.CommandTree[Any], guild_id: int | None = None) -> str:
     guild = discord.Object(guild_id) if guild_id else None
-    payload = [command.to_dict(tree) for command in tree._get_all_commands(guild=guild)]
+    payload = [command.to_dict(tree) for command in tree_commands(tree, guild)]
     text = json.dumps(payload, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(text.encode()).hexdigest()
 
 
 async def stored_hash(database: Database, guild_id: int | None) -> str | None:
     async with database.read() as session:
-        row = await session.get(AppState, state_key(guild_id))
-        return None if row is None else row.value
+        return await app_state.get_value(session, state_key(guild_id))
 
 
 async def store_hash(database: Database, guild_id: int | None, value: str) -> None:
     async with database.write() as session:
-        row = await session.get(AppState, state_key(guild_id))
-        if row is None:
-            session.add(AppState(key=state_key(guild_id), value=value))
-        else:
-            row.value = value
+        await app_state.set_value(session, state_key(guild_id), value)
 
 
 async def sync_commands(

@@ -82,7 +82,7 @@ def build_front_end(
     if config.oauth:
         assert config.client_id is not None
         store = EncryptedInstallationStore(
-            config.client_id, database, TokenCipher(config.secret_key)
+            config.client_id, database, TokenCipher(config.secret_key, config.previous_secret_key)
         )
         oauth = AsyncOAuthSettings(
             client_id=config.client_id,

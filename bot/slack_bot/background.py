@@ -18,11 +18,24 @@ Work = Callable[[dict[str, Any], AsyncBoltContext], Awaitable[None]]
 Listener = Callable[[AsyncAck, dict[str, Any], AsyncBoltContext], Coroutine[Any, Any, None]]
 
 
-class Background:
-    """Holds the running tasks (asyncio keeps only weak references) and logs failures."""
+BUSY = "Busy right now, try again in a minute."
+MAX_PENDING = 256
 
-    def __init__(self) -> None:
+
+class Background:
+    """Holds the running tasks (asyncio keeps only weak references) and logs failures.
+
+    Bounded: past ``max_pending`` tasks in flight a request is answered "busy" instead of
+    queued, so a flood can't pile up work (and emails) that runs on after it stops.
+    """
+
+    def __init__(self, max_pending: int = MAX_PENDING) -> None:
         self._tasks: set[asyncio.Task[None]] = set()
+        self.max_pending = max_pending
+
+    @property
+    def full(self) -> bool:
+        return len(self._tasks) >= self.max_pending
 
     def spawn(self, work: Awaitable[None]) -> None:
         task = asyncio.ensure_future(work)
@@ -41,6 +54,10 @@ class Background:
 
     def ack_then(self, work: Work) -> Listener:
         async def listener(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext) -> None:
+            if self.full:
+                # Slash commands show the ack's text to the user; events ignore it.
+                await ack(text=BUSY)
+                return
             await ack()
             self.spawn(work(body, context))
 

@@ -235,7 +235,6 @@ def bookmarks_message(view: BookmarkList) -> Message:
 
 def help_message(view: HelpView) -> Message:
     lines = [f"`{escape(e.usage)}` {escape(e.summary)}" for e in view.entries]
-    lines.append("`/digest here|off` Post the weekly digest in this channel (admins).")
     return {
         "text": fit(view.title, L.MAX_FALLBACK_TEXT),
         "blocks": [header(view.title), section(fit("\n".join(lines), L.MAX_SECTION_TEXT))],

@@ -24,6 +24,8 @@ class SlackConfig:
     api_url: str
     public_url: str
     secret_key: str
+    # SECRET_KEY_PREVIOUS: tokens stored before a key rotation still decrypt.
+    previous_secret_key: str | None = None
 
     @property
     def oauth(self) -> bool:
@@ -56,6 +58,7 @@ def load_slack_config(settings: Settings) -> SlackConfig:
         api_url=(slack.api_url or DEFAULT_API_URL).rstrip("/") + "/",
         public_url=settings.app.public_url,
         secret_key=settings.app.secret_key.get_secret_value(),
+        previous_secret_key=_secret(settings.app.secret_key_previous),
     )
     if config.oauth and not config.client_secret:
         raise SlackConfigError("SLACK_CLIENT_ID is set but SLACK_CLIENT_SECRET is not.")

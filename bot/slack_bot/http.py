@@ -7,38 +7,100 @@ window); a forged or stale request gets 401 and reaches nothing.
 
 from __future__ import annotations
 
+import json
 import logging
+import re
 from typing import TYPE_CHECKING
+from urllib.parse import parse_qs
 
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 
 from bot.slack_bot.app import EVENTS_PATH, SlackFrontEnd, front_end_for
 from bot.slack_bot.config import SlackConfigError
+from bot.slack_bot.install_limit import InstallLimiter
 
 if TYPE_CHECKING:
     from bot.runner import Runtime
 
 log = logging.getLogger(__name__)
+# Unix seconds in ASCII digits; anything else (400 digits, "-1", "1e9", "") is refused
+# before slack_sdk's int() and the time arithmetic see it.
+_TIMESTAMP = re.compile(r"[0-9]{1,12}")
+_FORM = "application/x-www-form-urlencoded"
+_JSON = "application/json"
+
+
+# The fields bolt reads with .get() or [0] before any listener runs: each must have
+# the type Slack sends, or bolt fails with an AttributeError (a 500 and a traceback).
+_OBJECTS = ("event", "container", "view", "message", "state")
+_OBJECT_OR_TEXT = ("team", "user", "channel", "enterprise", "type", "callback_id")
+_LISTS_OF_OBJECTS = ("authorizations", "actions")
+
+
+def _slack_shaped(payload: object) -> bool:
+    if not isinstance(payload, dict):
+        return False
+    for key in _OBJECTS:
+        if key in payload and not isinstance(payload[key], dict):
+            return False
+    for key in _OBJECT_OR_TEXT:
+        if key in payload and not isinstance(payload[key], dict | str):
+            return False
+    for key in _LISTS_OF_OBJECTS:
+        value = payload.get(key, [])
+        if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+            return False
+    event = payload.get("event")
+    return event is None or all(
+        not isinstance(event.get(key), list | int | float | bool) for key in _OBJECT_OR_TEXT
+    )
+
+
+def _readable_payload(body: bytes, content_type: str) -> bool:
+    """True if the body has the shape Slack sends: a JSON object, or a form whose
+    ``payload`` field (interactivity), if any, is a JSON object."""
+    try:
+        text = body.decode("utf-8")
+        if content_type == _JSON:
+            return _slack_shaped(json.loads(text))
+        fields = parse_qs(text, keep_blank_values=True)
+        payloads = fields.get("payload")
+        if payloads is None:
+            return bool(fields)
+        return len(payloads) == 1 and _slack_shaped(json.loads(payloads[0]))
+    except (UnicodeDecodeError, ValueError):
+        return False
 
 
 class SlackRoutes:
     def __init__(self, front: SlackFrontEnd) -> None:
         self.front = front
+        self.install_limiter = InstallLimiter()
 
     async def events(self, request: web.Request) -> web.Response:
         # read() enforces the web app's body cap (413) before we hash anything.
         body = await request.read()
-        timestamp = request.headers.get("X-Slack-Request-Timestamp")
+        timestamp = request.headers.get("X-Slack-Request-Timestamp", "")
         signature = request.headers.get("X-Slack-Signature")
         verifier = self.front.verifier
         try:
-            valid = verifier is not None and verifier.is_valid(body, timestamp, signature)
-        except ValueError:  # a timestamp that is not a number
+            valid = (
+                verifier is not None
+                and _TIMESTAMP.fullmatch(timestamp) is not None
+                and verifier.is_valid(body, timestamp, signature)
+            )
+        except ValueError:  # a body that is not UTF-8: slack_sdk decodes it to hash it
             valid = False
         if not valid:
             log.warning("refused a Slack request with a bad or stale signature")
             return web.Response(status=401, text="invalid signature")
+        if request.content_type not in (_FORM, _JSON):
+            log.warning("refused a signed Slack request of type %.60r", request.content_type)
+            return web.Response(status=415, text="unsupported content type")
+        if not _readable_payload(body, request.content_type):
+            log.warning("refused a signed Slack request whose body is not a Slack payload")
+            return web.Response(status=400, text="unreadable request body")
         try:
             bolt_request = await to_bolt_request(request)
         except ValueError:  # a JSON body or payload field that does not parse
@@ -49,6 +111,13 @@ class SlackRoutes:
     async def install(self, request: web.Request) -> web.Response:
         flow = self.front.app.oauth_flow
         assert flow is not None
+        # Every install start writes a state row: over budget, answer before the write.
+        if not self.install_limiter.allow(request.remote or "?"):
+            return web.Response(
+                status=429,
+                text="too many install attempts; try again in a minute",
+                headers={"Retry-After": "60"},
+            )
         return await to_aiohttp_response(
             await flow.handle_installation(await to_bolt_request(request))
         )

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import copy
 import logging
+import time
+from datetime import UTC, datetime
 from typing import Any
 
 from slack_sdk.oauth.installation_store.models.bot import Bot
@@ -17,9 +19,12 @@ from slack_sdk.oauth.state_store.sqlalchemy import AsyncSQLAlchemyOAuthStateStor
 
 from bot.slack_bot.tokens import TokenCipher
 from db.engine import Database
+from db.queries.slack_states import purge_expired_states
 
 log = logging.getLogger(__name__)
 OAUTH_STATE_SECONDS = 600
+# Expired states are deleted at most this often, when a new one is issued.
+PURGE_EVERY_S = 60.0
 _SECRET_FIELDS = ("bot_token", "bot_refresh_token", "user_token", "user_refresh_token")
 
 
@@ -88,3 +93,16 @@ class StateStore(AsyncSQLAlchemyOAuthStateStore):  # type: ignore[misc]
         super().__init__(
             expiration_seconds=OAUTH_STATE_SECONDS, engine=_writer_engine(database), logger=log
         )
+        self._database = database
+        self._next_purge = 0.0
+
+    async def async_issue(self, *args: Any, **kwargs: Any) -> str:
+        """A new state; expired ones (abandoned installs) are purged on the way."""
+        if time.monotonic() >= self._next_purge:
+            self._next_purge = time.monotonic() + PURGE_EVERY_S
+            now = datetime.now(UTC).replace(tzinfo=None)
+            async with self._database.write() as session:
+                purged = await purge_expired_states(session, now)
+            if purged:
+                log.info("purged %d expired Slack OAuth states", purged)
+        return str(await super().async_issue(*args, **kwargs))

@@ -1,10 +1,14 @@
-"""Encrypting Slack tokens at rest with a Fernet key derived from SECRET_KEY."""
+"""Encrypting Slack tokens at rest with a Fernet key derived from SECRET_KEY.
+
+After a rotation, tokens stored under SECRET_KEY_PREVIOUS still decrypt (MultiFernet
+tries each key), and the next save stores them under the new key.
+"""
 
 from __future__ import annotations
 
 import base64
 
-from cryptography.fernet import Fernet, InvalidToken
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
@@ -16,11 +20,10 @@ _PREFIX = "enc1:"
 class TokenCipher:
     """Encrypts tokens before they reach the database and decrypts them on the way out."""
 
-    def __init__(self, secret_key: str) -> None:
-        derived = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=_INFO).derive(
-            secret_key.encode()
-        )
-        self._fernet = Fernet(base64.urlsafe_b64encode(derived))
+    def __init__(self, secret_key: str, previous_secret_key: str | None = None) -> None:
+        keys = [secret_key] + ([previous_secret_key] if previous_secret_key else [])
+        # MultiFernet encrypts with the first key and decrypts with any.
+        self._fernet = MultiFernet([_fernet(key) for key in keys])
 
     def encrypt(self, token: str | None) -> str | None:
         """Encrypted ``token``; already encrypted values pass unchanged.
@@ -40,3 +43,10 @@ class TokenCipher:
             return self._fernet.decrypt(stored[len(_PREFIX) :].encode()).decode()
         except InvalidToken:
             return None
+
+
+def _fernet(secret_key: str) -> Fernet:
+    derived = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=_INFO).derive(
+        secret_key.encode()
+    )
+    return Fernet(base64.urlsafe_b64encode(derived))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
@@ -68,3 +68,13 @@ async def critics_in_order(session: AsyncSession) -> list[Critic]:
 
 async def is_catalog_empty(session: AsyncSession) -> bool:
     return (await session.scalar(select(func.count(Tool.id)))) == 0
+
+
+async def tools_by_id_with_reviews(session: AsyncSession, ids: Iterable[int]) -> list[Tool]:
+    """Tools by id with reviews and critics loaded; unknown ids are skipped."""
+    result = await session.scalars(
+        select(Tool)
+        .where(Tool.id.in_(list(ids)))
+        .options(selectinload(Tool.reviews).selectinload(Review.critic))
+    )
+    return list(result.all())

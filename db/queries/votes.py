@@ -8,7 +8,6 @@ from datetime import datetime
 from typing import Literal
 
 from sqlalchemy import bindparam, select, text
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -17,6 +16,7 @@ from db.models import Identity, Vote, utcnow
 from db.queries import rate_limits
 from db.queries.people import IdentityKey, identity_for, resolve, resolve_many
 from db.queries.rate_limits import RateLimit
+from db.queries.upsert import dialect_of, insert_on_conflict
 
 VoteChange = Literal["counted", "changed", "unchanged"]
 # Not applied: the tool left the catalog (None) or the person is voting too fast.
@@ -167,9 +167,9 @@ async def _upsert_many(
         return [
             await _upsert_one(session, person_id, only.voter, only.tool_id, only.verdict, moment)
         ]
-    dialect = session.bind.dialect.name if session.bind else "sqlite"
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = insert(Vote).values(
+    upsert = insert_on_conflict(
+        dialect_of(session),
+        Vote,
         [
             {
                 "person_id": person_id,
@@ -182,19 +182,12 @@ async def _upsert_many(
                 "updated_at": moment,
             }
             for person_id, r in requests
-        ]
-    )
-    upsert = statement.on_conflict_do_update(
-        index_elements=["person_id", "tool_id"],
-        set_={
-            "verdict": statement.excluded.verdict,
-            "updated_at": statement.excluded.updated_at,
-            "platform": statement.excluded.platform,
-            "workspace": statement.excluded.workspace,
-            "user_id": statement.excluded.user_id,
-        },
+        ],
+        conflict=["person_id", "tool_id"],
+        # The account it was last cast from goes along, for the per-server breakdowns.
+        update=["verdict", "updated_at", "platform", "workspace", "user_id"],
         # A repeated vote leaves the row alone, so RETURNING skips it: "unchanged".
-        where=Vote.verdict != statement.excluded.verdict,
+        only_if_changed=["verdict"],
     ).returning(
         Vote.person_id,
         Vote.tool_id,

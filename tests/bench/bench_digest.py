@@ -160,6 +160,7 @@ def _messages(snapshot: dict[str, Any]) -> DigestMessages:
         text_body=rendered.text,
         subject=rendered.subject,
         mail_from="Ship or Skip <digest@sos.example>",
+        placeholders=rendered.placeholders,
     )
 
 
@@ -232,12 +233,12 @@ async def _messages_per_second(rows: list[dict[str, Any]]) -> None:
     async with bench_database("sqlite", demo=True) as database:
         issue, _ = await ensure_issue(database, WEEK)
         messages = _messages(issue.snapshot)
-    tokens = Tokens("bench-secret")
+    tokens = Tokens(["bench-secret"])
     count = 20_000
     started = time.perf_counter()
     for i in range(count):
         messages.build(f"reader{i}@example.com",
-                       f"{PUBLIC_URL}/unsubscribe/{tokens.unsubscribe_token(i)}")  # fmt: skip
+                       f"{PUBLIC_URL}/unsubscribe/{tokens.unsubscribe_token(str(i))}")  # fmt: skip
     rate = count / (time.perf_counter() - started)
     rows.append(_row("personalised messages built per second", "-", f"{rate:,.0f}", "-", None))
 

@@ -38,11 +38,12 @@ async def main(url: str, week: str, port: int) -> None:
             text_body=rendered.text,
             subject=rendered.subject,
             mail_from="Ship or Skip <digest@sos.example>",
+            placeholders=rendered.placeholders,
         )
-        tokens = Tokens("bench-secret")
+        tokens = Tokens(["bench-secret"])
 
-        def unsubscribe_url(subscriber_id: int) -> str:
-            return f"{PUBLIC_URL}/unsubscribe/{tokens.unsubscribe_token(subscriber_id)}"
+        def unsubscribe_url(link_key: str) -> str:
+            return f"{PUBLIC_URL}/unsubscribe/{tokens.unsubscribe_token(link_key)}"
 
         gc.freeze()  # as `shiporskip digest send` and `run` do before the hot loop
         summary = await send_issue(database, issue.id, sender, messages, unsubscribe_url, batch=100)

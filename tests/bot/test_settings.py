@@ -53,7 +53,12 @@ def test_secrets_are_masked(monkeypatch: pytest.MonkeyPatch):
 
 
 def test_config_check_command_exits_non_zero_on_bad_values(tmp_path: Path):
-    env = dict(os.environ, HTTP_PORT="-5", DISCORD_TOKEN="tok-123456")
+    env = dict(
+        os.environ,
+        HTTP_PORT="-5",
+        DISCORD_TOKEN="tok-123456",
+        SECRET_KEY="settings-test-Zr8pQ2vL5nX1cW7kT4bM9dH3",
+    )
     bad = subprocess.run(
         [sys.executable, "-m", "bot", "config", "check"],
         env=env,

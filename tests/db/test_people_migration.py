@@ -35,7 +35,7 @@ T0 = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
 async def test_upgrade_merges_duplicate_votes_per_person(db_target):
     database = db_target.open()
     try:
-        await upgrade(database, "0003")
+        await upgrade(database, "0004")
         await import_catalog(database, DEMO_CATALOG)
         async with database.write() as session:
             ids = list((await session.scalars(sa.text("SELECT id FROM tools ORDER BY id"))).all())
@@ -118,7 +118,7 @@ async def test_upgrade_merges_duplicate_votes_per_person(db_target):
             await connection.rollback()
         assert refused
         # And back down: the old per-account schema returns.
-        await downgrade(database, "0003")
+        await downgrade(database, "0004")
         async with database.read() as session:
             assert await session.scalar(sa.text("SELECT count(*) FROM votes")) == 4
     finally:

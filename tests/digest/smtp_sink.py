@@ -11,6 +11,7 @@ import asyncio
 import email
 import email.policy
 import ssl
+import time
 from collections import Counter
 from dataclasses import dataclass, field
 from email.message import EmailMessage
@@ -53,6 +54,7 @@ class _Handler:
     async def handle_MAIL(
         self, server: SMTP, session: Any, envelope: Any, address: str, options: list[str]
     ) -> str:
+        self.sink.transactions.append(time.monotonic())
         if self.sink.refuse_sender:
             return self.sink.refuse_sender
         envelope.mail_from = address
@@ -69,6 +71,10 @@ class _Handler:
             return answer
         envelope.rcpt_tos.append(address)
         return "250 OK"
+
+    async def handle_QUIT(self, server: SMTP, session: Any, envelope: Any) -> str:
+        self.sink.quits += 1
+        return "221 Bye"
 
     async def handle_DATA(self, server: SMTP, session: Any, envelope: Any) -> str:
         recipient = envelope.rcpt_tos[0]
@@ -94,6 +100,24 @@ class _Handler:
         return "250 OK"
 
 
+class _Metered(SMTP):
+    """aiosmtpd's server, counting the connections open at once for the sink."""
+
+    def __init__(self, sink: SmtpSink, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.sink = sink
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        if self.transport is None:  # not the second call that STARTTLS makes
+            self.sink.open_now += 1
+            self.sink.most_open = max(self.sink.most_open, self.sink.open_now)
+        super().connection_made(transport)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.sink.open_now -= 1
+        super().connection_lost(exc)
+
+
 class SmtpSink:
     """Start with ``await sink.start()``; ``sink.url`` is the SMTP_URL to use."""
 
@@ -114,6 +138,10 @@ class SmtpSink:
         self.refused: list[tuple[str, str]] = []
         self.dropped = 0
         self.connections = 0
+        self.open_now = 0  # connections open at this moment
+        self.most_open = 0  # the most ever open at once
+        self.quits = 0  # connections the client ended with QUIT
+        self.transactions: list[float] = []  # monotonic time of each MAIL FROM
         self.script = Script()
         self.arrived = asyncio.Event()
         self._server: asyncio.AbstractServer | None = None
@@ -124,7 +152,8 @@ class SmtpSink:
 
         def protocol() -> SMTP:
             self.connections += 1
-            return SMTP(
+            return _Metered(
+                self,
                 _Handler(self),
                 hostname="sink.local",
                 data_size_limit=10_000_000,

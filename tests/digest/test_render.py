@@ -11,6 +11,7 @@ from db.engine import Database
 from digest.message import EMAIL_PLACEHOLDER, UNSUBSCRIBE_PLACEHOLDER, DigestMessages
 from digest.render import MAX_HTML_BYTES, render_html, render_issue
 from digest.snapshot import Snapshot, build_snapshot
+from digest.snapshot_model import DigestSnapshot
 from digest.weeks import parse_week
 from tests.digest.chromium import page_width, screenshot
 from tests.digest.conftest import EVIL_NAME, PUBLIC_URL, WEEK, seed_week
@@ -74,7 +75,11 @@ async def test_per_recipient_values_are_encoded(full_week: Snapshot) -> None:
     """Recipient parts go into the compiled HTML escaped; the rest is untouched."""
     rendered = render_issue(full_week, PUBLIC_URL)
     messages = DigestMessages(
-        html_body=rendered.html, text_body=rendered.text, subject="s", mail_from="a@b.example"
+        html_body=rendered.html,
+        text_body=rendered.text,
+        subject="s",
+        mail_from="a@b.example",
+        placeholders=rendered.placeholders,
     )
     data = messages.build("o'neil&co@example.com", "https://sos.example/unsubscribe/a.b?x=1&y=2")
     body = data.data.decode("ascii")
@@ -86,9 +91,10 @@ async def test_chromium_renders_it_and_nothing_overflows_a_phone(
     full_week: Snapshot, tmp_path: Path
 ) -> None:
     """Screenshots at desktop and 375 px exist, and at 375 px the page is no wider than the screen."""
-    html = render_issue(full_week, PUBLIC_URL).html
-    html = html.replace(UNSUBSCRIBE_PLACEHOLDER, f"{PUBLIC_URL}/unsubscribe/x").replace(
-        EMAIL_PLACEHOLDER, "reader@example.com"
+    rendered = render_issue(full_week, PUBLIC_URL)
+    marks = rendered.placeholders
+    html = rendered.html.replace(marks.unsubscribe, f"{PUBLIC_URL}/unsubscribe/x").replace(
+        marks.email, "reader@example.com"
     )
     page = tmp_path / "digest.html"
     page.write_text(html, encoding="utf-8")
@@ -103,13 +109,14 @@ async def test_chromium_renders_it_and_nothing_overflows_a_phone(
 
 def test_links_are_absolute_https() -> None:
     """Every link in a rendered email points at an absolute http(s) URL."""
-    snapshot = {
+    snapshot = DigestSnapshot.from_json({
         "version": 1, "week": "2026-W21", "title": "Week 21", "built_at": "", "empty": True,
         "top_story": "a quiet week", "new_verdicts": [], "new_verdicts_more": 0,
         "comparisons": [], "most_shipped": [], "most_skipped": [], "movers": [],
         "verdict_changes": [], "asked_about": [],
-    }  # fmt: skip
-    html = render_issue(snapshot, PUBLIC_URL).html
-    hrefs = re.findall(r'href="([^"]*)"', html)
+    })  # fmt: skip
+    rendered = render_issue(snapshot, PUBLIC_URL)
+    hrefs = re.findall(r'href="([^"]*)"', rendered.html)
     assert hrefs
-    assert all(h.startswith("https://") or h == UNSUBSCRIBE_PLACEHOLDER for h in hrefs), hrefs
+    unsubscribe = rendered.placeholders.unsubscribe
+    assert all(h.startswith("https://") or h == unsubscribe for h in hrefs), hrefs

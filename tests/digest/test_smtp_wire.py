@@ -84,6 +84,7 @@ async def dotty_messages(demo_database: Database) -> DigestMessages:
         text_body=rendered.text,
         subject=rendered.subject,
         mail_from="Ship or Skip <digest@sos.example>",
+        placeholders=rendered.placeholders,
         unsubscribe_mailto="unsubscribe@sos.example",
     )
 

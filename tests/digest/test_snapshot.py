@@ -13,6 +13,7 @@ from db.queries.requests import record_compare
 from db.queries.votes import Voter
 from digest.issues import ensure_issue, issue_count
 from digest.snapshot import SECTION_KEYS, build_snapshot, subject_of
+from digest.snapshot_model import Asked
 from digest.weeks import parse_week
 from tests.digest.conftest import EVIL_NAME, WEEK, seed_week
 
@@ -21,27 +22,26 @@ async def test_every_section_is_filled_from_the_weeks_activity(demo_database: Da
     """New verdicts, comparisons, picks, movers, changed verdicts and unknown names all appear."""
     await seed_week(demo_database)
     snapshot = await build_snapshot(demo_database, WEEK)
-    assert not snapshot["empty"]
+    assert not snapshot.empty
     for key in SECTION_KEYS:
-        assert snapshot[key], key
-    assert {"Claude 4 Sonnet", "SmolVLM2 Turbo"} <= {t["name"] for t in snapshot["new_verdicts"]}
-    top = snapshot["comparisons"][0]
-    assert top["requests"] == 3 and top["decision"]
+        assert getattr(snapshot, key), key
+    assert {"Claude 4 Sonnet", "SmolVLM2 Turbo"} <= {t.name for t in snapshot.new_verdicts}
+    top = snapshot.comparisons[0]
+    assert top.requests == 3 and top.decision
     # "Mystery AI" was typed by one person only: not newsletter material.
-    assert snapshot["asked_about"] == [
-        {"name": "Sora <2> & friends", "requests": 3, "people": 3, "asked_by": "asked by 3 people"}
-    ]
-    assert EVIL_NAME in {p["name"] for p in snapshot["most_shipped"] + snapshot["most_skipped"]}
-    mover = next(m for m in snapshot["movers"] if m["before_pct"] == 100)
-    assert mover["after_pct"] < 100 and mover["delta"] < 0
-    assert snapshot["verdict_changes"][0]["before"] != snapshot["verdict_changes"][0]["after"]
+    assert snapshot.asked_about == (Asked(name="Sora <2> & friends", requests=3, people=3),)
+    assert snapshot.asked_about[0].asked_by == "asked by 3 people"
+    assert EVIL_NAME in {p.name for p in snapshot.most_shipped + snapshot.most_skipped}
+    mover = next(m for m in snapshot.movers if m.before_pct == 100)
+    assert mover.after_pct < 100 and mover.delta < 0
+    assert snapshot.verdict_changes[0].before != snapshot.verdict_changes[0].after
 
 
 async def test_a_week_without_activity_is_empty_and_says_so(demo_database: Database) -> None:
     """No section has content and the subject calls it a quiet week."""
     snapshot = await build_snapshot(demo_database, parse_week("2026-W02"))
-    assert snapshot["empty"]
-    assert all(not snapshot[key] for key in SECTION_KEYS)
+    assert snapshot.empty
+    assert all(not getattr(snapshot, key) for key in SECTION_KEYS)
     assert subject_of(snapshot) == "Ship or Skip 2026-W02: a quiet week"
 
 
@@ -77,7 +77,6 @@ async def test_one_persons_repeated_unknown_name_stays_out(demo_database: Databa
             )
         await session.execute(update(CompareRequest).values(created_at=during))
     snapshot = await build_snapshot(demo_database, WEEK)
-    assert snapshot["asked_about"] == [
-        {"name": "Sora 3", "requests": 4, "people": 2, "asked_by": "asked by 2 people"}
-    ]
+    assert snapshot.asked_about == (Asked(name="Sora 3", requests=4, people=2),)
+    assert snapshot.asked_about[0].asked_by == "asked by 2 people"
     assert "coin" not in subject_of(snapshot)

@@ -18,6 +18,9 @@ from typing import IO, Any
 
 import aiohttp
 
+# `run` refuses the public default key once anything is exposed (tests/bot/test_secret_key.py).
+TEST_SECRET_KEY = "ops-tests-9fQ2xW7LmZ4kT1vB8nR3sY6dH0jP5cAe"
+
 
 def free_port() -> int:
     with socket.socket() as sock:
@@ -41,7 +44,8 @@ async def spawn_run(
         stdin=asyncio.subprocess.DEVNULL,
         stdout=stdout,
         stderr=stderr,
-        env=dict(env),
+        # Benches pass os.environ plus their own: a strong key unless they chose one.
+        env={"SECRET_KEY": TEST_SECRET_KEY, **env},
         cwd=cwd,
     )
 
@@ -93,6 +97,8 @@ def clean_env(**extra: str) -> dict[str, str]:
         for k, v in os.environ.items()
         if not k.startswith(("DISCORD_", "SLACK_", "SMTP_", "DIGEST_", "DATABASE_", "HTTP_"))
     }
+    # `run` refuses the public default key once anything is exposed (tests/bot/test_secret_key.py).
+    env["SECRET_KEY"] = TEST_SECRET_KEY
     env.update(extra)
     return env
 

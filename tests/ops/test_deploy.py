@@ -66,3 +66,49 @@ def test_the_image_command_starts_headless_and_stops_on_sigterm(tmp_path: Path):
     code, took = bot.stop(signal.SIGTERM)
     assert status == 200
     assert code == 0 and took < 10, bot.log()
+
+
+def _dockerignore() -> list[str]:
+    lines = (ROOT / ".dockerignore").read_text().splitlines()
+    return [line.strip() for line in lines if line.strip() and not line.startswith("#")]
+
+
+def test_the_image_installs_the_built_wheel_over_the_lock_file():
+    """A wheel is built and installed with --no-deps over requirements.lock; never editable."""
+    text = (DEPLOY / "Dockerfile").read_text()
+    assert not re.search(r"pip install[^\n]* -e\b", text), "the image must not install editable"
+    assert re.search(r"pip wheel [^\n]*--no-deps", text)
+    assert re.search(r"pip install [^\n]*-r /tmp/requirements\.lock", text)
+    assert re.search(r"pip install [^\n]*--no-deps /wheels/shiporskip-\*\.whl", text)
+    # The final stage carries the venv only, not the sources the wheel was built from.
+    final = text.rsplit("\nFROM ", 1)[1]
+    assert "COPY --from=venv /opt/shiporskip /opt/shiporskip" in final
+    assert "/src" not in final and "COPY bot" not in final
+
+
+def test_the_image_copies_every_package_and_the_lock_past_dockerignore():
+    """Each package pyproject ships is copied into the build, and .dockerignore keeps it."""
+    text = (DEPLOY / "Dockerfile").read_text()
+    copied = set(re.findall(r"^COPY (?!--from)(\S+)", text, re.MULTILINE))
+    pyproject = (ROOT / "pyproject.toml").read_text()
+    include = re.search(r"^include = \[(.*)\]$", pyproject, re.MULTILINE).group(1)
+    packages = {name.strip(' "*') for name in include.split(",")}
+    assert packages == {"bot", "db", "digest", "templates"}
+    assert packages | {"requirements.lock", "pyproject.toml"} <= copied, copied
+    ignored = _dockerignore()
+    for name in copied:
+        assert (ROOT / name).exists(), f"Dockerfile copies {name}, which is not in the repo"
+        assert name not in ignored, f".dockerignore drops {name}, which the image needs"
+    assert {".git", ".venv", ".env"} <= set(ignored)
+
+
+def test_compose_publishes_no_fixed_host_port_so_the_bot_scales():
+    """`docker compose up --scale bot=2` needs each copy to get its own host port."""
+    from ruamel.yaml import YAML
+
+    compose = YAML(typ="safe").load((DEPLOY / "compose.yaml").read_text())
+    for name, service in compose["services"].items():
+        assert "container_name" not in service, f"{name}: a fixed name stops a second copy"
+        for port in service.get("ports", []):
+            assert ":" not in str(port), f"{name}: fixed host port {port} stops a second copy"
+    assert compose["services"]["bot"]["ports"] == ["8080"]

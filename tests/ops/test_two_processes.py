@@ -125,7 +125,7 @@ async def test_two_processes_share_one_postgres(pg_database: str, tmp_path: Path
             sent += sum(
                 float(line.rsplit(" ", 1)[1])
                 for line in text.splitlines()
-                if line.startswith('shiporskip_emails_total{result="sent"}')
+                if line.startswith('shiporskip_emails_total{kind="digest",result="sent"}')
             )
         assert sent == SUBSCRIBERS
         async with http.get(f"http://127.0.0.1:{ports[0]}/metrics") as response:

@@ -10,14 +10,24 @@ from sqlalchemy import func, select
 
 from bot.bootstrap import DEMO_CATALOG
 from bot.core.context import CommandContext
+from bot.core.guard import UNAVAILABLE
 from bot.core.service import CommandService
 from bot.core.views import CompareCard, ErrorView, VoteResult
+from bot.runner import Runtime
+from bot.settings import Settings, load_settings
 from db.catalog import import_catalog
 from db.engine import Database
 from db.migrate import upgrade
 from db.models import CompareRequest, Vote
+from digest.pipeline import DigestDeps
 from tests import postgres
+from tests.discord.checks import is_ephemeral
+from tests.discord.conftest import WAIT_S, Bot, discord_settings
+from tests.discord.fake_discord import FakeDiscord
+from tests.discord.payloads import slash
 from tests.reliability.tcp_proxy import TcpProxy
+from tests.slack.conftest import Starter
+from tests.slack.test_commands import command
 
 
 @pytest.fixture
@@ -92,3 +102,61 @@ async def test_outage_during_a_vote_storm_loses_only_refused_votes(
     # A vote whose commit raced the cut may be stored though its answer said "try again":
     # retrying it is harmless because votes are upserts.
     assert len(stored) <= len(replies)
+
+
+def subscribing_service(database: Database, settings: Settings) -> CommandService:
+    """The service as `run` wires it: chat /subscribe goes through the real email sign-up."""
+    subscriptions = DigestDeps.from_settings(database, settings).subscriptions()
+    return CommandService(database, subscriptions=subscriptions)
+
+
+async def test_subscribe_during_an_outage_answers_try_again(
+    proxied: tuple[TcpProxy, Database], monkeypatch: pytest.MonkeyPatch
+):
+    proxy, database = proxied
+    monkeypatch.setenv("HTTP_PORT", "0")
+    service = subscribing_service(database, load_settings(env_file=None))
+    await service.index.refresh(database)
+    proxy.cut()
+    reply = await service.subscribe(CommandContext("console", "local", "u"), "ada@example.com")
+    assert reply == UNAVAILABLE
+
+
+async def test_discord_subscribe_during_an_outage_is_a_clear_private_answer(
+    proxied: tuple[TcpProxy, Database], fake: FakeDiscord, monkeypatch: pytest.MonkeyPatch
+):
+    """Not "Something went wrong": the database answer, only to the person who asked."""
+    proxy, database = proxied
+    settings = discord_settings(fake, monkeypatch)
+    running = Bot(fake, Runtime(settings, database, subscribing_service(database, settings)))
+    await running.start()
+    try:
+        proxy.cut()
+        interaction = slash("subscribe", email="ada@example.com")
+        edited = running.expect_webhook(interaction, "PATCH")
+        callback = await running.send(interaction)
+        message = (
+            callback.body["data"]
+            if callback.body["type"] == 4
+            else (await asyncio.wait_for(edited, WAIT_S)).body
+        )
+        assert is_ephemeral(callback.body.get("data") or {})
+        assert "database is not answering" in message["content"]
+    finally:
+        await running.stop()
+
+
+async def test_slack_subscribe_during_an_outage_is_a_clear_ephemeral_answer(
+    proxied: tuple[TcpProxy, Database], start_app: Starter
+):
+    proxy, database = proxied
+
+    def swap(runtime: Runtime) -> None:
+        runtime.service = subscribing_service(database, runtime.settings)
+
+    app = await start_app(before=swap)
+    await app.runtime.service.index.refresh(database)
+    proxy.cut()
+    answer = await command(app, "/subscribe", "ada@example.com", "sub")
+    assert answer["response_type"] == "ephemeral"
+    assert "database is not answering" in str(answer["text"])

@@ -68,13 +68,16 @@ async def test_compare_without_second_tool_explains_usage(running: RunningApp) -
     assert await count(running.runtime.database, CompareRequest) == 0
 
 
-async def test_vote_bookmark_tool_and_bookmarks_are_personal(running: RunningApp) -> None:
+async def test_vote_bookmark_and_bookmarks_are_personal_the_tool_card_public(
+    running: RunningApp,
+) -> None:
     vote = await command(running, "/vote", "cursor ship", "v")
     assert vote["response_type"] == "ephemeral" and "Counted your ship vote" in str(vote["text"])
     mark = await command(running, "/bookmark", "copilot", "b")
     assert "Bookmarked GitHub Copilot" in str(mark["text"])
     tool = await command(running, "/tool", "cursor", "t")
-    assert tool["response_type"] == "ephemeral" and tool["text"] == "Cursor"
+    # A tool card is shown to the channel, as on Discord (README: Commands).
+    assert tool["response_type"] == "in_channel" and tool["text"] == "Cursor"
     listed = await command(running, "/bookmarks", "", "l")
     assert listed["response_type"] == "ephemeral"
     assert "GitHub Copilot" in str(listed["blocks"])

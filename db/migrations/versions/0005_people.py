@@ -6,7 +6,7 @@ is one person per team (or enterprise) and user id. Votes that collapse onto one
 keep only the latest (by updated_at, then id); bookmarks keep one row per tool.
 
 Revision ID: 0005
-Revises: 0003 (the lead re-chains this after 0004 at merge)
+Revises: 0004
 """
 
 from collections.abc import Sequence
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0005"
-down_revision: str | None = "0003"
+down_revision: str | None = "0004"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

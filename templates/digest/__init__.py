@@ -1,0 +1,1 @@
+"""Templates for the weekly email digest and its web archive page."""
