@@ -167,6 +167,19 @@ class EmailClaim(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+class PeopleGeneration(Base):
+    """One row whose value goes up whenever an account moves to another person.
+
+    Link, unlink and forgetting an address bump it in their transaction; a cache of
+    identity -> person is good for exactly one value (db.queries.people.IdentityCache).
+    """
+
+    __tablename__ = "people_generation"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    value: Mapped[int] = mapped_column(default=0)
+
+
 class RateEvent(Base):
     """One counted action (a vote, a /link attempt) of a person, for limits shared by processes."""
 

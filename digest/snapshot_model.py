@@ -153,7 +153,11 @@ class DigestSnapshot:
             "built_at": self.built_at,
             "new_verdicts": [_dump(t) for t in self.new_verdicts],
             "new_verdicts_more": self.new_verdicts_more,
-            "comparisons": [_dump(c) for c in self.comparisons],
+            # A v1 comparison has no people count and is written back without one.
+            "comparisons": [
+                {k: v for k, v in _dump(c).items() if k != "people" or v is not None}
+                for c in self.comparisons
+            ],
             "most_shipped": [_dump(p) for p in self.most_shipped],
             "most_skipped": [_dump(p) for p in self.most_skipped],
             "movers": [_dump(m) for m in self.movers],

@@ -52,6 +52,7 @@ from db.queries import links
 from db.queries import requests as request_queries
 from db.queries import tools as tool_queries
 from db.queries import votes as vote_queries
+from db.queries.people import IdentityCache
 from db.queries.rate_limits import RateLimit
 from db.queries.requests import CompareLog
 from db.queries.tools import ToolName
@@ -81,6 +82,8 @@ class CommandService:
         # transaction per click; it never admits what the database would refuse.
         self.vote_limit = vote_limit or RateLimit(limit=10, window_s=10.0)
         self._local_votes = RateLimiter(self.vote_limit.limit, self.vote_limit.window_s)
+        # Saves each vote batch the identity look-up while no account changes person.
+        self._people = IdentityCache()
         self.subscriptions = subscriptions
         self._tool_cache: dict[str, Tool] = {}
         # Cards without community numbers, built once per catalog generation.
@@ -88,7 +91,9 @@ class CommandService:
         self._critic_order: list[str] | None = None
         self._cache_generation = -1
         self._votes: Batcher[VoteRequest, tuple[VoteOutcome, Tally]] = Batcher(
-            functools.partial(vote_queries.cast_votes, database, limit=self.vote_limit),
+            functools.partial(
+                vote_queries.cast_votes, database, limit=self.vote_limit, cache=self._people
+            ),
             key=lambda r: (r.voter, r.tool_id),
         )
         self._compare_log: Batcher[CompareLog, None] = Batcher(

@@ -25,7 +25,14 @@ from db.models import (
     Vote,
     utcnow,
 )
-from db.queries.people import IdentityKey, email_identity, resolve
+from db.queries.people import (
+    IdentityKey,
+    bump_generation,
+    email_identity,
+    lock_people,
+    resolve,
+)
+from db.queries.upsert import dialect_of, insert_on_conflict
 
 CODE_TTL = timedelta(minutes=10)
 
@@ -114,12 +121,10 @@ async def redeem(
 async def merge_people(session: AsyncSession, *, keep: int, gone: int) -> None:
     """Move everything of person ``gone`` to ``keep``; the latest vote per tool wins."""
     pair = (keep, gone)
-    if session.bind is not None and session.bind.dialect.name == "postgresql":
-        # Votes lock their person's row too (db.queries.rate_limits): no vote of either
-        # person can land half-way through the move.
-        await session.execute(
-            select(Person.id).where(Person.id.in_(pair)).order_by(Person.id).with_for_update()
-        )
+    # Votes lock their person too (db.queries.votes): no vote of either person can land
+    # half-way through the move, and vote batches see the new generation afterwards.
+    await lock_people(session, pair)
+    await bump_generation(session)
     newer = Vote.__table__.alias("newer")
     await session.execute(
         delete(Vote).where(
@@ -157,8 +162,10 @@ async def unlink(
     split-off account starts empty, so linking and unlinking can't multiply a vote.
     """
     person_id = await resolve(session, identity)
+    await lock_people(session, [person_id])
     if await account_count(session, person_id) < 2:
         return "not_linked"
+    await bump_generation(session)
     fresh = (
         await session.execute(
             insert(Person).values(created_at=now or utcnow()).returning(Person.id)
@@ -176,10 +183,14 @@ async def unlink(
 async def claim_email(session: AsyncSession, chat: IdentityKey, address: str) -> None:
     """Remember that the person behind ``chat`` asked for ``address`` (/subscribe in chat)."""
     person_id = await resolve(session, chat)
-    await session.execute(delete(EmailClaim).where(EmailClaim.address == _address(address)))
+    # One upsert: a flood of /subscribe for one address races on PostgreSQL, the last wins.
     await session.execute(
-        insert(EmailClaim).values(
-            address=_address(address), person_id=person_id, created_at=utcnow()
+        insert_on_conflict(
+            dialect_of(session),
+            EmailClaim,
+            {"address": _address(address), "person_id": person_id, "created_at": utcnow()},
+            conflict=["address"],
+            update=["person_id", "created_at"],
         )
     )
 
@@ -204,6 +215,7 @@ async def confirm_email(session: AsyncSession, address: str) -> None:
 async def forget_email(session: AsyncSession, address: str) -> None:
     """Drop the address as an identity (and any pending claim); the person's votes stay."""
     identity = email_identity(address)
+    await bump_generation(session)
     await session.execute(
         delete(Identity).where(Identity.kind == identity.kind, Identity.key == identity.key)
     )

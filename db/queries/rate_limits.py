@@ -1,22 +1,24 @@
 """Per-person sliding-window limits kept in the database, so every process shares them.
 
 Each admitted action is a row in rate_events; a person may have at most ``limit`` rows
-of a scope in the last ``window_s`` seconds. On PostgreSQL the person rows are locked
-(in id order, so two batches never deadlock) before counting, so two processes can't
-both see room for the last slot; SQLite writers are serialized by BEGIN IMMEDIATE.
+of a scope in the last ``window_s`` seconds. On PostgreSQL the people are locked first
+(advisory locks in id order, so two batches never deadlock and no row is written for
+the lock), so two processes can't both see room for the last slot; SQLite writers are
+serialized by BEGIN IMMEDIATE.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import delete, func, insert, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.models import Person, RateEvent, utcnow
+from db.models import PeopleGeneration, RateEvent, utcnow
+from db.queries.people import lock_people
 
 PRUNE_EVERY = 64
 _calls = 0
@@ -46,25 +48,65 @@ async def admit(
     if not person_ids:
         return []
     moment = now or utcnow()
-    cutoff = moment - timedelta(seconds=rule.window_s)
-    ids = sorted(set(person_ids))
-    dialect = session.bind.dialect.name if session.bind else "sqlite"
-    if dialect == "postgresql":
-        await session.execute(
-            select(Person.id).where(Person.id.in_(ids)).order_by(Person.id).with_for_update()
-        )
+    await lock_people(session, person_ids)
+    _generation, used = await usage(session, scope, person_ids, rule, now=moment)
+    return await record(session, scope, person_ids, used, rule, now=moment)
+
+
+async def usage(
+    session: AsyncSession,
+    scope: str,
+    person_ids: Iterable[int],
+    rule: RateLimit | None,
+    *,
+    now: datetime,
+) -> tuple[int, Counter[int]]:
+    """(people generation, actions per person in the window): one statement for both.
+
+    The caller holds the people's locks (db.queries.people.lock_people), so on
+    PostgreSQL no other process can add to these counts before this transaction ends.
+    """
     global _calls
+    ids = sorted(set(person_ids))
+    generation = select(literal(-1).label("p"), PeopleGeneration.value.label("n")).where(
+        PeopleGeneration.id == 1
+    )
+    if rule is None or not ids:
+        only = select(PeopleGeneration.value).where(PeopleGeneration.id == 1)
+        return int(await session.scalar(only) or 0), Counter()
+    cutoff = now - timedelta(seconds=rule.window_s)
     _calls += 1
     if _calls % PRUNE_EVERY == 0:
         # Old events are of no further use; clearing them now and then keeps the table at
         # about one window's worth of rows without a DELETE on every vote's hot path.
         await session.execute(delete(RateEvent).where(RateEvent.at <= cutoff))
-    rows = await session.execute(
-        select(RateEvent.person_id, func.count())
+    counts = (
+        select(RateEvent.person_id.label("p"), func.count().label("n"))
         .where(RateEvent.person_id.in_(ids), RateEvent.scope == scope, RateEvent.at > cutoff)
         .group_by(RateEvent.person_id)
     )
-    used: Counter[int] = Counter({int(r[0]): int(r[1]) for r in rows})
+    found = 0
+    used: Counter[int] = Counter()
+    for person, n in await session.execute(generation.union_all(counts)):
+        if person == -1:
+            found = int(n)
+        else:
+            used[int(person)] = int(n)
+    return found, used
+
+
+async def record(
+    session: AsyncSession,
+    scope: str,
+    person_ids: Sequence[int],
+    used: Counter[int],
+    rule: RateLimit | None,
+    *,
+    now: datetime,
+) -> list[bool]:
+    """Admit each action (in order) while its person has room; record the admitted ones."""
+    if rule is None:
+        return [True] * len(person_ids)
     allowed: list[bool] = []
     for person_id in person_ids:
         ok = used[person_id] < rule.limit
@@ -72,10 +114,11 @@ async def admit(
             used[person_id] += 1
         allowed.append(ok)
     admitted = [
-        {"person_id": p, "scope": scope, "at": moment}
+        {"person_id": p, "scope": scope, "at": now}
         for p, ok in zip(person_ids, allowed, strict=True)
         if ok
     ]
     if admitted:
+        # One INSERT for the batch (SQLAlchemy's insertmanyvalues), not one per vote.
         await session.execute(insert(RateEvent), admitted)
     return allowed

@@ -39,20 +39,20 @@ async def test_one_person_asking_everywhere_counts_once(demo_database: Database)
     """Three accounts of one Discord user: 'asked by 1 person', and no 'asked about' entry."""
     await _ask(demo_database, ONE_PERSON)
     snapshot = await build_snapshot(demo_database, WEEK)
-    [pair] = snapshot["comparisons"]
-    assert pair["people"] == 1 and pair["asked_by"] == "asked by 1 person"
+    [pair] = snapshot.comparisons
+    assert (pair.requests, pair.people, pair.asked_by) == (3, 1, "asked by 1 person")
     # Needs two people: one person typing it in three places is not a crowd.
-    assert snapshot["asked_about"] == []
+    assert snapshot.asked_about == ()
     assert "asked by 1 person" in render_text(snapshot, "https://example.com")
 
 
 async def test_two_people_show_as_two_in_both_sections(demo_database: Database) -> None:
     await _ask(demo_database, [*ONE_PERSON, Voter("slack", "T1", "U1")])
     snapshot = await build_snapshot(demo_database, WEEK)
-    [pair] = snapshot["comparisons"]
-    assert pair["asked_by"] == "asked by 2 people"
-    [asked] = snapshot["asked_about"]
-    assert (asked["name"], asked["people"], asked["asked_by"]) == (
+    [pair] = snapshot.comparisons
+    assert pair.asked_by == "asked by 2 people"
+    [asked] = snapshot.asked_about
+    assert (asked.name, asked.people, asked.asked_by) == (
         "Nimbus 9",
         2,
         "asked by 2 people",

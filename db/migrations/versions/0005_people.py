@@ -97,6 +97,14 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_rate_events")),
     )
     op.create_index("ix_rate_events_person_scope_at", "rate_events", ["person_id", "scope", "at"])
+    # One row, bumped whenever an account changes person: identity caches check it.
+    generation = op.create_table(
+        "people_generation",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("value", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_people_generation")),
+    )
+    op.bulk_insert(generation, [{"id": 1, "value": 0}])
     for table in _OWNED:
         op.add_column(table, sa.Column("person_id", sa.Integer(), nullable=True))
     _backfill_people()
@@ -207,6 +215,7 @@ def downgrade() -> None:
             batch.drop_constraint(op.f(f"uq_{table}_person_id"), type_="unique")
             batch.drop_column("person_id")
             batch.create_unique_constraint(unique, ["platform", "workspace", "user_id", "tool_id"])
+    op.drop_table("people_generation")
     op.drop_index("ix_rate_events_person_scope_at", table_name="rate_events")
     op.drop_table("rate_events")
     op.drop_table("email_claims")

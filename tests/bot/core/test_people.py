@@ -98,6 +98,28 @@ async def test_unlinking_starts_the_account_fresh_and_keeps_the_votes(service: C
     assert isinstance(not_linked, ErrorView) and "isn't linked" in not_linked.message
 
 
+async def test_a_cached_account_follows_a_link_and_unlink_made_elsewhere(
+    service: CommandService,
+):
+    """The vote path caches account -> person; another process's unlink must not leave it
+    pointing at the old person, nor its link at the person that went away."""
+    other = CommandService(service.database)  # a second process on the same database
+    await other.index.refresh(service.database, force=True)
+    await service.vote(DISCORD_SERVER, "cursor", "ship")
+    await service.vote(SLACK, "cursor", "skip")  # both accounts now cached by ``service``
+    await other.link(SLACK, await _code(other, DISCORD_SERVER))
+    merged = await service.vote(SLACK, "copilot", "ship")
+    assert isinstance(merged, VoteResult)
+    card = await service.tool(DISCORD_DM, "cursor")
+    assert not isinstance(card, ErrorView) and card.community.total == 1
+    again = await service.vote(DISCORD_SERVER, "cursor", "ship")
+    assert isinstance(again, VoteResult) and again.outcome == "changed"  # one person's vote
+    await other.unlink(SLACK)
+    fresh = await service.vote(SLACK, "cursor", "skip")
+    assert isinstance(fresh, VoteResult) and fresh.outcome == "counted"
+    assert (fresh.community.ship, fresh.community.skip) == (1, 1)
+
+
 async def _refused(service: CommandService, ctx: CommandContext, code: str, words: str) -> None:
     before = await _rows(service.database)
     reply = await service.link(ctx, code)
