@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 from sqlalchemy import bindparam, select, text
 from sqlalchemy.exc import IntegrityError
@@ -185,6 +186,25 @@ async def _apply(
     return outcomes, persons, generation
 
 
+@functools.cache
+def _upsert_many_statement(dialect: str) -> Any:
+    """Built once per dialect: a batch's votes are its parameters, not part of its SQL."""
+    return insert_on_conflict(
+        dialect,
+        Vote,
+        None,
+        conflict=["person_id", "tool_id"],
+        # The account it was last cast from goes along, for the per-server breakdowns.
+        update=["verdict", "updated_at", "platform", "workspace", "user_id"],
+        # A repeated vote leaves the row alone, so RETURNING skips it: "unchanged".
+        only_if_changed=["verdict"],
+    ).returning(
+        Vote.person_id,
+        Vote.tool_id,
+        (Vote.created_at == Vote.updated_at).label("is_new"),
+    )
+
+
 async def _upsert_many(
     session: AsyncSession, requests: list[tuple[int, VoteRequest]]
 ) -> list[VoteChange]:
@@ -196,35 +216,23 @@ async def _upsert_many(
         return [
             await _upsert_one(session, person_id, only.voter, only.tool_id, only.verdict, moment)
         ]
-    upsert = insert_on_conflict(
-        dialect_of(session),
-        Vote,
-        [
-            {
-                "person_id": person_id,
-                "platform": r.voter.platform,
-                "workspace": r.voter.workspace,
-                "user_id": r.voter.user_id,
-                "tool_id": r.tool_id,
-                "verdict": r.verdict,
-                "created_at": moment,
-                "updated_at": moment,
-            }
-            for person_id, r in requests
-        ],
-        conflict=["person_id", "tool_id"],
-        # The account it was last cast from goes along, for the per-server breakdowns.
-        update=["verdict", "updated_at", "platform", "workspace", "user_id"],
-        # A repeated vote leaves the row alone, so RETURNING skips it: "unchanged".
-        only_if_changed=["verdict"],
-    ).returning(
-        Vote.person_id,
-        Vote.tool_id,
-        (Vote.created_at == Vote.updated_at).label("is_new"),
-    )
-    touched = {
-        (row.person_id, row.tool_id): bool(row.is_new) for row in await session.execute(upsert)
-    }
+    rows = [
+        {
+            "person_id": person_id,
+            "platform": r.voter.platform,
+            "workspace": r.voter.workspace,
+            "user_id": r.voter.user_id,
+            "tool_id": r.tool_id,
+            "verdict": r.verdict,
+            "created_at": moment,
+            "updated_at": moment,
+        }
+        for person_id, r in requests
+    ]
+    # Core, not the ORM's bulk path: the rows go straight into one multi-row statement.
+    connection = await session.connection()
+    result = await connection.execute(_upsert_many_statement(dialect_of(session)), rows)
+    touched = {(row.person_id, row.tool_id): bool(row.is_new) for row in result}
     outcomes: list[VoteChange] = []
     for person_id, r in requests:
         is_new = touched.get((person_id, r.tool_id))
