@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy.engine import make_url
 
+from bot import vote_spikes
 from bot.settings import Settings
 from db.engine import Database
 from db.migrate import current_revision, head_revision
@@ -76,6 +77,8 @@ async def database_facts(database: Database) -> list[Row]:
     rows.append(
         ("catalog", f"{size.tools} tools, {size.critics} critics, {size.votes} community votes")
     )
+    spiking = await vote_spikes.spikes(database)
+    rows.append(("vote spikes", ", ".join(map(vote_spikes.describe, spiking)) or "none"))
     issues = await list_issues(database)
     if not issues:
         rows.append(("last digest", "none built yet"))

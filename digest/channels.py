@@ -21,6 +21,7 @@ ITEMS_PER_SECTION = 5
 def digest_post(snapshot: DigestSnapshot, public_url: str) -> DigestPost:
     """The chat version: short sections, plain text (each front end escapes and limits it)."""
     sections: list[DigestSection] = []
+    old = snapshot.version < 2  # stored before people were counted: its counts are requests
 
     def add(title: str, items: list[DigestItem]) -> None:
         if items:
@@ -41,7 +42,11 @@ def digest_post(snapshot: DigestSnapshot, public_url: str) -> DigestPost:
     add(
         "Most requested comparisons",
         [
-            DigestItem(f"{c.first} vs {c.second}", shorten(c.decision, 200))
+            DigestItem(
+                f"{c.first} vs {c.second}",
+                # Issues stored before people were counted (v1) showed the decision alone.
+                shorten(c.decision if old else f"{c.asked_by} · {c.decision}", 200),
+            )
             for c in snapshot.comparisons
         ],
     )
@@ -69,7 +74,10 @@ def digest_post(snapshot: DigestSnapshot, public_url: str) -> DigestPost:
     )
     add(
         "Asked about, not yet reviewed",
-        [DigestItem(a.name, f"asked {a.requests}×") for a in snapshot.asked_about],
+        [
+            DigestItem(a.name, f"asked {a.requests}×" if old else a.asked_by)
+            for a in snapshot.asked_about
+        ],
     )
     intro = (
         "A quiet week: nothing new from the panel or the community."

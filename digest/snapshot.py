@@ -178,15 +178,15 @@ async def _asked_about(session: AsyncSession, start: datetime, end: datetime) ->
     often repeated, never reaches the newsletter.
     """
     counts: Counter[str] = Counter()
-    people: dict[str, set[tuple[str, str, str]]] = {}
+    people: dict[str, set[int | None]] = {}
     shown: dict[str, str] = {}
-    for query, platform, workspace, user in await week_activity.unknown_names(session, start, end):
+    for query, person in await week_activity.unknown_names(session, start, end):
         name = " ".join(query.split())[:80]
         if not name or _LINK_SHAPED.search(name):
             continue
         key = name.casefold()
         counts[key] += 1
-        people.setdefault(key, set()).add((platform, workspace, user))
+        people.setdefault(key, set()).add(person)
         shown.setdefault(key, name)
     wanted = [key for key in counts if len(people[key]) >= ASKED_MIN_PEOPLE]
     ranked = sorted(wanted, key=lambda key: (-len(people[key]), -counts[key], key))
@@ -227,7 +227,7 @@ def _tool_entry(card: ToolCard) -> ToolEntry:
 
 def _comparisons(pairs: list[RequestedPair], cards: dict[int, ToolCard]) -> tuple[Comparison, ...]:
     out = []
-    for a, b, requests in pairs:
+    for a, b, requests, people in pairs:
         if a not in cards or b not in cards:
             continue
         first, second = cards[a], cards[b]
@@ -241,6 +241,7 @@ def _comparisons(pairs: list[RequestedPair], cards: dict[int, ToolCard]) -> tupl
                 decision=decision(first, second),
                 first_panel=first.panel.label,
                 second_panel=second.panel.label,
+                people=people,
             )
         )
     return tuple(out)

@@ -16,8 +16,8 @@ from bot.core.views import ErrorView, NoticeView
 from db.digest_models import Subscriber, new_link_key
 from db.engine import Database
 from db.models import utcnow
+from db.queries import links, throttles
 from db.queries import subscribers as queries
-from db.queries import throttles
 from digest.message import confirmation_message
 from digest.senders import Sender
 from digest.signing import DkimSigner
@@ -190,6 +190,7 @@ class EmailSubscriptions:
                 subscriber.hard_failures = 0
             elif subscriber.status != "confirmed":
                 return BadToken("invalid")
+            await links.confirm_email(session, subscriber.email)
             return subscriber.email
 
     async def unsubscribe(self, token: str) -> str | BadToken:
@@ -309,4 +310,5 @@ async def forget(database: Database, email: str) -> bool:
             return False
         # Unsent copies will never go out; sent ones stay counted, without the person.
         await queries.erase_subscriber(session, subscriber.id)
+        await links.forget_email(session, address)
     return True

@@ -12,7 +12,7 @@ from typing import cast
 
 from sqlalchemy.exc import IntegrityError
 
-from bot.core import links
+from bot.core import linking, links
 from bot.core.cards import compare_card, tool_card
 from bot.core.context import ID_LIMIT, CommandContext
 from bot.core.guard import UNAVAILABLE, answers_when_down, database_down, guarded
@@ -49,12 +49,15 @@ from db.engine import Database
 from db.models import Tool
 from db.queries import bookmarks as bookmark_queries
 from db.queries import channels as channel_queries
+from db.queries import links as link_queries
 from db.queries import requests as request_queries
 from db.queries import tools as tool_queries
 from db.queries import votes as vote_queries
+from db.queries.people import IdentityCache
+from db.queries.rate_limits import RateLimit
 from db.queries.requests import CompareLog
 from db.queries.tools import ToolName
-from db.queries.votes import Tally, VoteChange, VoteRequest
+from db.queries.votes import Tally, VoteOutcome, VoteRequest
 
 log = logging.getLogger(__name__)
 TOOL_CACHE_SIZE = 2_000
@@ -70,7 +73,7 @@ class CommandService:
         self,
         database: Database,
         index: ToolIndex | None = None,
-        vote_limiter: RateLimiter | None = None,
+        vote_limit: RateLimit | None = None,
         subscriptions: Subscriptions | None = None,
         public_url: str | None = None,
         tally_ttl_s: float = 0.0,
@@ -83,15 +86,23 @@ class CommandService:
         self.tally_ttl_s = tally_ttl_s
         self._tally_cache: dict[int, tuple[float, Tally]] = {}
         self.index = index or ToolIndex()
-        self.vote_limiter = vote_limiter or RateLimiter(limit=10, window_s=10.0)
+        # Kept in the database, so the limit holds for a person across every process. The
+        # same limit in memory first turns away a storm from this process without a
+        # transaction per click; it never admits what the database would refuse.
+        self.vote_limit = vote_limit or RateLimit(limit=10, window_s=10.0)
+        self._local_votes = RateLimiter(self.vote_limit.limit, self.vote_limit.window_s)
+        # Saves each vote batch the identity look-up while no account changes person.
+        self._people = IdentityCache()
         self.subscriptions = subscriptions
         self._tool_cache: dict[str, Tool] = {}
         # Cards without community numbers, built once per catalog generation.
         self._base_cards: dict[str, ToolCard] = {}
         self._critic_order: list[str] | None = None
         self._cache_generation = -1
-        self._votes: Batcher[VoteRequest, tuple[VoteChange | None, Tally]] = Batcher(
-            functools.partial(vote_queries.cast_votes, database),
+        self._votes: Batcher[VoteRequest, tuple[VoteOutcome, Tally]] = Batcher(
+            functools.partial(
+                vote_queries.cast_votes, database, limit=self.vote_limit, cache=self._people
+            ),
             key=lambda r: (r.voter, r.tool_id),
         )
         self._compare_log: Batcher[CompareLog, None] = Batcher(
@@ -274,11 +285,16 @@ class CommandService:
     async def _vote(
         self, ctx: CommandContext, tool: ToolName, verdict: Verdict
     ) -> VoteResult | ErrorView:
-        if not self.vote_limiter.allow((ctx.platform, ctx.workspace, ctx.user_id)):
+        limited = not self._local_votes.allow(ctx.voter.identity)
+        outcome, tally = (
+            ("limited", Tally())
+            if limited
+            else await self._votes.submit(VoteRequest(ctx.voter, tool.id, verdict))
+        )
+        if outcome == "limited":
             return ErrorView(
                 "rate_limited", "You are voting very fast. Wait a few seconds and try again."
             )
-        outcome, tally = await self._votes.submit(VoteRequest(ctx.voter, tool.id, verdict))
         if outcome is None:
             # The foreign key refused it: the tool left the catalog after the index was read.
             return _gone(tool.slug)
@@ -355,9 +371,23 @@ class CommandService:
             return ErrorView("unavailable", "Email subscriptions are not set up here.")
         # Per person, so one user can't spray confirmation emails at many addresses.
         requester = f"{ctx.platform}:{ctx.workspace}:{ctx.user_id}"
-        return await self.subscriptions.request(
+        reply = await self.subscriptions.request(
             email.strip(), source=ctx.platform, requester=requester
         )
+        if isinstance(reply, NoticeView):
+            # Confirming the address will link it to this person (see db.queries.links).
+            async with self.database.write() as session:
+                await link_queries.claim_email(session, ctx.voter.identity, email)
+        return reply
+
+    @answers_when_down
+    async def link(self, ctx: CommandContext, code: str | None = None) -> NoticeView | ErrorView:
+        """No code: a one-time code for this account. A code: join the account that made it."""
+        return await linking.link(self.database, ctx, code)
+
+    @answers_when_down
+    async def unlink(self, ctx: CommandContext) -> NoticeView | ErrorView:
+        return await linking.unlink(self.database, ctx)
 
     @answers_when_down
     async def digest_channel(

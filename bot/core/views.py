@@ -12,7 +12,13 @@ from typing import Literal
 Verdict = Literal["ship", "skip"]
 VoteOutcome = Literal["counted", "changed", "unchanged"]
 ErrorCode = Literal[
-    "unknown_tool", "usage", "same_tool", "unknown_command", "rate_limited", "unavailable"
+    "unknown_tool",
+    "usage",
+    "same_tool",
+    "unknown_command",
+    "rate_limited",
+    "unavailable",
+    "link_refused",
 ]
 
 

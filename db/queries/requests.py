@@ -8,6 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.engine import Database
 from db.models import CompareRequest
+from db.queries.people import resolve, resolve_many
 from db.queries.votes import Voter
 
 
@@ -16,10 +17,12 @@ async def record_compare(
     voter: Voter,
     first: tuple[str, int | None],
     second: tuple[str, int | None],
+    person_id: int | None = None,
 ) -> None:
     """Store the request; unknown names are kept as typed (tool id None)."""
     session.add(
         CompareRequest(
+            person_id=person_id or await resolve(session, voter.identity),
             platform=voter.platform,
             workspace=voter.workspace,
             user_id=voter.user_id,
@@ -41,6 +44,9 @@ class CompareLog:
 async def record_compares(database: Database, entries: list[CompareLog]) -> list[None]:
     """Store many compare requests in one transaction (see db.batching)."""
     async with database.write() as session:
+        # One look-up for the whole batch.
+        persons = await resolve_many(session, (e.voter.identity for e in entries))
         for entry in entries:
-            await record_compare(session, entry.voter, entry.first, entry.second)
+            person_id = persons[entry.voter.identity]
+            await record_compare(session, entry.voter, entry.first, entry.second, person_id)
     return [None] * len(entries)

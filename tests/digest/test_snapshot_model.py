@@ -14,16 +14,15 @@ from digest.channels import digest_post
 from digest.issues import ensure_issue, find_issue
 from digest.message import EMAIL_PLACEHOLDER, UNSUBSCRIBE_PLACEHOLDER, Placeholders
 from digest.render import render_text
-from digest.snapshot_model import DigestSnapshot, SnapshotVersionError
+from digest.snapshot_model import SNAPSHOT_VERSION, DigestSnapshot, SnapshotVersionError
 from tests.digest.conftest import PUBLIC_URL, WEEK, seed_week
 
 DATA = Path(__file__).parent / "data"
+# The fixed placeholders of that release (each issue now draws a random suffix).
+OLD_PLACEHOLDERS = Placeholders(UNSUBSCRIBE_PLACEHOLDER, EMAIL_PLACEHOLDER)
 # Stored by the release whose snapshot was a plain dict, with the text part it rendered then.
 OLD_JSON = DATA / "snapshot_v1_2026-W21.json"
 OLD_TEXT = DATA / "snapshot_v1_2026-W21.txt"
-
-# The placeholders the text was rendered with then (before they got a random part).
-FIXED = Placeholders(UNSUBSCRIBE_PLACEHOLDER, EMAIL_PLACEHOLDER)
 
 
 def _old() -> dict[str, Any]:
@@ -42,7 +41,7 @@ def test_an_old_stored_snapshot_loads_and_writes_back_unchanged() -> None:
 def test_an_old_snapshot_renders_the_text_it_rendered_then() -> None:
     """The text part of the stored issue is byte for byte what the old code produced."""
     snapshot = DigestSnapshot.from_json(_old())
-    assert render_text(snapshot, PUBLIC_URL, placeholders=FIXED) == OLD_TEXT.read_text(
+    assert render_text(snapshot, PUBLIC_URL, placeholders=OLD_PLACEHOLDERS) == OLD_TEXT.read_text(
         encoding="utf-8"
     )
     post = digest_post(snapshot, PUBLIC_URL)
@@ -56,9 +55,9 @@ async def test_an_old_row_in_the_database_reads_back_typed(database: Database) -
     issue = await find_issue(database, "2026-W21")
     assert issue is not None and isinstance(issue.snapshot, DigestSnapshot)
     assert issue.snapshot.to_json() == _old()
-    assert render_text(issue.snapshot, PUBLIC_URL, placeholders=FIXED) == OLD_TEXT.read_text(
-        encoding="utf-8"
-    )
+    assert render_text(
+        issue.snapshot, PUBLIC_URL, placeholders=OLD_PLACEHOLDERS
+    ) == OLD_TEXT.read_text(encoding="utf-8")
 
 
 async def test_a_built_issue_round_trips_through_the_database(demo_database: Database) -> None:
@@ -74,8 +73,9 @@ async def test_a_built_issue_round_trips_through_the_database(demo_database: Dat
 
 def test_a_newer_version_is_refused_with_a_clear_message() -> None:
     """A snapshot written by a later release is not half-read."""
-    with pytest.raises(SnapshotVersionError, match="version 2"):
-        DigestSnapshot.from_json({**_old(), "version": 2})
+    newer = SNAPSHOT_VERSION + 1
+    with pytest.raises(SnapshotVersionError, match=f"version {newer}"):
+        DigestSnapshot.from_json({**_old(), "version": newer})
 
 
 def test_a_missing_field_names_itself() -> None:
