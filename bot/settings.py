@@ -156,6 +156,10 @@ class MailSettings(BaseSettings):
     smtp_pool: int = Field(
         4, ge=1, le=64, description="SMTP connections kept open (= emails in flight at most)."
     )
+    mail_postal_address: str = Field(
+        "",
+        description="Postal address in every digest's footer (CAN-SPAM); required with SMTP_URL.",
+    )
 
     @field_validator("smtp_url")
     @classmethod
@@ -295,6 +299,17 @@ def exposure(settings: Settings) -> list[str]:
         "SMTP_URL": settings.mail.smtp_url,
     }
     return reasons + [f"{name} is set" for name, value in configured.items() if value]
+
+
+def mail_problem(settings: Settings) -> str | None:
+    """One line if real email would go out without what the law asks of it, else None."""
+    mail = settings.mail
+    if mail.smtp_url and not mail.mail_postal_address.strip():
+        return (
+            "MAIL_POSTAL_ADDRESS is required when SMTP_URL is set: every digest shows "
+            "the sender's postal address (CAN-SPAM)"
+        )
+    return None
 
 
 def secret_key_problem(settings: Settings) -> str | None:

@@ -33,6 +33,7 @@ WEEK = parse_week("2026-W21")
 EVIL_NAME = 'Evil <script>alert("x")</script> & Co'
 EVIL_URL = 'https://evil.example/?a=1&b="><script>alert(1)</script>'
 PUBLIC_URL = "https://sos.example"
+POSTAL_ADDRESS = "Ship or Skip, 1 Test Street, 75001 Testville"
 
 
 def make_settings(url: str, *, smtp_url: str | None, outbox: Path) -> Settings:
@@ -42,7 +43,12 @@ def make_settings(url: str, *, smtp_url: str | None, outbox: Path) -> Settings:
         discord=DiscordSettings(),
         slack=SlackSettings(),
         http=HttpSettings(),
-        mail=MailSettings(smtp_url=smtp_url, outbox_dir=outbox, smtp_rate=10_000),
+        mail=MailSettings(
+            smtp_url=smtp_url,
+            outbox_dir=outbox,
+            smtp_rate=10_000,
+            mail_postal_address=POSTAL_ADDRESS,
+        ),
         digest=DigestSettings(),
     )
 

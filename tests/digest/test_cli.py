@@ -33,6 +33,7 @@ class Operator:
             "PUBLIC_URL": PUBLIC_URL,
             "SECRET_KEY": "cli-test-secret-cli-test-secret",
             "SMTP_URL": "",
+            "MAIL_POSTAL_ADDRESS": "1 Test Street, Testville",
             "LOG_LEVEL": "WARNING",
         }
         self.runner = CliRunner()

@@ -41,6 +41,7 @@ async def _sender(url: str, sink: SmtpSink, folder: Path) -> asyncio.subprocess.
         **os.environ,
         "DATABASE_URL": url,
         "SMTP_URL": sink.url,
+        "MAIL_POSTAL_ADDRESS": "1 Test Street, Testville",
         "SMTP_RATE": "150",
         "SMTP_POOL": "1",
         "PUBLIC_URL": "https://sos.example",

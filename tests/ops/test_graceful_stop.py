@@ -30,6 +30,7 @@ async def start_run(url: str, smtp_url: str, tmp_path: Path) -> asyncio.subproce
         DATABASE_URL=url,
         HTTP_PORT=str(free_port()),
         SMTP_URL=smtp_url,
+        MAIL_POSTAL_ADDRESS="1 Test Street, Testville",
         SMTP_RATE="150",  # a few seconds of sending, so the signal lands mid-run
         SMTP_POOL="2",
         # Every minute: at start-up the minute just passed counts as missed, so it sends now.

@@ -107,6 +107,7 @@ async def test_web_slack_and_digest_together_keep_to_rate_and_pool(
         DATABASE_URL=url,
         HTTP_PORT=str(port),
         SMTP_URL=sink.url,
+        MAIL_POSTAL_ADDRESS="1 Test Street, Testville",
         SMTP_RATE=str(RATE),
         SMTP_POOL=str(POOL),
         # Every minute: at start-up the minute just passed counts as missed, so it sends now.

@@ -80,6 +80,7 @@ async def test_two_processes_share_one_postgres(pg_database: str, tmp_path: Path
                 SLACK_SIGNING_SECRET=SIGNING_SECRET,
                 SLACK_API_URL=slack.url,
                 SMTP_URL=sink.url,
+                MAIL_POSTAL_ADDRESS="1 Test Street, Testville",
                 SMTP_RATE="300",
                 DIGEST_CRON="* * * * *",  # due at start-up in both: they must not double up
                 PUBLIC_URL="https://sos.example",
