@@ -84,7 +84,9 @@ def preview(
     async def work(database: Database) -> tuple[str, str, str]:
         stored = await find_issue(database, target.label)
         snapshot = stored.snapshot if stored else await build_snapshot(database, target)
-        rendered = render_issue(snapshot, settings.app.public_url)
+        rendered = render_issue(
+            snapshot, settings.app.public_url, settings.mail.mail_postal_address
+        )
         # A sample reader, so the preview looks like what lands in an inbox.
         sample_url = f"{settings.app.public_url}/unsubscribe/preview"
         marks = rendered.placeholders

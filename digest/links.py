@@ -39,6 +39,10 @@ class IssueLinks:
         return campaign(self.public_url + compare_path(first_slug, second_slug), self.week)
 
     @property
+    def home(self) -> str:
+        return campaign(f"{self.public_url}/", self.week)
+
+    @property
     def archive(self) -> str:
         """The issue in a browser (the "View in browser" link)."""
         return campaign(f"{self.public_url}/digests/{self.week}", self.week)

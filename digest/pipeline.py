@@ -61,7 +61,8 @@ class DigestDeps:
         return self.settings.app.public_url
 
     def subscriptions(self) -> EmailSubscriptions:
-        mailing = Mailing(self.public_url, self.settings.mail.mail_from)
+        mail = self.settings.mail
+        mailing = Mailing(self.public_url, mail.mail_from, mail.mail_postal_address)
         return EmailSubscriptions(self.database, self.tokens, self.sender, mailing)
 
     def unsubscribe_url(self, link_key: str) -> str:
@@ -70,7 +71,8 @@ class DigestDeps:
 
 def compile_messages(deps: DigestDeps, issue: Issue) -> DigestMessages:
     """Render the issue once; each recipient's copy is then a cheap substitution."""
-    rendered = render_issue(issue.snapshot, deps.public_url)
+    postal_address = deps.settings.mail.mail_postal_address
+    rendered = render_issue(issue.snapshot, deps.public_url, postal_address)
     return DigestMessages(
         html_body=rendered.html,
         text_body=rendered.text,

@@ -19,6 +19,7 @@ from db.models import utcnow
 from db.queries import subscribers as queries
 from db.queries import throttles
 from digest.message import confirmation_message
+from digest.render import render_confirmation_html
 from digest.senders import Sender
 from digest.signup_limits import TOO_MANY, SignupLimits, sign_up_answer
 from digest.tokens import BadToken, Tokens
@@ -48,6 +49,7 @@ class Mailing:
 
     public_url: str
     mail_from: str
+    postal_address: str = ""
 
 
 class EmailSubscriptions:
@@ -145,6 +147,9 @@ class EmailSubscriptions:
             confirm_url=url,
             mail_from=self.mailing.mail_from,
             public_url=self.mailing.public_url,
+            html_body=render_confirmation_html(
+                url, self.mailing.public_url, self.mailing.postal_address
+            ),
         )
         outcome = await self.sender.send(message)
         metrics.EMAILS.labels("confirmation", outcome.status).inc()
