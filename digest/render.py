@@ -32,6 +32,10 @@ TEMPLATE_NAMES = (
     "digest/page.html.j2",
 )
 MAX_HTML_BYTES = 100_000
+COLOR_SCHEME_METAS = (
+    '\n    <meta name="color-scheme" content="light dark">'
+    '\n    <meta name="supported-color-schemes" content="light dark">'
+)
 
 
 class RenderError(Exception):
@@ -132,7 +136,12 @@ def compile_mjml(source: str) -> str:
     if result.errors:
         raise RenderError("MJML: " + "; ".join(map(str, result.errors)))
     html: str = result.html
-    return html
+    # The port has no place for head metas (mj-raw in mj-head loses them in some builds):
+    # mail clients read these two to leave our dark palette alone instead of inverting.
+    viewport = '<meta name="viewport" content="width=device-width, initial-scale=1">'
+    if viewport not in html:
+        raise RenderError("MJML output lacks the viewport meta the color-scheme metas follow")
+    return html.replace(viewport, viewport + COLOR_SCHEME_METAS, 1)
 
 
 def render_html(

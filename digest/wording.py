@@ -1,7 +1,8 @@
 """Small words for the digest: plurals and the one number format every part uses.
 
-Percentages and 0–100 scores are shown as whole numbers everywhere (email, text
-part, archive page, chat posts), so "avg 65" never sits next to "74.8".
+Every number is shown the way the comparison card shows it (bot/core/cards.py): a
+whole number as is, an average with at most one decimal and no trailing ".0". So an
+issue says "avg 78.7" next to "80.5 vs 76.2", never "avg 65.0" next to "74.8".
 """
 
 from __future__ import annotations
@@ -13,10 +14,10 @@ def plural(count: int, word: str, many: str | None = None) -> str:
 
 
 def number(value: float | int | None) -> str:
-    """A score or percentage as a whole number (half rounds up); "" for none."""
+    """``79``, ``78.7``, ``65`` (not ``65.0``); "" for none."""
     if value is None:
         return ""
-    return str(int(value + 0.5) if value >= 0 else -int(-value + 0.5))
+    return f"{value:.1f}".removesuffix(".0")
 
 
 def signed(value: int) -> str:

@@ -4,6 +4,7 @@ line, or a link in every subscriber's inbox."""
 from __future__ import annotations
 
 import email
+from dataclasses import replace
 from datetime import timedelta
 from email.message import Message
 from typing import Any
@@ -17,6 +18,7 @@ from db.queries.votes import Voter
 from digest.message import EMAIL_PLACEHOLDER, UNSUBSCRIBE_PLACEHOLDER, DigestMessages
 from digest.render import render_issue
 from digest.snapshot import build_snapshot, subject_of
+from digest.snapshot_model import DigestSnapshot
 from digest.weeks import parse_week
 
 PUBLIC_URL = "https://sos.example"
@@ -32,7 +34,7 @@ def _quiet(**overrides: Any) -> Any:
         "verdict_changes": [], "asked_about": [],
     }  # fmt: skip
     snapshot.update(overrides)
-    return snapshot
+    return DigestSnapshot.from_json(snapshot)
 
 
 def _parts(raw: bytes) -> dict[str, str]:
@@ -85,7 +87,7 @@ def test_asked_about_names_never_reach_the_subject() -> None:
     snapshot = _quiet(asked_about=[{"name": "Buy My Coin", "requests": 9, "people": 5}])
     from digest.snapshot import top_story
 
-    snapshot["top_story"] = top_story(snapshot)
+    snapshot = replace(snapshot, top_story=top_story(snapshot))
     assert "Coin" not in subject_of(snapshot)
     assert "1 tool you asked about" in subject_of(snapshot)
 
@@ -109,7 +111,7 @@ async def test_link_shaped_names_are_not_shown(demo_database: Database) -> None:
             update(CompareRequest).values(created_at=WEEK.start + timedelta(days=1))
         )
     snapshot = await build_snapshot(demo_database, WEEK)
-    assert [a["name"] for a in snapshot["asked_about"]] == ["Sora 3"]
+    assert [a.name for a in snapshot.asked_about] == ["Sora 3"]
     rendered = render_issue(snapshot, PUBLIC_URL)
     for name in linky:
         assert name not in rendered.text and name not in rendered.html
