@@ -22,6 +22,7 @@ from digest.tokens import Tokens
 from digest.weeks import Week, last_complete_week
 
 log = logging.getLogger(__name__)
+QUIET_WEEK = "a quiet week: no new verdicts, requests or community swings"
 
 
 @dataclass
@@ -87,6 +88,10 @@ async def send_week(
 ) -> tuple[Issue, SendSummary]:
     """Build (if needed) and deliver the issue for ``week``; idempotent."""
     issue, _ = await ensure_issue(deps.database, week)
+    if issue.snapshot.empty:
+        # Nothing to report is not worth an inbox slot; no deliveries are created.
+        log.info("digest %s: %s", week.label, QUIET_WEEK)
+        return issue, SendSummary(not_mailed=QUIET_WEEK)
     if deps.settings.mail.smtp_url and not deps.public_url.startswith("https://"):
         log.warning("PUBLIC_URL is not https; RFC 8058 one-click unsubscribe needs https links")
     messages = await asyncio.to_thread(compile_messages, deps, issue)
@@ -119,6 +124,9 @@ async def weekly_run(
         _, summary = await send_week(deps, week)
     finally:
         counts = await posts
+    if summary.not_mailed:
+        log.info("digest %s not mailed (%s); channels %s", week.label, summary.not_mailed, counts)
+        return summary
     log.info(
         "digest %s: %d sent, %d failed, %d deferred, %d suspended; channels %s",
         week.label,
