@@ -142,7 +142,7 @@ def build(week: WeekOption = None, force: ForceOption = False) -> None:
 
     The current week, future weeks and weeks before any data are refused without --force.
     """
-    from digest.issues import Issue, ensure_issue
+    from digest.issues import ensure_issue
 
     settings = _settings()
     target = _week(settings, week)

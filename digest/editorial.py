@@ -22,7 +22,7 @@ inbox shows two stories, never the subject twice.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from digest.snapshot_model import DigestSnapshot
@@ -43,68 +43,69 @@ class Story:
     detail: str
 
 
-def _fit(name: str, *shapes: Callable[[str], str], limit: int = SUBJECT_MAX) -> str:
-    """The first shape that fits ``limit`` with the whole name, else the last one shortened."""
+def _fit(name: str, *shapes: str, limit: int = SUBJECT_MAX) -> str:
+    """The first shape (``{}`` marks the name) that fits ``limit`` with the whole name,
+    else the last one with the name shortened."""
     for shape in shapes:
-        if len(text := shape(name)) <= limit:
+        if len(text := shape.format(name)) <= limit:
             return text
-    last = shapes[-1]
-    room = limit - len(last(""))
-    return last(name[: max(1, room - 1)].rstrip() + "…")
+    room = limit - len(shapes[-1].format(""))
+    return shapes[-1].format(name[: max(1, room - 1)].rstrip() + "…")
 
 
 def _flips(s: DigestSnapshot) -> Iterator[Story]:
     for ch in s.verdict_changes:
         hard = {ch.before, ch.after} == {"Ship", "Skip"}
         if ch.before == "Ship":
-            headline = _fit(ch.name, lambda n: f"{n} loses its Ship")
+            headline = _fit(ch.name, "{} loses its Ship")
         elif ch.after == "Ship":
-            headline = _fit(ch.name, lambda n: f"{n} wins a Ship from the panel", lambda n: f"{n} wins a Ship")
+            headline = _fit(ch.name, "{} wins a Ship from the panel", "{} wins a Ship")
         elif ch.after == "Skip":
-            headline = _fit(ch.name, lambda n: f"The panel now skips {n}")
+            headline = _fit(ch.name, "The panel now skips {}")
         else:
-            headline = _fit(ch.name, lambda n: f"{n} now splits the panel")
+            headline = _fit(ch.name, "{} now splits the panel")
         detail = f"{ch.name}: panel verdict {ch.before} → {ch.after}"
         yield Story("flip", 100 if hard else 95, headline, detail)
 
 
 def _movers(s: DigestSnapshot) -> Iterator[Story]:
     for m in s.movers:
-        verb = "climbs" if m.delta > 0 else "falls"
-        points = plural(abs(m.delta), "point")
-        headline = _fit(m.name, lambda n: f"{n} {verb} {points} with voters", lambda n: f"{n} {verb} {points}")
-        detail = f"{m.name}: {m.before_pct}% → {m.after_pct}% Ship with voters ({plural(m.votes, 'vote')})"
+        move = f"{'climbs' if m.delta > 0 else 'falls'} {plural(abs(m.delta), 'point')}"
+        headline = _fit(m.name, f"{{}} {move} with voters", f"{{}} {move}")
+        detail = (
+            f"{m.name}: {m.before_pct}% → {m.after_pct}% Ship with voters "
+            f"({plural(m.votes, 'vote')})"
+        )
         yield Story("mover", 50 + abs(m.delta) / 2, headline, detail)
 
 
 def _reviews(s: DigestSnapshot) -> Iterator[Story]:
     for t in s.new_verdicts:
         critics = t.ship + t.skip
-        tally = f"{t.ship}–{t.skip}"
         if t.verdict == "split":
-            headline = _fit(t.name, lambda n: f"{n} splits the panel {tally}")
+            headline = _fit(t.name, f"{{}} splits the panel {t.ship}–{t.skip}")
             yield Story("split", 60 + min(critics, 9), headline, f"New review: {headline}")
             continue
         if t.verdict == "ship":
-            headline = _fit(t.name, lambda n: f"The panel ships {n} {tally}")
+            headline = _fit(t.name, f"The panel ships {{}} {t.ship}–{t.skip}")
         elif t.verdict == "skip":
-            headline = _fit(t.name, lambda n: f"The panel skips {n} {t.skip}–{t.ship}")
+            headline = _fit(t.name, f"The panel skips {{}} {t.skip}–{t.ship}")
         else:
-            headline = _fit(t.name, lambda n: f"New on the panel: {n}")
+            headline = _fit(t.name, "New on the panel: {}")
         yield Story("review", 40 + min(critics, 9), headline, f"New review: {headline}")
 
 
 def _comparisons(s: DigestSnapshot) -> Iterator[Story]:
     for c in s.comparisons:
         pair = f"{c.first} vs {c.second}"
-        headline = _fit(pair, lambda n: f"{n}: your most asked comparison", lambda n: n)
+        headline = _fit(pair, "{}: your most asked comparison", "{}")
         detail = f"{pair}, asked {plural(c.requests, 'time')}"
         yield Story("comparison", 30 + min(c.requests, 9), headline, detail)
 
 
 def _picks(s: DigestSnapshot) -> Iterator[Story]:
     for p in s.most_shipped[:1]:
-        headline = _fit(p.name, lambda n: f"Voters' top Ship this week: {n}", lambda n: f"Voters ship {n}")
+        headline = _fit(p.name, "Voters' top Ship this week: {}", "Voters ship {}")
         detail = f"Most shipped by voters: {p.name} ({plural(p.ship, 'Ship vote')})"
         yield Story("pick", 20 + min(p.ship, 9), headline, detail)
 
@@ -112,7 +113,9 @@ def _picks(s: DigestSnapshot) -> Iterator[Story]:
 def _asked(s: DigestSnapshot) -> Iterator[Story]:
     if s.asked_about:
         count = plural(len(s.asked_about), "tool")
-        yield Story("asked", 10, f"{count} you asked about, not yet reviewed", f"{count} you asked about")
+        yield Story(
+            "asked", 10, f"{count} you asked about, not yet reviewed", f"{count} you asked about"
+        )
 
 
 def stories(snapshot: DigestSnapshot) -> list[Story]:

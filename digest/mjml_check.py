@@ -15,8 +15,19 @@ from mjml.core.registry import components, register_core_components
 GLOBAL_ATTRIBUTES = frozenset({"css-class", "mj-class"})
 # Their content is HTML or CSS for the email itself, not MJML.
 _CONTENT_TAGS = frozenset(
-    {"mj-text", "mj-button", "mj-table", "mj-raw", "mj-style", "mj-title", "mj-preview",
-     "mj-navbar-link", "mj-accordion-text", "mj-accordion-title", "mj-social-element"}
+    {
+        "mj-text",
+        "mj-button",
+        "mj-table",
+        "mj-raw",
+        "mj-style",
+        "mj-title",
+        "mj-preview",
+        "mj-navbar-link",
+        "mj-accordion-text",
+        "mj-accordion-title",
+        "mj-social-element",
+    }
 )
 # Children of mj-attributes name the component they give defaults to.
 _DEFAULTS_PARENT = "mj-attributes"
@@ -56,7 +67,9 @@ def mjml_problems(source: str) -> list[str]:
                 problems.append(f"<{name}> in mj-attributes is not an MJML component")
             elif name not in ("mj-all", "mj-class") and allowed is not None:
                 problems.extend(
-                    f"<{name}> has no attribute {attr!r}" for attr in tag.attrs if attr not in allowed
+                    f"<{name}> has no attribute {attr!r}"
+                    for attr in tag.attrs
+                    if attr not in allowed
                 )
             return
         allowed = _allowed(name)

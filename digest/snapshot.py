@@ -23,6 +23,7 @@ from db.queries import week_activity
 from db.queries.tools import tools_by_id_with_reviews
 from db.queries.votes import Tally, tallies
 from db.queries.week_activity import RequestedPair, VoteMovement
+from digest.editorial import headline
 from digest.snapshot_model import (
     SNAPSHOT_VERSION,
     Asked,
@@ -33,7 +34,6 @@ from digest.snapshot_model import (
     ToolEntry,
     VerdictChange,
 )
-from digest.editorial import headline
 from digest.weeks import Week
 
 # Kept for the modules that name the snapshot type by its old alias.

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 import tempfile
-import json
 from html import escape, unescape
 from pathlib import Path
 

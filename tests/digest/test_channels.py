@@ -12,8 +12,8 @@ from db.queries.channels import set_channel_digest
 from digest.channels import digest_post, post_issue
 from digest.delivery import delivery_counts
 from digest.issues import ensure_issue
-from digest.weeks import parse_week
 from digest.pipeline import DigestDeps, weekly_run
+from digest.weeks import parse_week
 from tests.digest.conftest import EVIL_NAME, PUBLIC_URL, WEEK, add_subscribers, seed_week
 from tests.digest.smtp_sink import SmtpSink
 

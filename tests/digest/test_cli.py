@@ -17,8 +17,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner, Result
 
-from bot.cli import app
 from bot.bootstrap import DEMO_CATALOG
+from bot.cli import app
 from digest.weeks import week_of
 from tests.digest.conftest import PUBLIC_URL
 from tests.ops.process import free_port
@@ -204,7 +204,9 @@ def test_build_and_send_refuse_weeks_without_a_full_week_of_data(
 ) -> None:
     """The current week, a future week and 1999 are refused (exit 2), unless --force."""
     label = "1999-W10" if "first data" in why else _week_from_now(week or 0)
-    operator("subscribers", "import", str(write_csv(operator.folder, "a@x.example\n")), "--confirmed")
+    operator(
+        "subscribers", "import", str(write_csv(operator.folder, "a@x.example\n")), "--confirmed"
+    )
     for command in ("build", "send"):
         result = operator("digest", command, "--week", label)
         assert result.exit_code == 2, (command, result.output)
@@ -218,7 +220,9 @@ def test_build_and_send_refuse_weeks_without_a_full_week_of_data(
 
 def test_a_quiet_week_is_built_but_not_mailed(operator: Operator) -> None:
     """2026-W02 had no activity in the demo data: stored for the archive, nobody emailed."""
-    operator("subscribers", "import", str(write_csv(operator.folder, "a@x.example\n")), "--confirmed")
+    operator(
+        "subscribers", "import", str(write_csv(operator.folder, "a@x.example\n")), "--confirmed"
+    )
     result = operator("digest", "send", "--week", "2026-W02")
     assert result.exit_code == 0, result.output
     assert result.stdout.startswith("2026-W02: not mailed: a quiet week")

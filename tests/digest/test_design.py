@@ -77,7 +77,10 @@ async def test_bordered_cards_keep_rounded_corners(full_week: Snapshot) -> None:
     """The rule npm mjml emits (border-collapse: separate) is there for the rounded cards."""
     html = _reader_copy(full_week)
     assert ".sos-card > table { border-collapse: separate !important; }" in html
-    assert "border-radius:10px" in html and 'class="mj-column-per-100 mj-outlook-group-fix sos-card"' in html
+    assert (
+        "border-radius:10px" in html
+        and 'class="mj-column-per-100 mj-outlook-group-fix sos-card"' in html
+    )
 
 
 def test_invalid_mjml_fails_loudly() -> None:
@@ -116,7 +119,7 @@ async def test_every_text_meets_aa_in_chromium(
 async def test_screenshots_in_light_and_dark(full_week: Snapshot, tmp_path: Path) -> None:
     """1200 and 375 px, light and dark: four different, non-blank images."""
     folder = Path(os.environ.get("DIGEST_SCREENSHOTS") or tmp_path)
-    folder.mkdir(parents=True, exist_ok=True)
+    os.makedirs(folder, exist_ok=True)
     page = tmp_path / "digest.html"
     page.write_text(_reader_copy(full_week), encoding="utf-8")
     shots = []

@@ -60,7 +60,9 @@ def test_a_verdict_flip_leads_over_a_newer_review() -> None:
 def test_a_big_mover_beats_a_split_review_and_a_small_one_does_not() -> None:
     big = Mover("Cursor", "cursor", 80, 45, -35, 40)
     small = replace(big, after_pct=72, delta=-8)
-    assert _week(new_verdicts=(SPLIT,), movers=(big,)).subject == "Cursor falls 35 points with voters"
+    assert (
+        _week(new_verdicts=(SPLIT,), movers=(big,)).subject == "Cursor falls 35 points with voters"
+    )
     assert _week(new_verdicts=(SPLIT,), movers=(small,)).subject == "Devin splits the panel 2–2"
 
 
@@ -79,6 +81,11 @@ def test_the_subject_is_short_plain_and_never_repeated_by_the_preheader() -> Non
         assert WEEK not in subject and "W49" not in subject and "Ship or Skip" not in subject
         assert editorial.preheader(week) != subject
         assert subject not in editorial.preheader(week)
+
+
+def test_braces_in_a_name_are_just_text() -> None:
+    week = _week(verdict_changes=(replace(FLIP, name="{0} Tool {}"),))
+    assert week.subject == "{0} Tool {} loses its Ship"
 
 
 def test_a_single_story_gets_a_preheader_of_its_own() -> None:
@@ -137,8 +144,12 @@ def test_every_item_links_to_its_page_with_the_campaign() -> None:
 def test_the_footer_has_browser_subscribe_and_postal_address() -> None:
     rendered = render_issue(_week(verdict_changes=(FLIP,)), PUBLIC_URL, POSTAL_ADDRESS)
     html, text = rendered.html, rendered.text
-    assert re.search(rf'href="{PUBLIC_URL}/digests/{WEEK}\?utm_[^"]*"[^>]*>View in browser</a>', html)
-    assert re.search(rf'Forwarded this\? <a href="{PUBLIC_URL}/subscribe\?utm_[^"]*"[^>]*>Subscribe</a>', html)
+    assert re.search(
+        rf'href="{PUBLIC_URL}/digests/{WEEK}\?utm_[^"]*"[^>]*>View in browser</a>', html
+    )
+    assert re.search(
+        rf'Forwarded this\? <a href="{PUBLIC_URL}/subscribe\?utm_[^"]*"[^>]*>Subscribe</a>', html
+    )
     assert "Forwarded this? Subscribe: https://sos.example/subscribe?utm_source=digest" in text
     assert POSTAL_ADDRESS in html and text.rstrip().endswith(POSTAL_ADDRESS)
 
