@@ -116,6 +116,15 @@ async def test_every_text_meets_aa_in_chromium(
     assert headline[1] == ("248,250,252" if dark else "15,23,42")
 
 
+@pytest.mark.parametrize("dark", [False, True], ids=["light", "dark"])
+def test_the_confirmation_email_meets_aa_in_chromium(tmp_path: Path, dark: bool) -> None:
+    html = render_confirmation_html(f"{PUBLIC_URL}/confirm/t", PUBLIC_URL, "1 Test Street")
+    found = text_contrast(html, tmp_path, dark=dark)
+    assert len(found) >= 6 and [row for row in found if row[3] < AA] == []
+    (button,) = [row for row in found if row[0] == "Confirm my subscription"]
+    assert button[1] == "255,255,255"
+
+
 async def test_screenshots_in_light_and_dark(full_week: Snapshot, tmp_path: Path) -> None:
     """1200 and 375 px, light and dark: four different, non-blank images."""
     folder = Path(os.environ.get("DIGEST_SCREENSHOTS") or tmp_path)
