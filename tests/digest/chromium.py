@@ -59,11 +59,19 @@ def scheme_flag(dark: bool) -> str:
 
 
 def screenshot(
-    html_file: Path, out: Path, width: int, height: int = 2400, *, dark: bool = False
+    html_file: Path,
+    out: Path,
+    width: int,
+    height: int = 2400,
+    *,
+    dark: bool = False,
+    forced_dark: bool = False,
 ) -> Path:
+    """A PNG of the page; ``forced_dark`` inverts it as mail apps' forced dark modes do."""
     _run(
         [
             scheme_flag(dark),
+            *(["--enable-features=WebContentsForceDark"] if forced_dark else []),
             f"--screenshot={out}",
             f"--window-size={width},{height}",
             html_file.as_uri(),

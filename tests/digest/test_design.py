@@ -126,7 +126,7 @@ def test_the_confirmation_email_meets_aa_in_chromium(tmp_path: Path, dark: bool)
 
 
 async def test_screenshots_in_light_and_dark(full_week: Snapshot, tmp_path: Path) -> None:
-    """1200 and 375 px, light and dark: four different, non-blank images."""
+    """1200 and 375 px, light and dark (and forced dark): different, non-blank images."""
     folder = Path(os.environ.get("DIGEST_SCREENSHOTS") or tmp_path)
     os.makedirs(folder, exist_ok=True)
     page = tmp_path / "digest.html"
@@ -139,4 +139,7 @@ async def test_screenshots_in_light_and_dark(full_week: Snapshot, tmp_path: Path
             assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
             assert shot.stat().st_size > 20_000  # a blank page compresses to far less
             shots.append(shot.read_bytes())
-    assert len(set(shots)) == 4
+    # A client that inverts the page on its own (forced dark): the masthead keeps its box.
+    forced = screenshot(page, folder / "digest-1200-forced-dark.png", 1200, forced_dark=True)
+    shots.append(forced.read_bytes())
+    assert len(set(shots)) == 5
