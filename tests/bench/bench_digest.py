@@ -154,7 +154,7 @@ async def _build_at_scale(rows: list[dict[str, Any]]) -> None:
 
 
 def _messages(snapshot: dict[str, Any]) -> DigestMessages:
-    rendered = render_issue(snapshot, PUBLIC_URL)
+    rendered = render_issue(snapshot, PUBLIC_URL, "Ship or Skip, 1 Bench Street, 75001 Paris")
     return DigestMessages(
         html_body=rendered.html,
         text_body=rendered.text,
@@ -183,10 +183,17 @@ async def _send_100k(rows: list[dict[str, Any]], processes: int) -> None:
             await pg.copy_records_to_table(
                 "subscribers",
                 records=[
-                    (f"reader{i:06d}@example.com", "confirmed", "bench", 0, datetime.now(UTC))
+                    (
+                        f"reader{i:06d}@example.com",
+                        "confirmed",
+                        "bench",
+                        0,
+                        datetime.now(UTC),
+                        f"{i:032x}",  # link_key: unique, NOT NULL since the link-key change
+                    )
                     for i in range(SEND_COUNT)
                 ],
-                columns=["email", "status", "source", "hard_failures", "created_at"],
+                columns=["email", "status", "source", "hard_failures", "created_at", "link_key"],
             )
             await pg.execute("ANALYZE subscribers")
         finally:

@@ -32,7 +32,9 @@ async def main(url: str, week: str, port: int) -> None:
     try:
         issue = await find_issue(database, week)
         assert issue is not None
-        rendered = render_issue(issue.snapshot, PUBLIC_URL)
+        rendered = render_issue(
+            issue.snapshot, PUBLIC_URL, "Ship or Skip, 1 Bench Street, 75001 Paris"
+        )
         messages = DigestMessages(
             html_body=rendered.html,
             text_body=rendered.text,
