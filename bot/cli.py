@@ -16,6 +16,7 @@ from bot.settings import (
     SettingsError,
     describe_settings,
     load_settings,
+    mail_problem,
     secret_key_problem,
 )
 from digest.cli import digest_app, subscribers_app
@@ -54,10 +55,10 @@ def settings_or_exit() -> Settings:
 def strong_settings_or_exit() -> Settings:
     """The settings, refused (exit 2) if SECRET_KEY is too weak for what they expose."""
     settings = settings_or_exit()
-    problem = secret_key_problem(settings)
-    if problem:
-        err.print(f"[red]refused[/red] {problem}", markup=True, highlight=False)
-        raise typer.Exit(2)
+    for problem in (secret_key_problem(settings), mail_problem(settings)):
+        if problem:
+            err.print(f"[red]refused[/red] {problem}", markup=True, highlight=False)
+            raise typer.Exit(2)
     return settings
 
 

@@ -17,7 +17,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from bot.bootstrap import prepare_database
 from bot.core.ports import ChannelPoster
 from bot.core.service import CommandService
-from bot.settings import Settings, secret_key_problem
+from bot.settings import Settings, mail_problem, secret_key_problem
 from bot.slack_bot.config import SlackConfigError, load_slack_config, slack_enabled
 from bot.web.app import RouteInstaller, bound_port, build_web_app, serve
 from db.catalog import CatalogError
@@ -312,6 +312,9 @@ def startup_problems(settings: Settings) -> list[str]:
     weak_key = secret_key_problem(settings)
     if weak_key:
         problems.append(weak_key)
+    unlawful_mail = mail_problem(settings)
+    if unlawful_mail:
+        problems.append(unlawful_mail)
     return problems
 
 

@@ -187,6 +187,10 @@ class MailSettings(BaseSettings):
         None,
         description="SNS topic ARNs (comma-separated) whose SES reports /inbound/ses takes.",
     )
+    mail_postal_address: str = Field(
+        "",
+        description="Postal address in every digest's footer (CAN-SPAM); required with SMTP_URL.",
+    )
 
     @field_validator("smtp_url")
     @classmethod
@@ -342,6 +346,17 @@ def exposure(settings: Settings) -> list[str]:
         "SMTP_URL": settings.mail.smtp_url,
     }
     return reasons + [f"{name} is set" for name, value in configured.items() if value]
+
+
+def mail_problem(settings: Settings) -> str | None:
+    """One line if real email would go out without what the law asks of it, else None."""
+    mail = settings.mail
+    if mail.smtp_url and not mail.mail_postal_address.strip():
+        return (
+            "MAIL_POSTAL_ADDRESS is required when SMTP_URL is set: every digest shows "
+            "the sender's postal address (CAN-SPAM)"
+        )
+    return None
 
 
 def secret_key_problem(settings: Settings) -> str | None:

@@ -89,6 +89,8 @@ async def database_facts(database: Database) -> list[Row]:
     if issue is not None:
         counts = await delivery_counts(database, issue.id)
         shown = ", ".join(f"{n} {state}" for state, n in sorted(counts.items())) or "none yet"
+        if issue.snapshot.empty:
+            shown = "none: a quiet week is not mailed"
         rows.append(("deliveries", shown))
         rows += await channel_post_facts(database, issue.id)
     rows.extend(await bounce_rows(database))

@@ -12,6 +12,7 @@ from bot.core.text import shorten
 from bot.core.views import DigestItem, DigestPost, DigestSection
 from digest.render import archive_url, web_url
 from digest.snapshot_model import DigestSnapshot
+from digest.wording import number, plural
 
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 5
@@ -33,7 +34,11 @@ def digest_post(snapshot: DigestSnapshot, public_url: str) -> DigestPost:
             DigestItem(
                 t.name,
                 f"{t.verdict_label} · {t.ship} ship / {t.skip} skip"
-                + (f" · scores {t.score_min}–{t.score_max}" if t.score_min else ""),
+                + (
+                    f" · scores {number(t.score_min)}–{number(t.score_max)}"
+                    if t.score_min is not None
+                    else ""
+                ),
                 web_url(t.url) or None,
             )
             for t in snapshot.new_verdicts
@@ -68,17 +73,21 @@ def digest_post(snapshot: DigestSnapshot, public_url: str) -> DigestPost:
             for c in snapshot.verdict_changes
         ]
         + [
-            DigestItem(m.name, f"community {m.before_pct}% → {m.after_pct}% ship")
+            DigestItem(
+                m.name,
+                f"community {m.before_pct}% → {m.after_pct}% ship ({plural(m.votes, 'vote')})",
+            )
             for m in snapshot.movers
         ],
     )
     add(
         "Asked about, not yet reviewed",
         [
-            DigestItem(a.name, f"asked {a.requests}×" if old else a.asked_by)
+            DigestItem(a.name, f"asked {plural(a.requests, 'time')}" if old else a.asked_by)
             for a in snapshot.asked_about
         ],
     )
+    # A quiet week is not mailed; channels get this one line (and the archive link).
     intro = (
         "A quiet week: nothing new from the panel or the community."
         if snapshot.empty

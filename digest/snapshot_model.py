@@ -142,7 +142,8 @@ class DigestSnapshot:
 
     @property
     def subject(self) -> str:
-        return f"Ship or Skip {self.week}: {self.top_story}"
+        """The lead story in plain words: no week code, no brand (the From name has it)."""
+        return self.top_story
 
     def to_json(self) -> dict[str, Any]:
         """The stored form: plain JSON, the same keys the dict snapshot had."""

@@ -12,7 +12,7 @@ from typing import Any, NamedTuple
 from sqlalchemy import and_, case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.models import CompareRequest, Review, ReviewVersion, Vote
+from db.models import CompareRequest, Review, ReviewVersion, Tool, Vote
 
 
 class VoteMovement(NamedTuple):
@@ -200,3 +200,14 @@ async def unknown_names(session: AsyncSession, start: datetime, end: datetime) -
         )
     )
     return [UnknownName(str(r[0]), r[1]) for r in await session.execute(names)]
+
+
+async def first_activity_day(session: AsyncSession) -> date | None:
+    """The first day anything happened: a tool added, a review dated, a vote cast."""
+    firsts = [
+        await session.scalar(select(func.min(Tool.added))),
+        await session.scalar(select(func.min(Review.reviewed))),
+        await session.scalar(select(func.min(Vote.created_at))),
+    ]
+    days = [d.date() if isinstance(d, datetime) else d for d in firsts if d is not None]
+    return min(days) if days else None

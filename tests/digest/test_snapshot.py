@@ -42,7 +42,7 @@ async def test_a_week_without_activity_is_empty_and_says_so(demo_database: Datab
     snapshot = await build_snapshot(demo_database, parse_week("2026-W02"))
     assert snapshot.empty
     assert all(not getattr(snapshot, key) for key in SECTION_KEYS)
-    assert subject_of(snapshot) == "Ship or Skip 2026-W02: a quiet week"
+    assert subject_of(snapshot) == "A quiet week"
 
 
 async def test_racing_builders_store_one_issue_and_agree(demo_database: Database) -> None:
