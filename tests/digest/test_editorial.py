@@ -72,7 +72,7 @@ def test_the_subject_is_short_plain_and_never_repeated_by_the_preheader() -> Non
     weeks = [
         _week(verdict_changes=(replace(FLIP, name=long_name),)),
         _week(movers=(Mover(long_name, "x", 10, 60, 50, 9),)),
-        _week(comparisons=(Comparison(long_name, long_name, "a", "b", 4, "", "", ""),)),
+        _week(comparisons=(Comparison(long_name, long_name, "a", "b", 4, "", "", "", 4),)),
         _week(new_verdicts=(_review(long_name, 3, 1),), verdict_changes=(FLIP,)),
     ]
     for week in weeks:
@@ -129,7 +129,7 @@ def test_every_item_links_to_its_page_with_the_campaign() -> None:
     """Tool and comparison pages, tagged utm_source=digest&utm_medium=email&utm_campaign=<week>."""
     week = _week(
         new_verdicts=(SPLIT,),
-        comparisons=(Comparison("Zed", "Aider", "zed", "aider", 2, "Close.", "Ship", "Ship"),),
+        comparisons=(Comparison("Zed", "Aider", "zed", "aider", 2, "Close.", "Ship", "Ship", 2),),
         most_shipped=(Pick("Jan", "jan", 3, 0, ""),),
         verdict_changes=(FLIP,),
     )
