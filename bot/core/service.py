@@ -26,6 +26,7 @@ from bot.core.registry import (
     Invocation,
     help_for,
 )
+from bot.core.tally_board import TallyBoard
 from bot.core.tool_index import Found, ToolIndex
 from bot.core.views import (
     BookmarkItem,
@@ -87,6 +88,8 @@ class CommandService:
         self._compare_log: Batcher[CompareLog, None] = Batcher(
             functools.partial(request_queries.record_compares, database), key=id
         )
+        # Counts on cards come from memory, re-read when the tally clock says they changed.
+        self.tally_board = TallyBoard(database)
 
     # -- lookups -----------------------------------------------------------------------------
 
@@ -125,8 +128,7 @@ class CommandService:
 
     async def _cards(self, slugs: list[str]) -> dict[str, ToolCard]:
         tools = await self._tools(slugs)
-        async with self.database.read() as session:
-            tallies = await vote_queries.tallies(session, [t.id for t in tools.values()])
+        tallies = await self._tallies([t.id for t in tools.values()])
         return {slug: self._card(tool, tallies[tool.id]) for slug, tool in tools.items()}
 
     def _card(self, tool: Tool, tally: Tally) -> ToolCard:
@@ -136,8 +138,7 @@ class CommandService:
         return dataclasses.replace(base, community=CommunityTally(tally.ship, tally.skip))
 
     async def _tallies(self, tool_ids: list[int]) -> dict[int, Tally]:
-        async with self.database.read() as session:
-            return await vote_queries.tallies(session, tool_ids)
+        return await self.tally_board.tallies(tool_ids)
 
     async def _tool_by_id(self, tool_id: int) -> ToolName | None:
         await self.index.refresh(self.database)

@@ -25,6 +25,8 @@ BENCH_THROUGHPUT_S (default 15) sets the measured seconds; BENCH_SATURATION_STEP
 from __future__ import annotations
 
 import asyncio
+import gc
+import json
 import os
 import random
 import sys
@@ -38,16 +40,23 @@ import aiohttp
 
 from bot.core.tool_index import ToolIndex
 from tests.bench.support import bench_database, percentile
-from tests.discord.fake_discord import CHANNEL_ID, GUILD_ID, FakeDiscord, message_object
+from tests.discord.fake_discord import (
+    CHANNEL_ID,
+    GUILD_ID,
+    Call,
+    FakeDiscord,
+    message_object,
+)
 from tests.discord.payloads import click, slash
 from tests.ops.process import TEST_SECRET_KEY, free_port, spawn_run, wait_healthy
-from tests.slack.fake_slack import FakeSlack
+from tests.slack.fake_slack import Call as SlackCall
+from tests.slack.fake_slack import FakeSlack, message_problems
 from tests.slack.signing import SIGNING_SECRET, TEAM, action_body, command_body, sign
 
 DURATION_S = float(os.environ.get("BENCH_THROUGHPUT_S", "15"))
 STEP_S = float(os.environ.get("BENCH_SATURATION_STEP_S", "5"))
 WARM_UP_S = 3.0
-RATE = 200  # per platform
+RATE = int(os.environ.get("BENCH_THROUGHPUT_RATE", "200"))  # per platform
 TIMEOUT_S = 3.0  # Discord's and Slack's windows
 # A second guild on the other shard of two: with two processes each gets half the traffic.
 GUILDS = (GUILD_ID, GUILD_ID + (1 << 22))
@@ -57,6 +66,50 @@ SLACK_TOKEN = "xoxb-throughput"
 SATURATION_P99_MS = 100.0
 TARGETS = {"discord_p99": 50.0, "ack_p99": 50.0, "card_p99": 100.0, "rss": 150.0, "cpu": 2.0}
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
+
+
+class BenchDiscord(FakeDiscord):
+    """The fake Discord, finding the waiter for a callback by interaction id.
+
+    The load generator shares a core with the bot on a small machine: the base fake's
+    scan of every pending waiter per REST call would be its largest cost at 200/s.
+    """
+
+    def __init__(self, guild_ids: tuple[int, ...]) -> None:
+        super().__init__(guild_ids)
+        self.callbacks: dict[str, asyncio.Future[Call]] = {}
+
+    def expect_callback(self, interaction_id: str) -> asyncio.Future[Call]:
+        future: asyncio.Future[Call] = asyncio.get_running_loop().create_future()
+        self.callbacks[interaction_id] = future
+        return future
+
+    def _callback(self, interaction_id: str, token: str, body: dict[str, Any]) -> Any:
+        future = self.callbacks.pop(interaction_id, None)
+        if future is not None and not future.done():
+            path = f"/interactions/{interaction_id}/{token}/callback"
+            future.set_result(Call("POST", path, {}, body, time.perf_counter()))
+        return super()._callback(interaction_id, token, body)
+
+
+class BenchSlack(FakeSlack):
+    """The fake Slack, checking only the first answers' blocks (the checks cost the most)."""
+
+    checked = 50
+
+    async def _response(self, request: Any) -> Any:
+        from aiohttp import web
+
+        raw = await request.read()
+        at = time.perf_counter()
+        payload = _json(raw)
+        if self.checked > 0:
+            self.checked -= 1
+            self.problems += [f"response_url: {p}" for p in message_problems(payload)]
+        future = self._expected.pop(request.match_info["key"], None)
+        if future is not None and not future.done():
+            future.set_result(SlackCall("response_url", payload, None, at))
+        return web.Response(text="ok")
 
 
 @dataclass
@@ -86,8 +139,8 @@ class Samples:
 class Harness:
     """The fakes, the HTTP client and the cards seen so far (clicks need a card to click)."""
 
-    discord: FakeDiscord
-    slack: FakeSlack
+    discord: BenchDiscord
+    slack: BenchSlack
     http: aiohttp.ClientSession
     port: int
     tools: list[str]
@@ -134,8 +187,7 @@ class Harness:
             first, second = self.pair()
             interaction = slash("compare", first=first, second=second, user_id=user, guild_id=guild)
             expected = (4, 5)
-        prefix = f"/interactions/{interaction['id']}/"
-        answered = self.discord.expect(lambda c: c.path.startswith(prefix))
+        answered = self.discord.expect_callback(interaction["id"])
         samples.sent += 1
         sent = time.perf_counter()
         await self.discord.dispatch_interaction(interaction)
@@ -220,8 +272,6 @@ class Harness:
 
 
 def _json(raw: bytes) -> dict[str, Any]:
-    import json
-
     try:
         value = json.loads(raw) if raw else {}
     except ValueError:
@@ -336,6 +386,18 @@ async def _stop(process: asyncio.subprocess.Process) -> int:
     return text.count("Traceback")
 
 
+async def _healthy(http: aiohttp.ClientSession, port: int, bot: asyncio.subprocess.Process) -> None:
+    """Until /healthz answers; fails at once if the process exits."""
+    exited = asyncio.ensure_future(bot.wait())
+    healthy = asyncio.ensure_future(wait_healthy(http, f"http://127.0.0.1:{port}", within_s=60))
+    await asyncio.wait({exited, healthy}, return_when=asyncio.FIRST_COMPLETED)
+    if not healthy.done():
+        healthy.cancel()
+        raise AssertionError(f"the bot exited with {bot.returncode} before answering /healthz")
+    exited.cancel()
+    healthy.result()
+
+
 async def _session(
     database_url: str,
     tools: list[str],
@@ -345,8 +407,8 @@ async def _session(
     run: Callable[[Harness, list[asyncio.subprocess.Process]], Awaitable[None]],
 ) -> int:
     """Start the fakes and ``processes`` bots on one port, warm them up, ``run``; tracebacks."""
-    discord = FakeDiscord(guild_ids=GUILDS)
-    slack = FakeSlack()
+    discord = BenchDiscord(GUILDS)
+    slack = BenchSlack()
     await discord.start()
     await slack.start()
     slack.add_workspace(TEAM, SLACK_TOKEN)
@@ -364,9 +426,12 @@ async def _session(
                     "DISCORD_SHARD_IDS": str(n),
                 }
             bots.append(await _spawn(floor, env))
-            await wait_healthy(http, f"http://127.0.0.1:{port}", within_s=60)
+            await _healthy(http, port, bots[-1])
         await discord.wait_identified(processes, within_s=60)
         harness = Harness(discord, slack, http, port, tools)
+        # This process is the generator and the stopwatch: no full collections mid-run.
+        gc.collect()
+        gc.freeze()
         # Unmeasured: fills the statement caches, the pools and the cards to click.
         for _ in range(10):
             await harness.discord_one(Samples())
@@ -377,6 +442,9 @@ async def _session(
         await http.close()
         for bot in bots:
             tracebacks += await _stop(bot)
+        tracebacks += len(slack.problems)
+        if slack.problems:
+            print(f"  fake Slack: {slack.problems[:3]}", file=sys.stderr)
         await slack.stop()
         await discord.stop()
     return tracebacks

@@ -99,10 +99,10 @@ def build_discord(token: str) -> discord.AutoShardedClient:
 
 def build_slack(http: aiohttp.ClientSession) -> AsyncApp:
     app = AsyncApp(
-        token=os.environ["SLACK_BOT_TOKEN"],
         signing_secret=os.environ["SLACK_SIGNING_SECRET"],
-        client=AsyncWebClient(base_url=os.environ["SLACK_API_URL"]),
-        token_verification_enabled=False,
+        client=AsyncWebClient(
+            token=os.environ["SLACK_BOT_TOKEN"], base_url=os.environ["SLACK_API_URL"]
+        ),
         process_before_response=True,
     )
 
@@ -140,9 +140,7 @@ async def main() -> None:
     runner = web.AppRunner(web_app, access_log=None)
     await runner.setup()
     reuse = os.environ.get("HTTP_REUSE_PORT") == "1"
-    site = web.TCPSite(
-        runner, "127.0.0.1", int(os.environ["HTTP_PORT"]), reuse_port=reuse or None
-    )
+    site = web.TCPSite(runner, "127.0.0.1", int(os.environ["HTTP_PORT"]), reuse_port=reuse or None)
     await site.start()
     client = build_discord(os.environ["DISCORD_TOKEN"])
     stop = asyncio.Event()

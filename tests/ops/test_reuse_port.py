@@ -49,7 +49,9 @@ async def _card(
 async def _answered(http: aiohttp.ClientSession, metrics_port: int) -> float:
     async with http.get(f"http://127.0.0.1:{metrics_port}/metrics") as response:
         text = await response.text()
-    return sum(float(line.rsplit(" ", 1)[1]) for line in text.splitlines() if line.startswith(COUNTER))
+    return sum(
+        float(line.rsplit(" ", 1)[1]) for line in text.splitlines() if line.startswith(COUNTER)
+    )
 
 
 async def test_two_processes_share_one_port(tmp_path: Path) -> None:
@@ -86,9 +88,7 @@ async def test_two_processes_share_one_port(tmp_path: Path) -> None:
             await wait_healthy(http, f"http://127.0.0.1:{metrics_port}", within_s=30)
         assert all(p.returncode is None for p in processes), "a process could not bind"
 
-        cards = await asyncio.gather(
-            *(_card(http, slack, port, f"k{n}") for n in range(COMMANDS))
-        )
+        cards = await asyncio.gather(*(_card(http, slack, port, f"k{n}") for n in range(COMMANDS)))
         for card in cards:
             assert card["response_type"] == "in_channel"
             text = json.dumps(card["blocks"])
