@@ -245,6 +245,7 @@ class CommandService:
         if outcome is None:
             # The foreign key refused it: the tool left the catalog after the index was read.
             return _gone(tool.slug)
+        self.tally_board.note(tool.id, tally)
         community = CommunityTally(tally.ship, tally.skip)
         return VoteResult(tool.slug, tool.name, verdict, outcome, community)
 

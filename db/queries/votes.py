@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.engine import Database
 from db.models import Vote, utcnow
+from db.queries import tally_clock
 from db.queries.upsert import dialect_of, insert_on_conflict
 
 VoteChange = Literal["counted", "changed", "unchanged"]
@@ -89,6 +90,12 @@ async def cast_votes(
     try:
         async with database.write() as session:
             outcomes = await _upsert_many(session, requests)
+            changed = [
+                r.tool_id for r, o in zip(requests, outcomes, strict=True) if o != "unchanged"
+            ]
+            if changed:
+                # In the same transaction: other processes see the clock move with the votes.
+                await tally_clock.bump(session, changed)
     except IntegrityError:
         if len(requests) == 1:
             return [(None, Tally())]
