@@ -163,13 +163,16 @@ async def test_slack_answers_never_ping(app: RunningApp):
     """After the hostile runs, no recorded Slack call contains a broadcast mention."""
     from tests.slack.signing import command_body
 
+    acks: list[str] = []
     for text in ("<!channel> vs <!here>", "@everyone vs &lt;!channel&gt;", "cursor <!everyone>"):
-        await app.post(command_body("/compare", text, app.fake.response_url("p")))
+        # /compare answers in its ack when ready in time, /vote through response_url.
+        response = await app.post(command_body("/compare", text, app.fake.response_url("p")))
+        acks.append(await response.text())
         await app.post(command_body("/vote", text + " ship", app.fake.response_url("p")))
-    await app.fake.wait_calls("response_url", count=6)
+    assert all("blocks" in a for a in acks)
+    await app.fake.wait_calls("response_url", count=3)
     assert app.fake.problems == []
-    for call in app.fake.calls:
-        dumped = str(call.payload)
+    for dumped in [*acks, *(str(call.payload) for call in app.fake.calls)]:
         for mention in ("<!channel>", "<!here>", "<!everyone>"):
             assert mention not in dumped
 
