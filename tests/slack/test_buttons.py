@@ -55,9 +55,7 @@ async def test_ship_click_counts_redraws_and_confirms(running: RunningApp) -> No
     ship = next(b for a, b in buttons.items() if a.startswith("sos:vote:ship:"))
     tool_id = int(ship["action_id"].rsplit(":", 1)[1])
     await click(running, ship, "k1")
-    redraw = (await running.fake.wait_calls("response_url", 1))[
-        -1
-    ].payload
+    redraw = (await running.fake.wait_calls("response_url", 1))[-1].payload
     ephemeral = (await running.fake.wait_calls("chat.postEphemeral"))[0]
     assert redraw["replace_original"] is True
     assert "100% ship · 1 vote (1 ship / 0 skip)" in community_text(redraw)
@@ -125,9 +123,7 @@ async def test_click_on_a_card_without_its_blocks_rerenders_it(running: RunningA
     buttons = await card_buttons(running)
     skip = next(b for a, b in buttons.items() if a.startswith("sos:vote:skip:"))
     await click(running, skip, "old", with_card=False)
-    redraw = (await running.fake.wait_calls("response_url", 1))[
-        -1
-    ].payload
+    redraw = (await running.fake.wait_calls("response_url", 1))[-1].payload
     assert redraw["replace_original"] is True
     assert redraw["blocks"][0]["text"]["text"] == "Cursor vs GitHub Copilot"
     assert "0% ship · 1 vote (0 ship / 1 skip)" in community_text(redraw)
@@ -138,8 +134,6 @@ async def test_in_place_update_changes_only_the_clicked_tool(running: RunningApp
     card = next(iter(buttons.values()))["_card"]
     ship = next(b for a, b in buttons.items() if a.startswith("sos:vote:ship:"))
     await click(running, ship, "one")
-    redraw = (await running.fake.wait_calls("response_url", 1))[
-        -1
-    ].payload
+    redraw = (await running.fake.wait_calls("response_url", 1))[-1].payload
     changed = [i for i, (a, b) in enumerate(zip(card, redraw["blocks"], strict=True)) if a != b]
     assert changed == [3]  # the first tool's section, nothing else
