@@ -51,17 +51,19 @@ class TallyBoard:
         if not ids:
             return {}
         await self._follow_clock()
-        missing = [i for i in ids if i not in self._counts]
-        if missing:
-            serial = self._serial
-            async with self.database.read() as session:
-                read = await vote_queries.tallies(session, missing)
-            if serial == self._serial:
-                if len(self._counts) + len(read) > self.max_tools:
-                    self._counts.clear()
-                self._counts.update(read)
-            return {i: self._counts.get(i) or read[i] for i in ids}
-        return {i: self._counts[i] for i in ids}
+        # Taken before any await: a concurrent forget() must not pull counts from under us.
+        known = {i: self._counts[i] for i in ids if i in self._counts}
+        missing = [i for i in ids if i not in known]
+        if not missing:
+            return known
+        serial = self._serial
+        async with self.database.read() as session:
+            read = await vote_queries.tallies(session, missing)
+        if serial == self._serial:
+            if len(self._counts) + len(read) > self.max_tools:
+                self._counts.clear()
+            self._counts.update(read)
+        return {i: known[i] if i in known else read[i] for i in ids}
 
     def note(self, tool_id: int, tally: Tally) -> None:
         """The count after a vote this process wrote (read after its commit)."""

@@ -56,6 +56,7 @@ from tests.slack.signing import SIGNING_SECRET, TEAM, action_body, command_body,
 DURATION_S = float(os.environ.get("BENCH_THROUGHPUT_S", "15"))
 STEP_S = float(os.environ.get("BENCH_SATURATION_STEP_S", "5"))
 WARM_UP_S = 3.0
+WARM_UP_RATE = 30  # per platform: gentle, so no backlog spills into the measurement
 RATE = int(os.environ.get("BENCH_THROUGHPUT_RATE", "200"))  # per platform
 TIMEOUT_S = 3.0  # Discord's and Slack's windows
 # A second guild on the other shard of two: with two processes each gets half the traffic.
@@ -436,7 +437,8 @@ async def _session(
         for _ in range(10):
             await harness.discord_one(Samples())
             await harness.slack_one(Samples())
-        await drive(harness, RATE / 2, WARM_UP_S)
+        await drive(harness, WARM_UP_RATE, WARM_UP_S)
+        await asyncio.sleep(1.0)
         await run(harness, bots)
     finally:
         await http.close()

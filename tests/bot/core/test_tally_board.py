@@ -72,3 +72,24 @@ async def test_counts_come_from_memory_until_the_clock_moves(demo_database: Data
     async with demo_database.write() as session:
         await tally_clock.bump(session, [cursor.id])
     assert await community(service) == (1, 0)
+
+
+async def test_concurrent_readers_and_votes_always_get_every_count(
+    demo_database: Database,
+) -> None:
+    """Counts dropped while another read waits on the database never go missing."""
+    import asyncio
+
+    service = CommandService(demo_database)
+    service.tally_board.max_age_s = 0.0
+
+    async def reader() -> None:
+        for _ in range(5):
+            assert await community(service) is not None
+
+    async def voter(n: int) -> None:
+        for verdict in ("ship", "skip", "ship"):
+            await service.vote(person(n), "cursor", verdict)
+
+    await asyncio.gather(*(reader() for _ in range(5)), *(voter(n) for n in range(5)))
+    assert await community(service) == (5, 0)
