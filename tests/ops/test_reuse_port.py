@@ -46,6 +46,18 @@ async def _card(
     return (await asyncio.wait_for(arrived, 10)).payload
 
 
+async def _metrics_up(http: aiohttp.ClientSession, port: int) -> None:
+    for _ in range(300):
+        try:
+            async with http.get(f"http://127.0.0.1:{port}/metrics") as response:
+                if response.status == 200:
+                    return
+        except aiohttp.ClientError:
+            pass
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"no metrics on {port}")
+
+
 async def _answered(http: aiohttp.ClientSession, metrics_port: int) -> float:
     async with http.get(f"http://127.0.0.1:{metrics_port}/metrics") as response:
         text = await response.text()
@@ -85,7 +97,7 @@ async def test_two_processes_share_one_port(tmp_path: Path) -> None:
             processes.append(await spawn_run(env, stdout=log, stderr=log, cwd=tmp_path))
             # The second process starts only after the first holds the port: it must join it.
             await wait_healthy(http, f"http://127.0.0.1:{port}")
-            await wait_healthy(http, f"http://127.0.0.1:{metrics_port}", within_s=30)
+            await _metrics_up(http, metrics_port)
         assert all(p.returncode is None for p in processes), "a process could not bind"
 
         cards = await asyncio.gather(*(_card(http, slack, port, f"k{n}") for n in range(COMMANDS)))
