@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -16,6 +16,7 @@ from bot.settings import (
     SettingsError,
     describe_settings,
     load_settings,
+    mail_problem,
     secret_key_problem,
 )
 from digest.cli import digest_app, subscribers_app
@@ -34,6 +35,8 @@ app.add_typer(discord_app, name="discord")
 app.add_typer(digest_app, name="digest")
 app.add_typer(subscribers_app, name="subscribers")
 app.add_typer(mail_app, name="mail")
+votes_app = typer.Typer(no_args_is_help=True, help="Community votes.")
+app.add_typer(votes_app, name="votes")
 
 # Line-oriented output (file:line: problem) must stay one line each for grep and scripts.
 err = Console(stderr=True, soft_wrap=True)
@@ -52,10 +55,10 @@ def settings_or_exit() -> Settings:
 def strong_settings_or_exit() -> Settings:
     """The settings, refused (exit 2) if SECRET_KEY is too weak for what they expose."""
     settings = settings_or_exit()
-    problem = secret_key_problem(settings)
-    if problem:
-        err.print(f"[red]refused[/red] {problem}", markup=True, highlight=False)
-        raise typer.Exit(2)
+    for problem in (secret_key_problem(settings), mail_problem(settings)):
+        if problem:
+            err.print(f"[red]refused[/red] {problem}", markup=True, highlight=False)
+            raise typer.Exit(2)
     return settings
 
 
@@ -274,6 +277,40 @@ def catalog_export(path: Path) -> None:
 
     for file in asyncio.run(main()):
         typer.echo(f"wrote {file}")
+
+
+@votes_app.command("report")
+def votes_report(
+    days: Annotated[int, typer.Option(min=1, help="How many days back.")] = 7,
+) -> None:
+    """Per tool: votes per day, newcomers' share, top server's share; flags spikes."""
+    from db.engine import Database
+    from db.queries.vote_report import vote_report
+
+    settings = settings_or_exit()
+
+    async def main() -> list[Any]:
+        database = Database(settings.database.url)
+        try:
+            async with database.read() as session:
+                return list(await vote_report(session, days))
+        finally:
+            await database.dispose()
+
+    report = asyncio.run(main())
+    if not report:
+        typer.echo(f"no votes in the last {days} days")
+        return
+    table = Table("tool", "votes per day (oldest first, last = 24h)", "new", "top place", "spike")
+    for tool in report:
+        table.add_row(
+            tool.slug,
+            " ".join(str(n) for n in tool.per_day),
+            f"{tool.new_share:.0%}",
+            f"{tool.top_place} {tool.top_share:.0%}",
+            "SPIKE" if tool.spike else "",
+        )
+    Console(soft_wrap=True, markup=False, highlight=False).print(table)
 
 
 def main() -> None:

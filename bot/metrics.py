@@ -32,3 +32,8 @@ DIGEST_SEND_SECONDS = Histogram(
     buckets=(1, 5, 15, 30, 60, 120, 300, 900, 1800, 3600),
 )
 DB_POOL_IN_USE = Gauge("shiporskip_db_pool_in_use", "Database connections checked out now.")
+VOTE_SPIKE = Gauge(
+    "shiporskip_vote_spike",
+    "1 when a tool's last-24h votes exceed 3x its daily baseline (at least 10), else 0.",
+    ["tool"],
+)

@@ -17,7 +17,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from bot.bootstrap import prepare_database
 from bot.core.ports import ChannelPoster
 from bot.core.service import CommandService
-from bot.settings import Settings, secret_key_problem
+from bot.settings import Settings, mail_problem, secret_key_problem
 from bot.slack_bot.config import SlackConfigError, load_slack_config, slack_enabled
 from bot.web.app import RouteInstaller, bound_port, build_web_app, serve
 from db.catalog import CatalogError
@@ -132,9 +132,10 @@ def enabled_parts(settings: Settings, *, console: bool) -> dict[str, Part]:
 
 def web_route_installers(settings: Settings) -> list[RouteInstaller]:
     """Each HTTP-facing feature adds its routes to the one web app."""
+    from bot.web.site.routes import route_installer as site_routes
     from digest.web import route_installer as digest_routes
 
-    installers: list[RouteInstaller] = [digest_routes]
+    installers: list[RouteInstaller] = [digest_routes, site_routes]
     if settings.mail.ses_topic_arn:
         from digest.inbound.part import ses_route_installer
 
@@ -245,7 +246,9 @@ def compose(
     ``posters`` must be the mapping ``digest`` was opened with, so platforms that start
     later are seen by the digest's channel posts.
     """
-    service = CommandService(database, subscriptions=digest.subscriptions())
+    service = CommandService(
+        database, subscriptions=digest.subscriptions(), public_url=settings.app.public_url
+    )
     runtime = Runtime(settings, database, service, posters=posters, digest=digest)
     runtime.parts = list(enabled_parts(settings, console=console).values())
     return runtime
@@ -309,6 +312,9 @@ def startup_problems(settings: Settings) -> list[str]:
     weak_key = secret_key_problem(settings)
     if weak_key:
         problems.append(weak_key)
+    unlawful_mail = mail_problem(settings)
+    if unlawful_mail:
+        problems.append(unlawful_mail)
     return problems
 
 

@@ -113,6 +113,10 @@ class DiscordSettings(BaseSettings):
     shard_count: int | None = Field(None, ge=1, description="Total shards across processes.")
     shard_ids: str | None = Field(None, description="Comma-separated shard ids this process runs.")
     guild_id: int | None = Field(None, description="Sync commands to this guild only.")
+    client_id: str | None = Field(None, description="OAuth2 client id for Sign in with Discord.")
+    client_secret: SecretStr | None = Field(None, description="OAuth2 secret for sign-in.")
+    oauth_authorize_url: str | None = Field(None, description="Sign-in authorize URL override.")
+    oauth_api_url: str | None = Field(None, description="Sign-in token/user API override.")
 
 
 class SlackSettings(BaseSettings):
@@ -124,6 +128,9 @@ class SlackSettings(BaseSettings):
     api_url: str | None = Field(None, description="Web API base override (tests, proxies).")
     client_id: str | None = Field(None, description="OAuth client id (many workspaces).")
     client_secret: SecretStr | None = Field(None, description="OAuth client secret.")
+    signin_client_id: str | None = Field(None, description="Client id for Sign in with Slack.")
+    signin_client_secret: SecretStr | None = Field(None, description="Its client secret.")
+    signin_authorize_url: str | None = Field(None, description="Sign-in authorize URL override.")
 
 
 class HttpSettings(BaseSettings):
@@ -182,6 +189,10 @@ class MailSettings(BaseSettings):
     ses_topic_arn: str | None = Field(
         None,
         description="SNS topic ARNs (comma-separated) whose SES reports /inbound/ses takes.",
+    )
+    mail_postal_address: str = Field(
+        "",
+        description="Postal address in every digest's footer (CAN-SPAM); required with SMTP_URL.",
     )
 
     @field_validator("smtp_url")
@@ -338,6 +349,17 @@ def exposure(settings: Settings) -> list[str]:
         "SMTP_URL": settings.mail.smtp_url,
     }
     return reasons + [f"{name} is set" for name, value in configured.items() if value]
+
+
+def mail_problem(settings: Settings) -> str | None:
+    """One line if real email would go out without what the law asks of it, else None."""
+    mail = settings.mail
+    if mail.smtp_url and not mail.mail_postal_address.strip():
+        return (
+            "MAIL_POSTAL_ADDRESS is required when SMTP_URL is set: every digest shows "
+            "the sender's postal address (CAN-SPAM)"
+        )
+    return None
 
 
 def secret_key_problem(settings: Settings) -> str | None:

@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy.engine import make_url
 
+from bot import vote_spikes
 from bot.settings import Settings
 from db.engine import Database
 from db.migrate import current_revision, head_revision
@@ -76,6 +77,8 @@ async def database_facts(database: Database) -> list[Row]:
     rows.append(
         ("catalog", f"{size.tools} tools, {size.critics} critics, {size.votes} community votes")
     )
+    spiking = await vote_spikes.spikes(database)
+    rows.append(("vote spikes", ", ".join(map(vote_spikes.describe, spiking)) or "none"))
     issues = await list_issues(database)
     if not issues:
         rows.append(("last digest", "none built yet"))
@@ -86,7 +89,10 @@ async def database_facts(database: Database) -> list[Row]:
     if issue is not None:
         counts = await delivery_counts(database, issue.id)
         shown = ", ".join(f"{n} {state}" for state, n in sorted(counts.items())) or "none yet"
+        if issue.snapshot.empty:
+            shown = "none: a quiet week is not mailed"
         rows.append(("deliveries", shown))
+        rows += await channel_post_facts(database, issue.id)
     rows.extend(await bounce_rows(database))
     return rows
 
@@ -109,3 +115,28 @@ async def bounce_rows(database: Database) -> list[Row]:
 
 def _rate(count: int, sent: int) -> str:
     return f"{count} ({count / sent:.2%})" if sent else f"{count}"
+
+
+async def channel_post_facts(database: Database, issue_id: int) -> list[Row]:
+    """How the issue's channel posts went, and the channels the bot can no longer post in."""
+    from db.queries.channel_posts import lost_channels, post_counts
+
+    async with database.read() as session:
+        counts = await post_counts(session, issue_id)
+        lost = await lost_channels(session, issue_id)
+    if not counts:
+        return []
+    by_status: dict[str, int] = {}
+    for (_platform, status), n in counts.items():
+        by_status[status] = by_status.get(status, 0) + n
+    rows = [
+        ("channel posts", ", ".join(f"{n} {s}" for s, n in sorted(by_status.items(), key=_order)))
+    ]
+    if lost:
+        rows.append(("lost channels", "; ".join(f"{p} {w}/{c} ({why})" for p, w, c, why in lost)))
+    return rows
+
+
+def _order(item: tuple[str, int]) -> int:
+    states = ("posted", "claimed", "pending", "failed", "lost")
+    return states.index(item[0]) if item[0] in states else len(states)

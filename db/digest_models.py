@@ -95,6 +95,9 @@ class ChannelPost(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
     posted_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    # A claim (like a delivery's) so two runs never post the same row; see digest/channel_posts.py.
+    claimed_by: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    claimed_at: Mapped[datetime | None] = mapped_column(nullable=True)
 
 
 class SendThrottle(Base):

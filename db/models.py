@@ -114,18 +114,98 @@ class ReviewVersion(Base):
     superseded_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+class Person(Base):
+    """One human, however many chat accounts and addresses they use (see Identity)."""
+
+    __tablename__ = "people"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Identity(Base):
+    """An account that speaks for a person.
+
+    ``kind`` is discord, slack or email (console for the local REPL). ``key``: a Discord
+    user id (global across servers and DMs), ``<team or enterprise id>:<user id>`` on
+    Slack, a confirmed subscriber's address for email.
+    """
+
+    __tablename__ = "identities"
+    __table_args__ = (
+        UniqueConstraint("kind", "key"),
+        Index("ix_identities_person_id", "person_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(16))
+    key: Mapped[str] = mapped_column(String(330))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class LinkCode(Base):
+    """A one-time /link code; only its SHA-256 is kept, so a database dump can't redeem it."""
+
+    __tablename__ = "link_codes"
+
+    code_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
+    identity_id: Mapped[int] = mapped_column(ForeignKey("identities.id", ondelete="CASCADE"))
+    expires_at: Mapped[datetime] = mapped_column()
+    used_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class EmailClaim(Base):
+    """A chat person asked /subscribe for ``address``; confirming it links the address to them."""
+
+    __tablename__ = "email_claims"
+
+    address: Mapped[str] = mapped_column(String(320), primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class PeopleGeneration(Base):
+    """One row whose value goes up whenever an account moves to another person.
+
+    Link, unlink and forgetting an address bump it in their transaction; a cache of
+    identity -> person is good for exactly one value (db.queries.people.IdentityCache).
+    """
+
+    __tablename__ = "people_generation"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    value: Mapped[int] = mapped_column(default=0)
+
+
+class RateEvent(Base):
+    """One counted action (a vote, a /link attempt) of a person, for limits shared by processes."""
+
+    __tablename__ = "rate_events"
+    __table_args__ = (Index("ix_rate_events_person_scope_at", "person_id", "scope", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
+    scope: Mapped[str] = mapped_column(String(16))
+    at: Mapped[datetime] = mapped_column()
+
+
 class Vote(Base):
     """One community vote per person per tool; changing it updates the row."""
 
     __tablename__ = "votes"
     __table_args__ = (
-        UniqueConstraint("platform", "workspace", "user_id", "tool_id"),
+        UniqueConstraint("person_id", "tool_id"),
         CheckConstraint("verdict IN ('ship', 'skip')", name="verdict_value"),
         Index("ix_votes_tool_verdict", "tool_id", "verdict"),
         Index("ix_votes_updated_at", "updated_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
+    # Where the vote was last cast from: kept for the brigade report, not for identity.
     platform: Mapped[str] = mapped_column(String(16))
     workspace: Mapped[str] = mapped_column(String(64))
     user_id: Mapped[str] = mapped_column(String(64))
@@ -137,9 +217,10 @@ class Vote(Base):
 
 class Bookmark(Base):
     __tablename__ = "bookmarks"
-    __table_args__ = (UniqueConstraint("platform", "workspace", "user_id", "tool_id"),)
+    __table_args__ = (UniqueConstraint("person_id", "tool_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
     platform: Mapped[str] = mapped_column(String(16))
     workspace: Mapped[str] = mapped_column(String(64))
     user_id: Mapped[str] = mapped_column(String(64))
@@ -158,6 +239,10 @@ class CompareRequest(Base):
     __table_args__ = (Index("ix_compare_requests_created_at", "created_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    # Nullable only for rows older than people (the migration fills them); new rows have one.
+    person_id: Mapped[int | None] = mapped_column(
+        ForeignKey("people.id", ondelete="CASCADE"), nullable=True
+    )
     platform: Mapped[str] = mapped_column(String(16))
     workspace: Mapped[str] = mapped_column(String(64))
     user_id: Mapped[str] = mapped_column(String(64))

@@ -1,4 +1,4 @@
-"""The tally clock (migration 0007): how a process learns that votes changed elsewhere.
+"""The tally clock (migration 0008): how a process learns that votes changed elsewhere.
 
 ``tally_clock`` is one row whose ``version`` every vote write bumps in its own
 transaction; ``tally_changes`` says, per tool, at which version its votes last

@@ -29,6 +29,13 @@ out = Console(soft_wrap=True)
 # Line-oriented output (file:line: problem) must stay one line each for grep and scripts.
 err = Console(stderr=True, soft_wrap=True)
 T = TypeVar("T")
+ForceOption = Annotated[
+    bool,
+    typer.Option(
+        "--force",
+        help="Allow the current week, a future week or a week before any data.",
+    ),
+]
 SAMPLE_READER = "reader@example.com"  # who the preview pretends to be sent to
 WeekOption = Annotated[
     str | None, typer.Option("--week", help="ISO week like 2026-W47; default: last full week.")
@@ -50,6 +57,30 @@ def _week(settings: Settings, value: str | None) -> Week:
     except ValueError as exc:
         err.print(f"[red]{exc}[/red]", highlight=False)
         raise typer.Exit(2) from None
+
+
+class WeekRefused(Exception):
+    """The week must not be built or sent (see digest.weeks.week_problem)."""
+
+
+async def _check_week(database: Database, week: Week, force: bool) -> None:
+    from datetime import UTC, datetime
+
+    from db.queries.week_activity import first_activity_day
+    from digest.weeks import week_problem
+
+    if force:
+        return
+    async with database.read() as session:
+        first_day = await first_activity_day(session)
+    problem = week_problem(week, datetime.now(UTC), first_day)
+    if problem:
+        raise WeekRefused(problem)
+
+
+def _refuse(exc: WeekRefused) -> typer.Exit:
+    err.print(f"[red]refused[/red] {exc} (--force to build it anyway)", highlight=False)
+    return typer.Exit(2)
 
 
 def _with_database(settings: Settings, work: Callable[[Database], Awaitable[T]]) -> T:
@@ -84,7 +115,9 @@ def preview(
     async def work(database: Database) -> tuple[str, str, str]:
         stored = await find_issue(database, target.label)
         snapshot = stored.snapshot if stored else await build_snapshot(database, target)
-        rendered = render_issue(snapshot, settings.app.public_url)
+        rendered = render_issue(
+            snapshot, settings.app.public_url, settings.mail.mail_postal_address
+        )
         # A sample reader, so the preview looks like what lands in an inbox.
         sample_url = f"{settings.app.public_url}/unsubscribe/preview"
         marks = rendered.placeholders
@@ -104,26 +137,46 @@ def preview(
 
 
 @digest_app.command("build")
-def build(week: WeekOption = None) -> None:
-    """Store the week's snapshot (once; an existing issue is left as it is)."""
+def build(week: WeekOption = None, force: ForceOption = False) -> None:
+    """Store the week's snapshot (once; an existing issue is left as it is).
+
+    The current week, future weeks and weeks before any data are refused without --force.
+    """
     from digest.issues import ensure_issue
 
     settings = _settings()
     target = _week(settings, week)
-    issue, built = _with_database(settings, lambda db: ensure_issue(db, target))
+
+    async def work(database: Database) -> tuple[Issue, bool]:
+        await _check_week(database, target, force)
+        return await ensure_issue(database, target)
+
+    try:
+        issue, built = _with_database(settings, work)
+    except WeekRefused as exc:
+        raise _refuse(exc) from None
     state = "built" if built else "already built"
     out.print(f"{issue.week} {state}: {issue.subject}", highlight=False)
 
 
 @digest_app.command("send")
-def send(week: WeekOption = None) -> None:
-    """Deliver the week's issue to every confirmed subscriber (resumes; never sends twice)."""
+def send(week: WeekOption = None, force: ForceOption = False) -> None:
+    """Deliver the week's issue to every confirmed subscriber (resumes; never sends twice).
+
+    The current week, future weeks and weeks before any data are refused without --force;
+    a quiet week (nothing to report) is not mailed.
+    """
+    from bot.settings import mail_problem
     from digest.delivery import SendSummary, delivery_counts
     from digest.pipeline import send_week
     from digest.runtime import open_digest
 
     settings = _settings()
     target = _week(settings, week)
+    unlawful = mail_problem(settings)
+    if unlawful:
+        err.print(f"[red]refused[/red] {unlawful}", highlight=False)
+        raise typer.Exit(2)
     columns = (
         TextColumn("[bold]{task.description}"),
         BarColumn(),
@@ -132,6 +185,7 @@ def send(week: WeekOption = None) -> None:
     )
 
     async def work(database: Database) -> tuple[SendSummary, dict[str, int]]:
+        await _check_week(database, target, force)
         async with open_digest(database, settings) as deps:
             issue, summary = await _send_with_progress(deps, target)
         return summary, await delivery_counts(database, issue.id)
@@ -149,7 +203,13 @@ def send(week: WeekOption = None) -> None:
             bar.update(task, total=summary.total, completed=summary.done)
         return issue, summary
 
-    summary, counts = _with_database(settings, work)
+    try:
+        summary, counts = _with_database(settings, work)
+    except WeekRefused as exc:
+        raise _refuse(exc) from None
+    if summary.not_mailed:
+        out.print(f"{target.label}: not mailed: {summary.not_mailed}", highlight=False)
+        return
     out.print(
         f"{target.label}: {summary.sent} sent, {summary.failed} failed, "
         f"{summary.deferred} deferred, {summary.skipped} skipped, {summary.suspended} suspended "

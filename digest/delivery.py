@@ -54,6 +54,8 @@ class SendSummary:
     errors: list[str] = field(default_factory=list)
     # Why the run stopped early because the SMTP server itself was unusable, if it did.
     halted: str = ""
+    # Why the issue was not mailed at all (a quiet week), if it was not.
+    not_mailed: str = ""
 
     @property
     def done(self) -> int:

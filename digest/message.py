@@ -355,8 +355,13 @@ def confirmation_message(
     reply_to: str | None = None,
     signer: DkimSigner | None = None,
     envelope_from: str | None = None,
+    html_body: str | None = None,
 ) -> Outgoing:
-    """The double opt-in email: one link, nothing else to click."""
+    """The double opt-in email: one link, nothing else to click.
+
+    ``html_body`` is the designed HTML part (digest.render.render_confirmation_html);
+    without it a bare one is used.
+    """
     message = EmailMessage(policy=SMTP)
     message["From"] = mail_from
     message["To"] = recipient
@@ -374,7 +379,8 @@ def confirmation_message(
     message.set_content(text)
     link = html.escape(confirm_url, quote=True)
     message.add_alternative(
-        '<!doctype html><html><body style="font-family:Arial,sans-serif">'
+        html_body
+        or '<!doctype html><html><body style="font-family:Arial,sans-serif">'
         "<p>Someone (hopefully you) asked to get the <b>Ship or Skip</b> weekly verdict "
         f'digest at this address.</p><p><a href="{link}">Confirm my subscription</a></p>'
         "<p>If it wasn't you, ignore this email.</p></body></html>",

@@ -11,7 +11,7 @@ from datetime import datetime
 from bot.core.ports import ChannelPoster
 from bot.settings import Settings
 from db.engine import Database
-from digest.channels import post_issue
+from digest.channel_posts import post_issue
 from digest.deliverability import envelope_for_issue, signer_for
 from digest.delivery import Progress, SendSummary, send_issue
 from digest.issues import Issue, ensure_issue
@@ -23,6 +23,7 @@ from digest.tokens import Tokens
 from digest.weeks import Week, last_complete_week
 
 log = logging.getLogger(__name__)
+QUIET_WEEK = "a quiet week: no new verdicts, requests or community swings"
 
 
 @dataclass
@@ -66,9 +67,10 @@ class DigestDeps:
         mailing = Mailing(
             self.public_url,
             mail.mail_from,
-            mail.mail_reply_to,
-            signer_for(self.settings),
-            mail.bounce_address,
+            postal_address=mail.mail_postal_address,
+            reply_to=mail.mail_reply_to,
+            signer=signer_for(self.settings),
+            envelope_from=mail.bounce_address,
         )
         return EmailSubscriptions(self.database, self.tokens, self.sender, mailing)
 
@@ -78,7 +80,8 @@ class DigestDeps:
 
 def compile_messages(deps: DigestDeps, issue: Issue) -> DigestMessages:
     """Render the issue once; each recipient's copy is then a cheap substitution."""
-    rendered = render_issue(issue.snapshot, deps.public_url)
+    postal_address = deps.settings.mail.mail_postal_address
+    rendered = render_issue(issue.snapshot, deps.public_url, postal_address)
     return DigestMessages(
         html_body=rendered.html,
         text_body=rendered.text,
@@ -97,6 +100,10 @@ async def send_week(
 ) -> tuple[Issue, SendSummary]:
     """Build (if needed) and deliver the issue for ``week``; idempotent."""
     issue, _ = await ensure_issue(deps.database, week)
+    if issue.snapshot.empty:
+        # Nothing to report is not worth an inbox slot; no deliveries are created.
+        log.info("digest %s: %s", week.label, QUIET_WEEK)
+        return issue, SendSummary(not_mailed=QUIET_WEEK)
     if deps.settings.mail.smtp_url and not deps.public_url.startswith("https://"):
         log.warning("PUBLIC_URL is not https; RFC 8058 one-click unsubscribe needs https links")
     messages = await asyncio.to_thread(compile_messages, deps, issue)
@@ -129,6 +136,9 @@ async def weekly_run(
         _, summary = await send_week(deps, week)
     finally:
         counts = await posts
+    if summary.not_mailed:
+        log.info("digest %s not mailed (%s); channels %s", week.label, summary.not_mailed, counts)
+        return summary
     log.info(
         "digest %s: %d sent, %d failed, %d deferred, %d suspended; channels %s",
         week.label,

@@ -23,6 +23,7 @@ from db.queries import week_activity
 from db.queries.tools import tools_by_id_with_reviews
 from db.queries.votes import Tally, tallies
 from db.queries.week_activity import RequestedPair, VoteMovement
+from digest.editorial import headline
 from digest.snapshot_model import (
     SNAPSHOT_VERSION,
     Asked,
@@ -108,27 +109,8 @@ async def build_snapshot(
 
 
 def top_story(snapshot: DigestSnapshot) -> str:
-    """One short phrase for the subject line."""
-    if snapshot.new_verdicts:
-        first = snapshot.new_verdicts[0]
-        story = f"{first.name}: {first.verdict_label} ({first.ship}–{first.skip})"
-        others = len(snapshot.new_verdicts) - 1 + snapshot.new_verdicts_more
-        return story + (f" and {others} more verdicts" if others else "")
-    if snapshot.comparisons:
-        top = snapshot.comparisons[0]
-        return f"{top.first} vs {top.second}"
-    if snapshot.verdict_changes:
-        change = snapshot.verdict_changes[0]
-        return f"{change.name} flips to {change.after}"
-    if snapshot.movers:
-        return f"{snapshot.movers[0].name} moves {snapshot.movers[0].delta:+d} pts"
-    if snapshot.most_shipped:
-        return f"Community pick: {snapshot.most_shipped[0].name}"
-    if snapshot.asked_about:
-        # Never the name itself: asked-about names are typed by anyone, not reviewed.
-        count = len(snapshot.asked_about)
-        return f"{count} tool{'s' if count > 1 else ''} you asked about"
-    return "a quiet week"
+    """The lead story's headline (the subject line); digest/editorial.py ranks the stories."""
+    return headline(snapshot)
 
 
 def subject_of(snapshot: DigestSnapshot) -> str:
@@ -178,15 +160,15 @@ async def _asked_about(session: AsyncSession, start: datetime, end: datetime) ->
     often repeated, never reaches the newsletter.
     """
     counts: Counter[str] = Counter()
-    people: dict[str, set[tuple[str, str, str]]] = {}
+    people: dict[str, set[int | None]] = {}
     shown: dict[str, str] = {}
-    for query, platform, workspace, user in await week_activity.unknown_names(session, start, end):
+    for query, person in await week_activity.unknown_names(session, start, end):
         name = " ".join(query.split())[:80]
         if not name or _LINK_SHAPED.search(name):
             continue
         key = name.casefold()
         counts[key] += 1
-        people.setdefault(key, set()).add((platform, workspace, user))
+        people.setdefault(key, set()).add(person)
         shown.setdefault(key, name)
     wanted = [key for key in counts if len(people[key]) >= ASKED_MIN_PEOPLE]
     ranked = sorted(wanted, key=lambda key: (-len(people[key]), -counts[key], key))
@@ -227,7 +209,7 @@ def _tool_entry(card: ToolCard) -> ToolEntry:
 
 def _comparisons(pairs: list[RequestedPair], cards: dict[int, ToolCard]) -> tuple[Comparison, ...]:
     out = []
-    for a, b, requests in pairs:
+    for a, b, requests, people in pairs:
         if a not in cards or b not in cards:
             continue
         first, second = cards[a], cards[b]
@@ -241,6 +223,7 @@ def _comparisons(pairs: list[RequestedPair], cards: dict[int, ToolCard]) -> tupl
                 decision=decision(first, second),
                 first_panel=first.panel.label,
                 second_panel=second.panel.label,
+                people=people,
             )
         )
     return tuple(out)

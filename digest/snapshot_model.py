@@ -4,6 +4,7 @@ The email (HTML and text), the web archive and the chat posts all read a
 ``DigestSnapshot``; Jinja reaches its fields as attributes. The stored JSON keeps the
 shape it had when it was a plain dict (``version`` 1), so every issue ever stored
 still loads; a newer shape must raise ``version`` and teach ``from_json`` the old one.
+Version 2 added ``people`` to comparisons (distinct people, not requests).
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 from typing import Any, TypeVar
 
-SNAPSHOT_VERSION = 1
+SNAPSHOT_VERSION = 2
 
 
 class SnapshotVersionError(ValueError):
@@ -28,6 +29,11 @@ def _load(cls: type[_Entry], data: dict[str, Any]) -> _Entry:
     if missing:
         raise ValueError(f"{cls.__name__} in the snapshot lacks {', '.join(missing)}")
     return cls(**{name: data[name] for name in names})
+
+
+def asked_by(people: int) -> str:
+    """'asked by 1 person', 'asked by 3 people': how the digest counts a crowd."""
+    return f"asked by {people} {'person' if people == 1 else 'people'}"
 
 
 def _dump(entry: Any) -> dict[str, Any]:
@@ -65,6 +71,12 @@ class Comparison:
     decision: str
     first_panel: str
     second_panel: str
+    # Distinct people who asked; None in issues stored before people were counted (v1).
+    people: int | None
+
+    @property
+    def asked_by(self) -> str:
+        return f"asked {self.requests}×" if self.people is None else asked_by(self.people)
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,6 +118,10 @@ class Asked:
     requests: int
     people: int
 
+    @property
+    def asked_by(self) -> str:
+        return asked_by(self.people)
+
 
 @dataclass(frozen=True, slots=True)
 class DigestSnapshot:
@@ -126,7 +142,8 @@ class DigestSnapshot:
 
     @property
     def subject(self) -> str:
-        return f"Ship or Skip {self.week}: {self.top_story}"
+        """The lead story in plain words: no week code, no brand (the From name has it)."""
+        return self.top_story
 
     def to_json(self) -> dict[str, Any]:
         """The stored form: plain JSON, the same keys the dict snapshot had."""
@@ -137,7 +154,11 @@ class DigestSnapshot:
             "built_at": self.built_at,
             "new_verdicts": [_dump(t) for t in self.new_verdicts],
             "new_verdicts_more": self.new_verdicts_more,
-            "comparisons": [_dump(c) for c in self.comparisons],
+            # A v1 comparison has no people count and is written back without one.
+            "comparisons": [
+                {k: v for k, v in _dump(c).items() if k != "people" or v is not None}
+                for c in self.comparisons
+            ],
             "most_shipped": [_dump(p) for p in self.most_shipped],
             "most_skipped": [_dump(p) for p in self.most_skipped],
             "movers": [_dump(m) for m in self.movers],
@@ -163,7 +184,11 @@ class DigestSnapshot:
             built_at=str(data["built_at"]),
             new_verdicts=tuple(_load(ToolEntry, t) for t in data["new_verdicts"]),
             new_verdicts_more=int(data["new_verdicts_more"]),
-            comparisons=tuple(_load(Comparison, c) for c in data["comparisons"]),
+            comparisons=tuple(
+                # v1 counted requests only: its comparisons say "asked N×" as they did.
+                _load(Comparison, {"people": None, **c} if version < 2 else c)
+                for c in data["comparisons"]
+            ),
             most_shipped=tuple(_load(Pick, p) for p in data["most_shipped"]),
             most_skipped=tuple(_load(Pick, p) for p in data["most_skipped"]),
             movers=tuple(_load(Mover, m) for m in data["movers"]),

@@ -16,9 +16,10 @@ from bot.core.views import ErrorView, NoticeView
 from db.digest_models import Subscriber, new_link_key
 from db.engine import Database
 from db.models import utcnow
+from db.queries import links, throttles
 from db.queries import subscribers as queries
-from db.queries import throttles
 from digest.message import confirmation_message
+from digest.render import render_confirmation_html
 from digest.senders import Sender
 from digest.signing import DkimSigner
 from digest.signup_limits import TOO_MANY, SignupLimits, sign_up_answer
@@ -49,6 +50,7 @@ class Mailing:
 
     public_url: str
     mail_from: str
+    postal_address: str = ""
     reply_to: str | None = None
     signer: DkimSigner | None = None
     envelope_from: str | None = None
@@ -152,6 +154,9 @@ class EmailSubscriptions:
             reply_to=self.mailing.reply_to,
             signer=self.mailing.signer,
             envelope_from=self.mailing.envelope_from,
+            html_body=render_confirmation_html(
+                url, self.mailing.public_url, self.mailing.postal_address
+            ),
         )
         outcome = await self.sender.send(message)
         metrics.EMAILS.labels("confirmation", outcome.status).inc()
@@ -190,6 +195,7 @@ class EmailSubscriptions:
                 subscriber.hard_failures = 0
             elif subscriber.status != "confirmed":
                 return BadToken("invalid")
+            await links.confirm_email(session, subscriber.email)
             return subscriber.email
 
     async def unsubscribe(self, token: str) -> str | BadToken:
@@ -309,4 +315,5 @@ async def forget(database: Database, email: str) -> bool:
             return False
         # Unsent copies will never go out; sent ones stay counted, without the person.
         await queries.erase_subscriber(session, subscriber.id)
+        await links.forget_email(session, address)
     return True

@@ -172,7 +172,12 @@ def install_routes(app: web.Application, deps: DigestDeps) -> None:
             found = await find_issue(deps.database, week)
             if found is None:
                 return message("Not found", f"There is no issue for {week}.", 404)
-            html = render_html(found.snapshot, deps.public_url, personal=False)
+            html = render_html(
+                found.snapshot,
+                deps.public_url,
+                personal=False,
+                postal_address=deps.settings.mail.mail_postal_address,
+            )
             archive[week] = html
             while len(archive) > ARCHIVE_CACHE_SIZE:
                 archive.popitem(last=False)

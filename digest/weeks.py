@@ -66,3 +66,24 @@ def last_complete_week(now: datetime | None = None, zone: str = "UTC") -> Week:
     """The most recent ISO week that had ended by ``now``: what a digest sent now covers."""
     moment = (now or datetime.now(UTC)).astimezone(ZoneInfo(zone))
     return week_of(moment - timedelta(days=7), zone)
+
+
+def week_problem(week: Week, now: datetime, first_day: date | None) -> str | None:
+    """Why an issue for ``week`` must not be built or sent now, or None if it may.
+
+    A week still running would be stored half-empty and later sent as "already built";
+    a future week has nothing yet; a week before the first tool, review or vote is empty
+    by construction (and usually a typo, like 1999).
+    """
+    if week.end > now:
+        current = week_of(now, week.zone)
+        when = "the current week" if week == current else "in the future"
+        return (
+            f"{week.label} is {when}: it ends {week.end:%Y-%m-%d %H:%M} {week.zone}; "
+            f"the last complete week is {last_complete_week(now, week.zone).label}"
+        )
+    if first_day is None:
+        return f"{week.label}: there is no data yet (no tool, review or vote)"
+    if week.end.date() <= first_day:
+        return f"{week.label} ends before the first data ({first_day:%Y-%m-%d})"
+    return None

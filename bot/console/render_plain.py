@@ -67,6 +67,8 @@ def _compare(card: CompareCard) -> str:
         lines.append(f"  {a.name}: {_score(row.first)}")
         lines.append(f"  {b.name}: {_score(row.second)}")
     lines += ["", f"Decision: {card.decision}"]
+    if card.page_url:
+        lines.append(f"Full comparison: {card.page_url}")
     return "\n".join(lines)
 
 
@@ -82,4 +84,6 @@ def _tool(card: ToolCard) -> str:
         "Reviewer scorecard",
     ]
     lines += [f"  {line.critic_name}: {_score(line)}" for line in card.scorecard]
+    if card.page_url:
+        lines.append(f"Full page: {card.page_url}")
     return "\n".join(lines)

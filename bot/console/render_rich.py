@@ -74,7 +74,10 @@ def _compare(card: CompareCard) -> RenderableType:
     scores.add_column(escape(b.name), ratio=1)
     for row in card.rows:
         scores.add_row(row.critic_name, _score(row.first), _score(row.second))
-    return Group(facts, scores, Panel(Text(card.decision, style="bold"), title="Decision"))
+    decision = Panel(Text(card.decision, style="bold"), title="Decision")
+    if not card.page_url:
+        return Group(facts, scores, decision)
+    return Group(facts, scores, decision, Text(f"Full comparison: {card.page_url}"))
 
 
 def _tool(card: ToolCard) -> RenderableType:
@@ -96,6 +99,8 @@ def _tool(card: ToolCard) -> RenderableType:
             line.critic_name, Text(line.label, style=_VERDICT_STYLE[line.verdict]), line.excerpt
         )
     body = Group(Text(card.best_for, style="italic"), Text(card.description), Text(), facts, scores)
+    if card.page_url:
+        body = Group(body, Text(f"Full page: {card.page_url}"))
     return Panel(body, title=escape(card.name), subtitle=escape(card.url or ""))
 
 

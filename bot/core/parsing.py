@@ -64,6 +64,8 @@ def parse_command(
             vote = split_vote(rest)
             return vote if isinstance(vote, ErrorView) else Command(name, vote)
         case "rest":
+            if not rest and not spec.options[0].required:
+                return Command(name, ())
             if not rest:
                 option = spec.options[0]
                 text = (

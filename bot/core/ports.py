@@ -24,11 +24,23 @@ class Subscriptions(Protocol):
         ...
 
 
+class ChannelGone(Exception):
+    """The bot can no longer post in this channel (removed, archived, no permission)."""
+
+
 class ChannelPoster(Protocol):
     """Posts the weekly digest into one platform's channels."""
 
     platform: str
+    # Seconds between two posts into one workspace, to stay under the platform's limits.
+    pace_s: float
 
-    async def post_digest(self, workspace: str, channel_id: str, post: DigestPost) -> None:
-        """Post ``post``; raise on failure so the caller can retry later."""
+    async def post_digest(
+        self, workspace: str, channel_id: str, post: DigestPost, *, nonce: str | None = None
+    ) -> None:
+        """Post ``post``; raise ``ChannelGone`` when it never can, anything else to retry.
+
+        ``nonce`` is the same on every attempt for one (issue, channel): a platform
+        that deduplicates by it (Discord's ``enforce_nonce``) makes a repeat harmless.
+        """
         ...

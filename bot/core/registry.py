@@ -133,6 +133,15 @@ async def _subscribe(service: CommandService, call: Invocation) -> Reply:
     return await service.subscribe(call.ctx, call.args[0])
 
 
+async def _link(service: CommandService, call: Invocation) -> Reply:
+    # Discord sends an absent option as "", text as no argument: both mean "give me a code".
+    return await service.link(call.ctx, call.args[0] if call.args and call.args[0] else None)
+
+
+async def _unlink(service: CommandService, call: Invocation) -> Reply:
+    return await service.unlink(call.ctx)
+
+
 async def _digest(service: CommandService, call: Invocation) -> Reply:
     if call.channel_id is None:
         return DM_ONLY_DIGEST
@@ -218,6 +227,27 @@ REGISTRY: tuple[CommandSpec, ...] = (
         platforms=CHATS,
         text_form="choice",
         example="here | off",
+    ),
+    CommandSpec(
+        "link",
+        "/link [CODE]",
+        "Count your Discord and Slack accounts as one person (no code: get one).",
+        _link,
+        options=(
+            OptionSpec(
+                "code", "The 8-character code /link gave you on the other account", required=False
+            ),
+        ),
+        platforms=CHATS,
+        text_form="rest",
+        example="[CODE]",
+    ),
+    CommandSpec(
+        "unlink",
+        "/unlink",
+        "Split this account off from the accounts it is linked to.",
+        _unlink,
+        platforms=CHATS,
     ),
     CommandSpec(
         "help",

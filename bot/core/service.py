@@ -11,6 +11,7 @@ from typing import cast
 
 from sqlalchemy.exc import IntegrityError
 
+from bot.core import linking, links
 from bot.core.cards import compare_card, tool_card
 from bot.core.context import ID_LIMIT, CommandContext
 from bot.core.guard import UNAVAILABLE, answers_when_down, database_down, guarded
@@ -48,12 +49,15 @@ from db.engine import Database
 from db.models import Tool
 from db.queries import bookmarks as bookmark_queries
 from db.queries import channels as channel_queries
+from db.queries import links as link_queries
 from db.queries import requests as request_queries
 from db.queries import tools as tool_queries
 from db.queries import votes as vote_queries
+from db.queries.people import IdentityCache
+from db.queries.rate_limits import RateLimit
 from db.queries.requests import CompareLog
 from db.queries.tools import ToolName
-from db.queries.votes import Tally, VoteChange, VoteRequest
+from db.queries.votes import Tally, VoteOutcome, VoteRequest
 
 log = logging.getLogger(__name__)
 TOOL_CACHE_SIZE = 2_000
@@ -69,27 +73,43 @@ class CommandService:
         self,
         database: Database,
         index: ToolIndex | None = None,
-        vote_limiter: RateLimiter | None = None,
+        vote_limit: RateLimit | None = None,
         subscriptions: Subscriptions | None = None,
+        public_url: str | None = None,
+        tally_ttl_s: float = 0.0,
     ) -> None:
         self.database = database
+        # Cards link to their pages on the site when the service knows where it is.
+        self.public_url = public_url
         self.index = index or ToolIndex()
-        self.vote_limiter = vote_limiter or RateLimiter(limit=10, window_s=10.0)
+        # Kept in the database, so the limit holds for a person across every process. The
+        # same limit in memory first turns away a storm from this process without a
+        # transaction per click; it never admits what the database would refuse.
+        self.vote_limit = vote_limit or RateLimit(limit=10, window_s=10.0)
+        self._local_votes = RateLimiter(self.vote_limit.limit, self.vote_limit.window_s)
+        # Saves each vote batch the identity look-up while no account changes person.
+        self._people = IdentityCache()
         self.subscriptions = subscriptions
         self._tool_cache: dict[str, Tool] = {}
         # Cards without community numbers, built once per catalog generation.
         self._base_cards: dict[str, ToolCard] = {}
         self._critic_order: list[str] | None = None
         self._cache_generation = -1
-        self._votes: Batcher[VoteRequest, tuple[VoteChange | None, Tally]] = Batcher(
-            functools.partial(vote_queries.cast_votes, database),
+        self._votes: Batcher[VoteRequest, tuple[VoteOutcome, Tally]] = Batcher(
+            functools.partial(
+                vote_queries.cast_votes, database, limit=self.vote_limit, cache=self._people
+            ),
             key=lambda r: (r.voter, r.tool_id),
         )
         self._compare_log: Batcher[CompareLog, None] = Batcher(
             functools.partial(request_queries.record_compares, database), key=id
         )
         # Counts on cards come from memory, re-read when the tally clock says they changed.
-        self.tally_board = TallyBoard(database)
+        # The clock is looked at every ``tally_ttl_s`` (the web pages use a second or so;
+        # 0: the board's default, a tenth of a second); this process's own votes show at once.
+        self.tally_board = (
+            TallyBoard(database, max_age_s=tally_ttl_s) if tally_ttl_s > 0 else TallyBoard(database)
+        )
 
     # -- lookups -----------------------------------------------------------------------------
 
@@ -134,11 +154,20 @@ class CommandService:
     def _card(self, tool: Tool, tally: Tally) -> ToolCard:
         base = self._base_cards.get(tool.slug)
         if base is None:
-            base = self._base_cards[tool.slug] = tool_card(tool, Tally())
+            base = tool_card(tool, Tally())
+            if self.public_url:
+                base = dataclasses.replace(
+                    base, page_url=links.tool_url(self.public_url, tool.slug)
+                )
+            self._base_cards[tool.slug] = base
         return dataclasses.replace(base, community=CommunityTally(tally.ship, tally.skip))
 
     async def _tallies(self, tool_ids: list[int]) -> dict[int, Tally]:
         return await self.tally_board.tallies(tool_ids)
+
+    def note_tally(self, tool_id: int, tally: Tally) -> None:
+        """Remember a tool's tally just counted after a vote (read after its commit)."""
+        self.tally_board.note(tool_id, tally)
 
     async def _tool_by_id(self, tool_id: int) -> ToolName | None:
         await self.index.refresh(self.database)
@@ -185,7 +214,7 @@ class CommandService:
         if a.slug not in tools or b.slug not in tools:
             return _gone(a.slug if a.slug not in tools else b.slug)
         cards = {slug: self._card(tool, tallies[tool.id]) for slug, tool in tools.items()}
-        return compare_card(cards[a.slug], cards[b.slug], self._critic_order or [])
+        return self._pair(cards[a.slug], cards[b.slug])
 
     @answers_when_down
     async def compare_by_id(self, first_id: int, second_id: int) -> CompareCard | ErrorView:
@@ -196,7 +225,15 @@ class CommandService:
         cards = await self._cards([first.slug, second.slug])
         if len(cards) < 2:
             return _gone()
-        return compare_card(cards[first.slug], cards[second.slug], self._critic_order or [])
+        return self._pair(cards[first.slug], cards[second.slug])
+
+    def _pair(self, first: ToolCard, second: ToolCard) -> CompareCard:
+        card = compare_card(first, second, self._critic_order or [])
+        if not self.public_url:
+            return card
+        return dataclasses.replace(
+            card, page_url=links.compare_url(self.public_url, first.slug, second.slug)
+        )
 
     @answers_when_down
     async def tool(self, ctx: CommandContext, name: str) -> ToolCard | ErrorView:
@@ -237,15 +274,21 @@ class CommandService:
     async def _vote(
         self, ctx: CommandContext, tool: ToolName, verdict: Verdict
     ) -> VoteResult | ErrorView:
-        if not self.vote_limiter.allow((ctx.platform, ctx.workspace, ctx.user_id)):
+        limited = not self._local_votes.allow(ctx.voter.identity)
+        outcome, tally = (
+            ("limited", Tally())
+            if limited
+            else await self._votes.submit(VoteRequest(ctx.voter, tool.id, verdict))
+        )
+        if outcome == "limited":
             return ErrorView(
                 "rate_limited", "You are voting very fast. Wait a few seconds and try again."
             )
-        outcome, tally = await self._votes.submit(VoteRequest(ctx.voter, tool.id, verdict))
         if outcome is None:
             # The foreign key refused it: the tool left the catalog after the index was read.
             return _gone(tool.slug)
-        self.tally_board.note(tool.id, tally)
+        # The tally read in the vote's own transaction: this process's cards show it at once.
+        self.note_tally(tool.id, tally)
         community = CommunityTally(tally.ship, tally.skip)
         return VoteResult(tool.slug, tool.name, verdict, outcome, community)
 
@@ -257,16 +300,24 @@ class CommandService:
         return await self._bookmark(ctx, found)
 
     @answers_when_down
-    async def bookmark_by_id(self, ctx: CommandContext, tool_id: int) -> BookmarkResult | ErrorView:
+    async def bookmark_by_id(
+        self, ctx: CommandContext, tool_id: int, want: bool | None = None
+    ) -> BookmarkResult | ErrorView:
+        """Toggle the bookmark, or (``want``) save/remove it: a repeated click changes nothing."""
         found = await self._tool_by_id(tool_id)
         if found is None:
             return _gone()
-        return await self._bookmark(ctx, found)
+        return await self._bookmark(ctx, found, want)
 
-    async def _bookmark(self, ctx: CommandContext, tool: ToolName) -> BookmarkResult | ErrorView:
+    async def _bookmark(
+        self, ctx: CommandContext, tool: ToolName, want: bool | None = None
+    ) -> BookmarkResult | ErrorView:
         try:
             async with self.database.write() as session:
-                saved = await bookmark_queries.toggle_bookmark(session, ctx.voter, tool.id)
+                if want is None:
+                    saved = await bookmark_queries.toggle_bookmark(session, ctx.voter, tool.id)
+                else:
+                    saved = await bookmark_queries.set_bookmark(session, ctx.voter, tool.id, want)
         except IntegrityError:
             return _gone(tool.slug)
         return BookmarkResult(tool.slug, tool.name, saved)
@@ -310,9 +361,28 @@ class CommandService:
             return ErrorView("unavailable", "Email subscriptions are not set up here.")
         # Per person, so one user can't spray confirmation emails at many addresses.
         requester = f"{ctx.platform}:{ctx.workspace}:{ctx.user_id}"
-        return await self.subscriptions.request(
+        reply = await self.subscriptions.request(
             email.strip(), source=ctx.platform, requester=requester
         )
+        if isinstance(reply, NoticeView):
+            # Confirming the address will link it to this person (see db.queries.links).
+            async with self.database.write() as session:
+                await link_queries.claim_email(session, ctx.voter.identity, email)
+        return reply
+
+    @answers_when_down
+    async def link(self, ctx: CommandContext, code: str | None = None) -> NoticeView | ErrorView:
+        """No code: a one-time code for this account. A code: join the account that made it."""
+        reply = await linking.link(self.database, ctx, code)
+        if code and isinstance(reply, NoticeView):
+            # A merge may have dropped duplicate votes (and bumped the tally clock): this
+            # process's next card follows the clock now, not up to max_age_s later.
+            self.tally_board.follow_clock_now()
+        return reply
+
+    @answers_when_down
+    async def unlink(self, ctx: CommandContext) -> NoticeView | ErrorView:
+        return await linking.unlink(self.database, ctx)
 
     @answers_when_down
     async def digest_channel(

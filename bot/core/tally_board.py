@@ -79,6 +79,10 @@ class TallyBoard:
         for tool_id in tool_ids:
             self._counts.pop(tool_id, None)
 
+    def follow_clock_now(self) -> None:
+        """The next read looks at the clock, however recently it did (after a merge here)."""
+        self._checked_at = float("-inf")
+
     async def _follow_clock(self) -> None:
         if time.monotonic() - self._checked_at < self.max_age_s:
             return

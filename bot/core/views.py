@@ -12,7 +12,13 @@ from typing import Literal
 Verdict = Literal["ship", "skip"]
 VoteOutcome = Literal["counted", "changed", "unchanged"]
 ErrorCode = Literal[
-    "unknown_tool", "usage", "same_tool", "unknown_command", "rate_limited", "unavailable"
+    "unknown_tool",
+    "usage",
+    "same_tool",
+    "unknown_command",
+    "rate_limited",
+    "unavailable",
+    "link_refused",
 ]
 
 
@@ -111,6 +117,8 @@ class ToolCard:
     panel: PanelVerdict
     community: CommunityTally
     scorecard: tuple[ScoreLine, ...]
+    # Our own page of the tool (empty when the service has no public URL).
+    page_url: str = ""
 
     def review_by(self, critic_slug: str) -> ScoreLine | None:
         return next((line for line in self.scorecard if line.critic_slug == critic_slug), None)
@@ -134,6 +142,8 @@ class CompareCard:
     second: ToolCard
     decision: str
     rows: tuple[ScorecardRow, ...]
+    # Our own page of the comparison (empty when the service has no public URL).
+    page_url: str = ""
 
     @property
     def title(self) -> str:

@@ -140,10 +140,20 @@ def compare_buttons(card: CompareCard) -> discord.ui.View:
     view = discord.ui.View(timeout=None)
     _tool_row(view, first.tool_id, first.name, ref, 0)
     _tool_row(view, second.tool_id, second.name, ref, 1)
+    _page_link(view, card.page_url, "Open full comparison", 2)
     return _stateless(view)
 
 
 def tool_buttons(card: ToolCard) -> discord.ui.View:
     view = discord.ui.View(timeout=None)
     _tool_row(view, card.tool_id, card.name, CardRef(card.tool_id), 0)
+    _page_link(view, card.page_url, "Open full page", 0)
     return _stateless(view)
+
+
+def _page_link(view: discord.ui.View, url: str, label: str, row: int) -> None:
+    # A link button opens the page in the browser; Discord sends us no interaction for it.
+    if url:
+        view.add_item(
+            discord.ui.Button(style=discord.ButtonStyle.link, url=url, label=label, row=row)
+        )

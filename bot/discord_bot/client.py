@@ -13,10 +13,12 @@ from typing import Any
 import discord
 from discord import app_commands
 
+from bot.core.card_refresher import CardRefresher
 from bot.core.service import CommandService
-from bot.core.views import CompareCard, ErrorView, ToolCard, Verdict, VoteResult
+from bot.core.views import CompareCard, ErrorView, ToolCard, Verdict
 from bot.discord_bot.buttons import BookmarkButton, CardRef, VoteButton
 from bot.discord_bot.commands import build_commands, context_of
+from bot.discord_bot.live_card import card_drawer, card_key
 from bot.discord_bot.replies import compare_message, note, render, tool_message
 from bot.discord_bot.respond import (
     ANSWER_WITHIN_S,
@@ -29,6 +31,7 @@ from bot.discord_bot.sync import sync_if_changed
 from bot.settings import DiscordSettings
 
 log = logging.getLogger(__name__)
+VOTE_ACK_WITHIN_S = 0.02
 INCOMPLETE = "That command was incomplete or out of date. Try again from the command list."
 
 
@@ -86,6 +89,7 @@ class ShipOrSkipClient(discord.AutoShardedClient):
         )
         self.service = service
         self.settings = settings
+        self.cards = CardRefresher(service.database)
         self.answer_within_s = answer_within_s
         self.tree = _Tree(self)
         for command in build_commands(self):
@@ -104,26 +108,30 @@ class ShipOrSkipClient(discord.AutoShardedClient):
         self, interaction: discord.Interaction, tool_id: int, verdict: Verdict, card: CardRef
     ) -> None:
         ctx = context_of(interaction)
-
-        async def work() -> tuple[VoteResult | ErrorView, Outgoing | None]:
-            result = await self.service.vote_by_id(ctx, tool_id, verdict)
-            if isinstance(result, ErrorView):
-                return result, None
-            return result, await self._card(card)
+        response: discord.InteractionResponse[discord.Client] = interaction.response  # type: ignore[assignment]
 
         async def defer() -> None:
-            await interaction.response.defer()
+            await response.defer()  # DEFERRED_UPDATE_MESSAGE: the card is @original now
 
-        result, fresh = await timeboxed(work(), self.answer_within_s, defer)
-        confirmation = note(result.message if isinstance(result, VoteResult) else result.full_text)
-        if fresh is None:
-            await send_personal(interaction, confirmation)
+        # The card is redrawn by the refresher anyway, so the click is acked as soon as a
+        # vote is not instant: a burst on one card queues votes behind each other.
+        result = await timeboxed(
+            self.service.vote_by_id(ctx, tool_id, verdict),
+            min(self.answer_within_s, VOTE_ACK_WITHIN_S),
+            defer,
+        )
+        if isinstance(result, ErrorView):
+            await send_personal(interaction, note(result.full_text))
             return
-        if interaction.response.is_done():
-            await interaction.edit_original_response(**fresh.kwargs())
+        if not response.is_done():
+            await defer()
+        await interaction.followup.send(ephemeral=True, **note(result.message).kwargs())
+        draw = card_drawer(interaction, lambda: self._card(card))
+        key = card_key(interaction)
+        if key is None:
+            await draw()
         else:
-            await interaction.response.edit_message(**fresh.kwargs())
-        await interaction.followup.send(ephemeral=True, **confirmation.kwargs())
+            await self.cards.changed(key, draw)
 
     async def _card(self, card: CardRef) -> Outgoing | None:
         """The card re-rendered with fresh numbers, or None when one of its tools is gone."""

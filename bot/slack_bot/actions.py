@@ -1,11 +1,13 @@
 """Ship, Skip and Bookmark buttons on cards.
 
-A click counts (or changes) the clicker's vote, redraws the card in place with the
-new community numbers for everyone in the channel, and confirms to the clicker only.
+A click counts (or changes) the clicker's vote, confirms to the clicker only, and
+hands the card to the card refresher (``live_card``), which redraws it for everyone
+in the channel with the numbers as they are. A retried or replayed click is dropped.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 from dataclasses import dataclass
@@ -16,16 +18,13 @@ from slack_sdk.errors import SlackApiError
 
 from bot.core.views import (
     BookmarkResult,
-    CommunityTally,
-    CompareCard,
     ErrorView,
-    Reply,
-    ToolCard,
     Verdict,
     VoteResult,
 )
 from bot.slack_bot import blocks
 from bot.slack_bot.context import from_action
+from bot.slack_bot.live_card import redraw
 from bot.slack_bot.respond import Responder
 
 if TYPE_CHECKING:
@@ -33,7 +32,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 VOTE_PATTERN = re.compile(r"^sos:vote:(ship|skip):\d+$")
-BOOKMARK_PATTERN = re.compile(r"^sos:bookmark:\d+$")
+# The intent travels in the button (add on cards), so a replayed click cannot undo itself;
+# cards posted before intents existed carry none and toggle.
+BOOKMARK_PATTERN = re.compile(r"^sos:bookmark:(?:(add|remove):)?\d+$")
 _VALUE = re.compile(r"^(\d{1,18})(?::(\d{1,18}):(\d{1,18}))?$")
 
 
@@ -45,6 +46,7 @@ class Click:
     tool_id: int
     verdict: Verdict | None
     pair: tuple[int, int] | None
+    want: bool | None = None  # bookmark: save (True), remove (False), toggle (None)
 
 
 def parse_click(action: dict[str, Any]) -> Click | None:
@@ -58,34 +60,11 @@ def parse_click(action: dict[str, Any]) -> Click | None:
     vote = VOTE_PATTERN.match(action_id)
     if vote:
         return Click("vote", tool_id, cast(Verdict, vote.group(1)), pair)
-    if BOOKMARK_PATTERN.match(action_id):
-        return Click("bookmark", tool_id, None, pair)
+    mark = BOOKMARK_PATTERN.match(action_id)
+    if mark:
+        want = None if mark.group(1) is None else mark.group(1) == "add"
+        return Click("bookmark", tool_id, None, pair, want)
     return None
-
-
-async def _redraw(
-    front: SlackFrontEnd,
-    respond: Responder,
-    click: Click,
-    body: dict[str, Any],
-    community: CommunityTally,
-) -> None:
-    message = body.get("message") or {}
-    original = message.get("blocks")
-    if isinstance(original, list):
-        patched = blocks.with_community(original, click.tool_id, community.label)
-        if patched is not None:
-            text = str(message.get("text") or "Ship or Skip")
-            await respond(replace_original=True, text=text, blocks=patched)
-            return
-    card: Reply
-    if click.pair is not None:
-        card = await front.service.compare_by_id(*click.pair)
-    else:
-        card = await front.service.tool_by_id(click.tool_id)
-    if isinstance(card, CompareCard | ToolCard):
-        message = blocks.render(card)
-        await respond(replace_original=True, text=message["text"], blocks=message["blocks"])
 
 
 async def _confirm(
@@ -101,11 +80,14 @@ async def _confirm(
         except SlackApiError as exc:
             # DMs with the app and some private channels refuse ephemerals from the API.
             log.info("chat.postEphemeral failed (%s); using response_url", exc.response["error"])
+    # Private either way: an ephemeral answer that leaves the card alone.
     await respond(response_type="ephemeral", replace_original=False, **message)
 
 
 def _on_click(front: SlackFrontEnd) -> Any:
     async def work(body: dict[str, Any], context: AsyncBoltContext) -> None:
+        if not await front.replays.first_time(body):
+            return
         respond = front.responder(body)
         action = (body.get("actions") or [{}])[0]
         click = parse_click(action)
@@ -123,13 +105,16 @@ def _on_click(front: SlackFrontEnd) -> Any:
         if click.kind == "vote" and click.verdict is not None:
             result = await front.service.vote_by_id(ctx, click.tool_id, click.verdict)
         else:
-            result = await front.service.bookmark_by_id(ctx, click.tool_id)
+            result = await front.service.bookmark_by_id(ctx, click.tool_id, click.want)
         if isinstance(result, ErrorView):
             await _confirm(front, context.bot_token, respond, body, result.full_text)
             return
+        confirm = _confirm(front, context.bot_token, respond, body, result.message)
         if isinstance(result, VoteResult):
-            await _redraw(front, respond, click, body, result.community)
-        await _confirm(front, context.bot_token, respond, body, result.message)
+            # The private confirmation and the public redraw don't wait for each other.
+            await asyncio.gather(confirm, redraw(front, context.bot_token, body, click, respond))
+        else:
+            await confirm
 
     return work
 

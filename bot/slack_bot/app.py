@@ -12,6 +12,7 @@ from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
 from slack_sdk.signature import Clock, SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.core.card_refresher import CardRefresher
 from bot.core.service import CommandService
 from bot.slack_bot.actions import register_actions
 from bot.slack_bot.background import Background
@@ -19,9 +20,12 @@ from bot.slack_bot.commands import register_commands
 from bot.slack_bot.config import BOT_SCOPES, SlackConfig, load_slack_config
 from bot.slack_bot.events import register_events
 from bot.slack_bot.poster import SlackPoster
+from bot.slack_bot.replays import Replays
 from bot.slack_bot.respond import Responder
+from bot.slack_bot.retries import retry_handlers
 from bot.slack_bot.stores import EncryptedInstallationStore, StateStore
 from bot.slack_bot.tokens import TokenCipher
+from bot.slack_bot.unfurl import register_unfurls
 from db.engine import Database
 
 if TYPE_CHECKING:
@@ -47,9 +51,13 @@ class SlackFrontEnd:
     installation_store: EncryptedInstallationStore | None = None
     background: Background = field(default_factory=Background)
     poster: SlackPoster = field(init=False)
+    cards: CardRefresher = field(init=False)
+    replays: Replays = field(init=False)
 
     def __post_init__(self) -> None:
         self.poster = SlackPoster(self)
+        self.cards = CardRefresher(self.database)
+        self.replays = Replays(self.database)
 
     def responder(self, body: dict[str, Any]) -> Responder:
         """Answers to the response_url of this command or click."""
@@ -72,7 +80,9 @@ def build_front_end(
 ) -> SlackFrontEnd:
     """Wire the bolt app: our own signature check runs in the HTTP route, before bolt."""
     client = AsyncWebClient(
-        token=None if config.oauth else config.bot_token, base_url=config.api_url
+        token=None if config.oauth else config.bot_token,
+        base_url=config.api_url,
+        retry_handlers=retry_handlers(),
     )
     # One HTTP session for our own Web API calls and response_url answers. bolt's
     # client stays session-less: bolt deep-copies it for every lazy listener.
@@ -113,7 +123,7 @@ def build_front_end(
     front = SlackFrontEnd(
         config=config,
         http=http,
-        api=AsyncWebClient(base_url=config.api_url, session=http),
+        api=AsyncWebClient(base_url=config.api_url, session=http, retry_handlers=retry_handlers()),
         service=service,
         database=database,
         app=app,
@@ -127,6 +137,7 @@ def build_front_end(
     register_commands(app, front)
     register_actions(app, front)
     register_events(app, front)
+    register_unfurls(app, front)
     return front
 
 

@@ -16,8 +16,8 @@ from slack_bolt.async_app import AsyncAck, AsyncBoltContext
 log = logging.getLogger(__name__)
 Work = Callable[[dict[str, Any], AsyncBoltContext], Awaitable[None]]
 # Work that produces the answer's payload (text, blocks, response_type), and how to send
-# that payload later when it was not ready for the ack.
-Answering = Callable[[dict[str, Any], AsyncBoltContext], Awaitable[dict[str, Any]]]
+# that payload later when it was not ready for the ack (None: nothing to answer).
+Answering = Callable[[dict[str, Any], AsyncBoltContext], Awaitable[dict[str, Any] | None]]
 SendLater = Callable[[dict[str, Any], dict[str, Any]], Awaitable[None]]
 Listener = Callable[[AsyncAck, dict[str, Any], AsyncBoltContext], Coroutine[Any, Any, None]]
 
@@ -86,7 +86,7 @@ class Background:
             answering = asyncio.ensure_future(work(body, context))
             done, _ = await asyncio.wait({answering}, timeout=within_s)
             if done and answering.exception() is None:
-                await ack(**answering.result())
+                await ack(**(answering.result() or {}))
                 return
             await ack()
             self.spawn(_send_when_ready(answering, body, send_later))
@@ -95,7 +95,9 @@ class Background:
 
 
 async def _send_when_ready(
-    answering: asyncio.Future[dict[str, Any]], body: dict[str, Any], send_later: SendLater
+    answering: asyncio.Future[dict[str, Any] | None], body: dict[str, Any], send_later: SendLater
 ) -> None:
     # A failure re-raises here and is logged by the task's done callback.
-    await send_later(body, await answering)
+    message = await answering
+    if message is not None:
+        await send_later(body, message)

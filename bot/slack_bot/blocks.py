@@ -27,7 +27,7 @@ Message = dict[str, Any]
 TOOL_BLOCK = "sos-tool-"  # block_id of a tool's section: sos-tool-<tool id>
 COMMUNITY_LABEL = "Community"
 VOTE_ACTION = "sos:vote:"  # sos:vote:<ship|skip>:<tool id>
-BOOKMARK_ACTION = "sos:bookmark:"  # sos:bookmark:<tool id>
+BOOKMARK_ACTION = "sos:bookmark:"  # sos:bookmark:add:<tool id> (older cards: no intent)
 # Header, decision, dividers, tool sections, scorecard title, context and two action rows.
 _COMPARE_FIXED_BLOCKS = 10
 
@@ -94,7 +94,7 @@ def tool_actions(tool: ToolCard, value: str) -> Block:
         "elements": [
             button(f"Ship {tool.name}", f"{VOTE_ACTION}ship:{tool_id}", value, "primary"),
             button(f"Skip {tool.name}", f"{VOTE_ACTION}skip:{tool_id}", value, "danger"),
-            button(f"Bookmark {tool.name}", f"{BOOKMARK_ACTION}{tool_id}", value),
+            button(f"Bookmark {tool.name}", f"{BOOKMARK_ACTION}add:{tool_id}", value),
         ],
     }
 
@@ -148,12 +148,22 @@ def compare_message(card: CompareCard) -> Message:
         )
     if len(rows) < len(card.rows):
         blocks.append(context(escape(f"…and {len(card.rows) - len(rows)} more critics.")))
-    blocks.append(context("Vote with the buttons below; /vote and /bookmark work too."))
+    blocks.append(
+        context(
+            "Vote with the buttons below; /vote and /bookmark work too.",
+            *_page(card.page_url, "Open full comparison"),
+        )
+    )
     # Each button's value is <its tool>:<first>:<second>, so a click can redraw the pair.
     pair = f"{a.tool_id}:{b.tool_id}"
     blocks.append(tool_actions(a, f"{a.tool_id}:{pair}"))
     blocks.append(tool_actions(b, f"{b.tool_id}:{pair}"))
     return {"text": fit(card.title, L.MAX_FALLBACK_TEXT), "blocks": blocks[: L.MAX_BLOCKS]}
+
+
+def _page(url: str, label: str) -> tuple[str, ...]:
+    """A context element linking to our page, when the card has one."""
+    return (link(url, label, strong=True),) if url else ()
 
 
 def tool_message(card: ToolCard) -> Message:
@@ -163,7 +173,7 @@ def tool_message(card: ToolCard) -> Message:
         section(fit(card.description, L.MAX_SECTION_TEXT)) if card.description else divider(),
         section(bold("Reviewer scorecard")),
     ]
-    room = L.MAX_BLOCKS - len(blocks) - 2
+    room = L.MAX_BLOCKS - len(blocks) - 3  # "…more critics", page link, actions
     lines = card.scorecard[:room]
     blocks += [
         section(
@@ -173,30 +183,10 @@ def tool_message(card: ToolCard) -> Message:
     ]
     if len(lines) < len(card.scorecard):
         blocks.append(context(escape(f"…and {len(card.scorecard) - len(lines)} more critics.")))
+    if card.page_url:
+        blocks.append(context(*_page(card.page_url, "Open full page")))
     blocks.append(tool_actions(card, str(card.tool_id)))
     return {"text": fit(card.name, L.MAX_FALLBACK_TEXT), "blocks": blocks[: L.MAX_BLOCKS]}
-
-
-def with_community(original: list[Block], tool_id: int, community: str) -> list[Block] | None:
-    """``original`` (a card as Slack sends it back) with one tool's community line replaced.
-
-    None when the card has no such tool section (an older card): then re-render it.
-    """
-    head = bold(escape(COMMUNITY_LABEL)) + "\n"
-    updated: list[Block] = []
-    found = False
-    for block in original:
-        if block.get("block_id") == f"{TOOL_BLOCK}{tool_id}" and block.get("fields"):
-            fields = [
-                {**f, "text": field(COMMUNITY_LABEL, community)}
-                if str(f.get("text", "")).startswith(head)
-                else f
-                for f in block["fields"]
-            ]
-            found = fields != block["fields"]
-            block = {**block, "fields": fields}
-        updated.append(block)
-    return updated if found else None
 
 
 def text_message(text: str) -> Message:

@@ -64,15 +64,21 @@ def _work(front: SlackFrontEnd, spec: CommandSpec) -> Work:
     compute = _answering(front, spec)
 
     async def work(body: dict[str, Any], context: AsyncBoltContext) -> None:
-        await front.responder(body)(**await compute(body, context))
+        message = await compute(body, context)
+        if message is not None:
+            await front.responder(body)(**message)
 
     return work
 
 
 def _answering(
     front: SlackFrontEnd, spec: CommandSpec
-) -> Callable[[dict[str, Any], AsyncBoltContext], Awaitable[dict[str, Any]]]:
-    async def compute(body: dict[str, Any], context: AsyncBoltContext) -> dict[str, Any]:
+) -> Callable[[dict[str, Any], AsyncBoltContext], Awaitable[dict[str, Any] | None]]:
+    """The command's answer as a payload; None for a request already run (nothing to say)."""
+
+    async def compute(body: dict[str, Any], context: AsyncBoltContext) -> dict[str, Any] | None:
+        if not await front.replays.first_time(body):
+            return None  # Slack's retry or a replay of a command already run
         ctx = from_command(body)
         text = str(body.get("text") or "").strip()
         line = (text or "help") if spec.text_only else f"{spec.name} {text}"

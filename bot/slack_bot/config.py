@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from bot.settings import Settings
 
 DEFAULT_API_URL = "https://slack.com/api/"
-BOT_SCOPES = ("commands", "chat:write", "users:read")
+# links:read and links:write let the app unfurl links to our own pages (link_shared).
+BOT_SCOPES = ("commands", "chat:write", "users:read", "links:read", "links:write")
 
 
 class SlackConfigError(Exception):

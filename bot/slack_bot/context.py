@@ -16,6 +16,7 @@ def from_command(body: dict[str, Any]) -> CommandContext:
         workspace=str(body.get("team_id") or body.get("enterprise_id") or ""),
         user_id=str(body.get("user_id") or ""),
         user_name=str(body.get("user_name") or ""),
+        enterprise_id=str(body.get("enterprise_id") or ""),
     )
 
 
@@ -28,4 +29,5 @@ def from_action(body: dict[str, Any]) -> CommandContext:
         workspace=str(team.get("id") or user.get("team_id") or ""),
         user_id=str(user.get("id") or ""),
         user_name=str(user.get("username") or user.get("name") or ""),
+        enterprise_id=str((body.get("enterprise") or {}).get("id") or ""),
     )

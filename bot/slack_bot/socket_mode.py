@@ -11,6 +11,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.slack_bot.app import front_end_for
 from bot.slack_bot.config import SlackConfigError
+from bot.slack_bot.retries import retry_handlers
 
 if TYPE_CHECKING:
     from bot.runner import Runtime
@@ -25,7 +26,9 @@ async def run_socket_mode(runtime: Runtime) -> None:
     except SlackConfigError as exc:
         raise SystemExit(f"Slack is misconfigured: {exc}") from exc
     app_token = front.config.app_token
-    web_client = AsyncWebClient(token=app_token, base_url=front.config.api_url)
+    web_client = AsyncWebClient(
+        token=app_token, base_url=front.config.api_url, retry_handlers=retry_handlers()
+    )
     handler = AsyncSocketModeHandler(front.app, app_token, web_client=web_client)
     await handler.connect_async()  # type: ignore[no-untyped-call]
     log.info("slack socket mode connected")

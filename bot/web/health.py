@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
@@ -10,13 +11,14 @@ from aiohttp import web
 from jinja2 import Environment, TemplateError
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from bot import metrics
+from bot import metrics, vote_spikes
 from db.queries.health import ping
 from digest.render import TEMPLATE_NAMES, environment
 
 if TYPE_CHECKING:
     from bot.runner import Runtime
 
+log = logging.getLogger(__name__)
 DB_CHECK_TIMEOUT_S = 2.0
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 TemplateCheck = Callable[[], tuple[bool, str]]
@@ -73,6 +75,10 @@ def metrics_handler(runtime: Runtime) -> Handler:
         checked_out = getattr(pool, "checkedout", None)
         if callable(checked_out):
             metrics.DB_POOL_IN_USE.set(checked_out())
+        try:
+            await vote_spikes.refresh_gauge(runtime.database)
+        except Exception:  # a scrape still answers when the database is away
+            log.warning("vote spike gauge not refreshed", exc_info=True)
         return web.Response(body=generate_latest(), headers={"Content-Type": CONTENT_TYPE_LATEST})
 
     return serve_metrics

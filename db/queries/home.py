@@ -8,7 +8,7 @@ from typing import NamedTuple
 from sqlalchemy import func, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.models import CompareRequest, Tool, Vote
+from db.models import CompareRequest, Identity, Tool, Vote
 from db.queries.votes import Voter
 
 
@@ -23,15 +23,13 @@ class ComparedTool(NamedTuple):
 
 
 async def recent_votes(session: AsyncSession, voter: Voter, limit: int) -> list[VotedTool]:
-    """The person's latest votes, most recently changed first."""
+    """The person's latest votes (every linked account), most recently changed first."""
     rows = await session.execute(
         select(Tool.name, Vote.verdict)
         .join(Tool, Tool.id == Vote.tool_id)
-        .where(
-            Vote.platform == voter.platform,
-            Vote.workspace == voter.workspace,
-            Vote.user_id == voter.user_id,
-        )
+        # The person's votes, from whichever linked account they were cast.
+        .join(Identity, Identity.person_id == Vote.person_id)
+        .where(Identity.kind == voter.identity.kind, Identity.key == voter.identity.key)
         .order_by(Vote.updated_at.desc(), Vote.id.desc())
         .limit(limit)
     )

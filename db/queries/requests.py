@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.engine import Database
 from db.models import CompareRequest, utcnow
+from db.queries.people import resolve, resolve_many
 from db.queries.votes import Voter
 
 
@@ -18,10 +19,12 @@ async def record_compare(
     voter: Voter,
     first: tuple[str, int | None],
     second: tuple[str, int | None],
+    person_id: int | None = None,
 ) -> None:
     """Store the request; unknown names are kept as typed (tool id None)."""
     session.add(
         CompareRequest(
+            person_id=person_id or await resolve(session, voter.identity),
             platform=voter.platform,
             workspace=voter.workspace,
             user_id=voter.user_id,
@@ -50,19 +53,22 @@ async def record_compares(database: Database, entries: list[CompareLog]) -> list
     if not entries:
         return []
     moment = utcnow()
-    rows = [
-        {
-            "platform": e.voter.platform,
-            "workspace": e.voter.workspace,
-            "user_id": e.voter.user_id,
-            "first_query": e.first[0][:200],
-            "first_tool_id": e.first[1],
-            "second_query": e.second[0][:200],
-            "second_tool_id": e.second[1],
-            "created_at": moment,
-        }
-        for e in entries
-    ]
     async with database.write() as session:
+        # One look-up for the whole batch.
+        persons = await resolve_many(session, (e.voter.identity for e in entries))
+        rows = [
+            {
+                "person_id": persons[e.voter.identity],
+                "platform": e.voter.platform,
+                "workspace": e.voter.workspace,
+                "user_id": e.voter.user_id,
+                "first_query": e.first[0][:200],
+                "first_tool_id": e.first[1],
+                "second_query": e.second[0][:200],
+                "second_tool_id": e.second[1],
+                "created_at": moment,
+            }
+            for e in entries
+        ]
         await session.execute(_INSERT, rows)
     return [None] * len(entries)

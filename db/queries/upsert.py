@@ -22,7 +22,7 @@ def dialect_of(session: AsyncSession) -> str:
 def insert_on_conflict(
     dialect: str,
     model: type[DeclarativeBase],
-    values: Mapping[str, Any] | Sequence[Mapping[str, Any]],
+    values: Mapping[str, Any] | Sequence[Mapping[str, Any]] | None,
     *,
     conflict: Sequence[str],
     update: Sequence[str] = (),
@@ -33,9 +33,13 @@ def insert_on_conflict(
     ``update`` columns take the incoming (excluded) value. With ``only_if_changed`` the
     update happens only when one of those columns differs, so an unchanged row is not
     rewritten and ``RETURNING`` leaves it out. Returns the statement (add ``.returning``).
+    With ``values`` None the rows come at execution (``execute(statement, rows)``): one
+    statement to build and compile once, sent as multi-row VALUES (insertmanyvalues).
     """
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = insert(model).values(values if isinstance(values, Mapping) else list(values))
+    statement = insert(model)
+    if values is not None:
+        statement = statement.values(values if isinstance(values, Mapping) else list(values))
     if not update:
         return statement.on_conflict_do_nothing(index_elements=list(conflict))
     excluded = statement.excluded

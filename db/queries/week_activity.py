@@ -12,7 +12,7 @@ from typing import Any, NamedTuple
 from sqlalchemy import and_, case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.models import CompareRequest, Review, ReviewVersion, Vote
+from db.models import CompareRequest, Review, ReviewVersion, Tool, Vote
 
 
 class VoteMovement(NamedTuple):
@@ -28,11 +28,12 @@ class VoteMovement(NamedTuple):
 
 
 class RequestedPair(NamedTuple):
-    """Two tools (lower id first) and how often people compared them."""
+    """Two tools (lower id first), how often they were compared and by how many people."""
 
     first_id: int
     second_id: int
     requests: int
+    people: int
 
 
 class CriticVerdict(NamedTuple):
@@ -42,12 +43,10 @@ class CriticVerdict(NamedTuple):
 
 
 class UnknownName(NamedTuple):
-    """A name someone tried to compare that matched no tool, and who typed it."""
+    """A name someone tried to compare that matched no tool, and the person who typed it."""
 
     query: str
-    platform: str
-    workspace: str
-    user_id: str
+    person_id: int | None
 
 
 async def reviewed_tool_ids(
@@ -73,7 +72,7 @@ async def reviewed_tool_ids(
 async def requested_pairs(
     session: AsyncSession, start: datetime, end: datetime, limit: int
 ) -> list[RequestedPair]:
-    """The most compared pairs of known tools, most requested first."""
+    """The most compared pairs of known tools, asked by the most people first."""
     first = case(
         (
             CompareRequest.first_tool_id < CompareRequest.second_tool_id,
@@ -88,9 +87,11 @@ async def requested_pairs(
         ),
         else_=CompareRequest.first_tool_id,
     )
+    # Distinct people, not requests: one person asking three times is one asker.
+    people = func.count(func.distinct(CompareRequest.person_id)).label("people")
     count = func.count().label("n")
     query = (
-        select(first.label("a"), second.label("b"), count)
+        select(first.label("a"), second.label("b"), count, people)
         .where(
             CompareRequest.created_at >= start,
             CompareRequest.created_at < end,
@@ -99,10 +100,13 @@ async def requested_pairs(
             CompareRequest.first_tool_id != CompareRequest.second_tool_id,
         )
         .group_by(first, second)
-        .order_by(count.desc(), first, second)
+        .order_by(people.desc(), count.desc(), first, second)
         .limit(limit)
     )
-    return [RequestedPair(int(r.a), int(r.b), int(r.n)) for r in await session.execute(query)]
+    return [
+        RequestedPair(int(r.a), int(r.b), int(r.n), int(r.people))
+        for r in await session.execute(query)
+    ]
 
 
 async def vote_movement(
@@ -184,7 +188,8 @@ async def current_verdicts(session: AsyncSession, tool_ids: set[int]) -> list[Cr
 async def unknown_names(session: AsyncSession, start: datetime, end: datetime) -> list[UnknownName]:
     """Every side of a comparison in the window that matched no tool."""
     window = (CompareRequest.created_at >= start, CompareRequest.created_at < end)
-    who = (CompareRequest.platform, CompareRequest.workspace, CompareRequest.user_id)
+    # The person, not the account: a server and a DM of one Discord user are one asker.
+    who = (CompareRequest.person_id,)
     names = (
         select(CompareRequest.first_query.label("q"), *who)
         .where(*window, CompareRequest.first_tool_id.is_(None))
@@ -194,4 +199,15 @@ async def unknown_names(session: AsyncSession, start: datetime, end: datetime) -
             )
         )
     )
-    return [UnknownName(str(r[0]), r[1], r[2], r[3]) for r in await session.execute(names)]
+    return [UnknownName(str(r[0]), r[1]) for r in await session.execute(names)]
+
+
+async def first_activity_day(session: AsyncSession) -> date | None:
+    """The first day anything happened: a tool added, a review dated, a vote cast."""
+    firsts = [
+        await session.scalar(select(func.min(Tool.added))),
+        await session.scalar(select(func.min(Review.reviewed))),
+        await session.scalar(select(func.min(Vote.created_at))),
+    ]
+    days = [d.date() if isinstance(d, datetime) else d for d in firsts if d is not None]
+    return min(days) if days else None

@@ -11,11 +11,11 @@ from typing import Any
 from sqlalchemy import func, select
 
 from bot.core.context import CommandContext
-from bot.core.rate_limit import RateLimiter
 from bot.core.service import CommandService
 from bot.core.tool_index import ToolIndex
 from bot.core.views import CompareCard, VoteResult
 from db.models import Vote
+from db.queries.rate_limits import RateLimit
 from db.queries.tools import ToolName
 from tests.bench.support import bench_database, percentile, row
 
@@ -26,7 +26,7 @@ VOTES_EACH = 40
 async def votes_per_second(backend: str) -> tuple[float, int, int]:
     """50 concurrent voters, each changing votes on several tools; returns (rate, lost, rows)."""
     async with bench_database(backend) as database:
-        service = CommandService(database, vote_limiter=RateLimiter(limit=1_000_000))
+        service = CommandService(database, vote_limit=RateLimit(limit=1_000_000))
         await service.index.refresh(database, force=True)
         tools = [t.slug for t in service.index.tools[:8]]
         rng = random.Random(1)

@@ -159,7 +159,7 @@ SIGNED_TARGET = 700  # emails/s on one process, DKIM-signed (issue 16)
 
 
 def _messages(snapshot: dict[str, Any], key_file: Path | None = None) -> DigestMessages:
-    rendered = render_issue(snapshot, PUBLIC_URL)
+    rendered = render_issue(snapshot, PUBLIC_URL, "Ship or Skip, 1 Bench Street, 75001 Paris")
     signer = bounce = None
     if key_file is not None:
         signer = DkimSigner.from_files(domain="sos.example", selector="bench", key_file=key_file)
@@ -201,10 +201,17 @@ async def _send_100k(rows: list[dict[str, Any]], processes: int, *, signed: bool
             await pg.copy_records_to_table(
                 "subscribers",
                 records=[
-                    (f"reader{i:06d}@example.com", "confirmed", "bench", 0, datetime.now(UTC))
+                    (
+                        f"reader{i:06d}@example.com",
+                        "confirmed",
+                        "bench",
+                        0,
+                        datetime.now(UTC),
+                        f"{i:032x}",  # link_key: unique, NOT NULL since the link-key change
+                    )
                     for i in range(SEND_COUNT)
                 ],
-                columns=["email", "status", "source", "hard_failures", "created_at"],
+                columns=["email", "status", "source", "hard_failures", "created_at", "link_key"],
             )
             await pg.execute("ANALYZE subscribers")
         finally:

@@ -61,18 +61,19 @@ async def _load(
         while budget > 0:
             budget -= 2
             first, second = rng.sample(tools, 2)
-            body = await send(slash("compare", first=first, second=second, user_id=user_id))
+            command = slash("compare", first=first, second=second, user_id=user_id)
+            body = await send(command)
             if body is None or body["type"] != 4 or not body["data"].get("components"):
                 errors += body is not None
                 continue
             await asyncio.sleep(rng.uniform(*think_s))
-            message = {**body["data"], "id": "1", "author": {}, "channel_id": "1"}
-            message = fake.messages.get(next(iter(fake.original.values()), ""), message) | {
+            # The click carries the card it sits on (each user's own card).
+            message = fake.messages[fake.original[command["token"]]] | {
                 "components": body["data"]["components"]
             }
             votes = [i for i in custom_ids(body["data"]) if i.startswith("sos:v:")]
             answer = await send(click(rng.choice(votes), message, user_id=user_id))
-            if answer is not None and answer["type"] != 7:
+            if answer is not None and answer["type"] != 6:  # DEFERRED_UPDATE_MESSAGE
                 errors += 1
             await asyncio.sleep(rng.uniform(*think_s))
 

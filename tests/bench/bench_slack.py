@@ -61,7 +61,7 @@ async def _load(
     counter = iter(range(10**9))
     timeline: list[tuple[float, float]] = []
 
-    async def send(body: str, key: str) -> Call | None:
+    async def send(body: str, key: str, edit: asyncio.Future[float] | None = None) -> Call | None:
         nonlocal errors
         arrived = fake.expect_response(key)
         headers = {"Content-Type": "application/x-www-form-urlencoded", **sign(body)}
@@ -74,6 +74,13 @@ async def _load(
                     errors += 1
                     return None
             acks.append(acked - started)
+            if edit is not None:
+                # A click: the card is redrawn in place (chat.update), not via response_url.
+                arrived.cancel()
+                at = await asyncio.wait_for(edit, TIMEOUT_S)
+                cards.append(at - started)
+                timeline.append((started, at - started))
+                return None
             inline = json.loads(raw) if raw.startswith(b"{") else {}
             if inline.get("blocks"):
                 # A card ready in time travels in the ack itself.
@@ -114,16 +121,16 @@ async def _load(
             await asyncio.sleep(rng.uniform(*THINK_S))
             button = rng.choice(votes)
             key = f"a{next(counter)}"
+            channel, ts = fake.url_message[card.payload["_key"]]
             body = action_body(
                 button["action_id"],
                 button["value"],
-                fake.response_url(key),
+                fake.response_url(key, channel, ts),
                 user=user_id,
                 message_blocks=card.payload["blocks"],
+                message_ts=ts,
             )
-            redraw = await send(body, key)
-            if redraw is not None and redraw.payload.get("replace_original") is not True:
-                errors += 1
+            await send(body, key, fake.expect_edit(channel, ts))
             await asyncio.sleep(rng.uniform(*THINK_S))
 
     await asyncio.gather(*(user(n) for n in range(USERS)))
@@ -171,6 +178,8 @@ async def _bench(backend: str, rows: list[dict[str, Any]]) -> None:
             bot.terminate()
             _, stderr = await bot.communicate()
             await fake.stop()
+        if os.environ.get("BENCH_DEBUG"):
+            print(stderr.decode()[-3000:], fake.problems[:5])
         errors += stderr.decode().count("Traceback") + len(fake.problems)
         ack_ms = [s * 1000 for s in acks]
         card_ms = [s * 1000 for s in cards]

@@ -163,6 +163,7 @@ async def run(rows: list[dict[str, Any]]) -> None:
             "SLACK_SIGNING_SECRET": SIGNING_SECRET,
             "SLACK_API_URL": slack.url,
             "SMTP_URL": sink.url,
+            "MAIL_POSTAL_ADDRESS": "1 Test Street, Testville",
             "SMTP_RATE": str(SMTP_RATE),
             "DIGEST_CRON": "* * * * *",
             "PUBLIC_URL": "https://sos.example",

@@ -38,7 +38,9 @@ async def main(url: str, week: str, port: int, dkim_key: str | None = None) -> N
     try:
         issue = await find_issue(database, week)
         assert issue is not None
-        rendered = render_issue(issue.snapshot, PUBLIC_URL)
+        rendered = render_issue(
+            issue.snapshot, PUBLIC_URL, "Ship or Skip, 1 Bench Street, 75001 Paris"
+        )
         signer = bounce = None
         if dkim_key:
             signer = DkimSigner.from_files(

@@ -84,6 +84,7 @@ def test_config_check_masks_every_secret(tmp_path: Path):
         "check",
         DATABASE_URL="postgresql+asyncpg://app:pg-pass-7781@db.internal:5432/sos",
         SMTP_URL="smtps://mailer:smtp-pass-4410@mail.example:465",
+        MAIL_POSTAL_ADDRESS="1 Test Street, Testville",
         SLACK_CLIENT_ID="123.456",
         SLACK_CLIENT_SECRET="client-secret-9",
         SLACK_BOT_TOKEN="xoxb-bot-1",

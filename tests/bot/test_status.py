@@ -51,3 +51,14 @@ def test_status_command_on_a_fresh_folder(tmp_path: Path):
     )
     assert done.returncode == 0, done.stderr
     assert "not created yet" in done.stdout and "next digest" in done.stdout
+
+
+async def test_a_quiet_week_shows_why_nobody_was_mailed(demo_database: Database):
+    """The issue is stored for the archive; status says it was not mailed, and why."""
+    from digest.issues import ensure_issue
+    from digest.weeks import parse_week
+
+    await ensure_issue(demo_database, parse_week("2026-W02"))  # nothing happened that week
+    facts = dict(await database_facts(demo_database))
+    assert facts["last digest"].startswith("2026-W02: A quiet week")
+    assert facts["deliveries"] == "none: a quiet week is not mailed"

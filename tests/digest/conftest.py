@@ -26,13 +26,14 @@ from db.queries.requests import record_compare
 from db.queries.votes import Voter, cast_vote
 from digest.pipeline import DigestDeps
 from digest.senders import RetryPolicy, SmtpSender, SmtpTarget
-from digest.weeks import Week, parse_week
+from digest.weeks import Week, last_complete_week, parse_week
 from tests.digest.smtp_sink import SmtpSink
 
 WEEK = parse_week("2026-W21")
 EVIL_NAME = 'Evil <script>alert("x")</script> & Co'
 EVIL_URL = 'https://evil.example/?a=1&b="><script>alert(1)</script>'
 PUBLIC_URL = "https://sos.example"
+POSTAL_ADDRESS = "Ship or Skip, 1 Test Street, 75001 Testville"
 
 
 def make_settings(url: str, *, smtp_url: str | None, outbox: Path) -> Settings:
@@ -42,7 +43,12 @@ def make_settings(url: str, *, smtp_url: str | None, outbox: Path) -> Settings:
         discord=DiscordSettings(),
         slack=SlackSettings(),
         http=HttpSettings(),
-        mail=MailSettings(smtp_url=smtp_url, outbox_dir=outbox, smtp_rate=10_000),
+        mail=MailSettings(
+            smtp_url=smtp_url,
+            outbox_dir=outbox,
+            smtp_rate=10_000,
+            mail_postal_address=POSTAL_ADDRESS,
+        ),
         digest=DigestSettings(),
     )
 
@@ -136,3 +142,15 @@ async def seed_week(database: Database, week: Week = WEEK) -> None:
             )
     async with database.write() as session:
         await session.execute(update(CompareRequest).values(created_at=during))
+
+
+async def add_week_news(database: Database, week: Week | None = None) -> Week:
+    """One community vote inside ``week`` (default: the last complete one), so its issue
+    has something to say and is mailed (a quiet week is not). The database needs tools."""
+    target = week or last_complete_week()
+    async with database.write() as session:
+        tool_id = await session.scalar(select(Tool.id).order_by(Tool.id).limit(1))
+        assert tool_id is not None, "load the catalog first"
+        voter = Voter("discord", "g", f"news-{target.label}")
+        await cast_vote(session, voter, tool_id, "ship", now=target.start + timedelta(days=1))
+    return target

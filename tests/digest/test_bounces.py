@@ -28,7 +28,7 @@ from digest.inbound.smtp import serve_bounces
 from digest.pipeline import DigestDeps, send_week
 from digest.verp import Verp
 from digest.weeks import parse_week
-from tests.digest.conftest import add_subscribers
+from tests.digest.conftest import add_subscribers, add_week_news
 from tests.digest.deliverability import BOUNCE, arf, dsn, mail_report, signed_deps
 from tests.digest.smtp_sink import SmtpSink
 
@@ -40,6 +40,9 @@ WEEKS = ["2026-W21", "2026-W22", "2026-W23", "2026-W24"]
 async def signed(
     demo_database: Database, sink: SmtpSink, tmp_path: Path
 ) -> AsyncIterator[DigestDeps]:
+    # Every week has news: a quiet week is not mailed, and these tests need each one sent.
+    for week in WEEKS:
+        await add_week_news(demo_database, parse_week(week))
     deps = signed_deps(demo_database, sink, tmp_path)
     yield deps
     await deps.sender.close()

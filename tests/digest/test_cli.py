@@ -10,13 +10,16 @@ import csv
 import email
 import email.policy
 import io
+from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner, Result
 
+from bot.bootstrap import DEMO_CATALOG
 from bot.cli import app
+from digest.weeks import week_of
 from tests.digest.conftest import PUBLIC_URL
 from tests.ops.process import free_port
 
@@ -33,6 +36,7 @@ class Operator:
             "PUBLIC_URL": PUBLIC_URL,
             "SECRET_KEY": "cli-test-secret-cli-test-secret",
             "SMTP_URL": "",
+            "MAIL_POSTAL_ADDRESS": "1 Test Street, Testville",
             "LOG_LEVEL": "WARNING",
         }
         self.runner = CliRunner()
@@ -57,7 +61,11 @@ class Operator:
 
 @pytest.fixture
 def operator(process_url: str, tmp_path: Path) -> Operator:
-    return Operator(process_url, tmp_path)
+    """An operator whose database holds the demo catalog: reviews from 2025-01 to 2026-W21."""
+    found = Operator(process_url, tmp_path)
+    loaded = found("catalog", "import", str(DEMO_CATALOG))
+    assert loaded.exit_code == 0, loaded.output
+    return found
 
 
 def write_csv(folder: Path, text: str) -> Path:
@@ -130,7 +138,8 @@ def test_preview_writes_what_a_reader_would_see(operator: Operator) -> None:
     out = operator.folder / "preview"
     result = operator("digest", "preview", "--week", "2026-W21", "--out", str(out))
     assert result.exit_code == 0, result.output
-    assert result.stdout.startswith("Ship or Skip 2026-W21: ")
+    subject = result.stdout.splitlines()[0]
+    assert subject and "2026-W21" not in subject and len(subject) <= 60
     html = (out / "digest-2026-W21.html").read_text()
     text = (out / "digest-2026-W21.txt").read_text()
     for part in (html, text):
@@ -149,7 +158,7 @@ def test_build_once_then_send_to_every_confirmed_subscriber(operator: Operator) 
     first = operator("digest", "build", "--week", "2026-W21")
     second = operator("digest", "build", "--week", "2026-W21")
     assert first.exit_code == second.exit_code == 0
-    assert first.stdout.startswith("2026-W21 built: Ship or Skip 2026-W21")
+    assert first.stdout.startswith("2026-W21 built: ")
     assert second.stdout.startswith("2026-W21 already built: ")
 
     sent = operator("digest", "send", "--week", "2026-W21")
@@ -158,13 +167,13 @@ def test_build_once_then_send_to_every_confirmed_subscriber(operator: Operator) 
         "2026-W21: 2 sent, 0 failed, 0 deferred, 0 skipped, 0 suspended in "
     )
     assert "issue totals: sent 2" in sent.stdout
-    digests = [m for m in operator.emails() if "2026-W21" in str(m["Subject"])]
+    digests = [m for m in operator.emails() if "List-Unsubscribe" in m]
     assert sorted(str(m["To"]) for m in digests) == ["a@example.com", "b@example.com"]
     assert all(m["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click" for m in digests)
 
     again = operator("digest", "send", "--week", "2026-W21")
     assert again.stdout.startswith("2026-W21: 0 sent")
-    assert len([m for m in operator.emails() if "2026-W21" in str(m["Subject"])]) == 2
+    assert len([m for m in operator.emails() if "List-Unsubscribe" in m]) == 2
 
 
 @pytest.mark.parametrize("week", ["2026-W54", "last week", "2026-13"])
@@ -175,6 +184,58 @@ def test_a_bad_week_is_refused_before_anything_happens(operator: Operator, week:
         assert result.stderr.strip() and "Traceback" not in result.output
     assert not (operator.folder / "preview").exists()
     assert operator.emails() == []
+
+
+def _week_from_now(weeks: int) -> str:
+    return week_of(datetime.now(UTC) + timedelta(weeks=weeks)).label
+
+
+@pytest.mark.parametrize(
+    ("week", "why"),
+    [
+        (None, "is the current week"),
+        (1, "is in the future"),
+        (None, "ends before the first data"),
+    ],
+    ids=["current", "future", "1999"],
+)
+def test_build_and_send_refuse_weeks_without_a_full_week_of_data(
+    operator: Operator, week: int | None, why: str
+) -> None:
+    """The current week, a future week and 1999 are refused (exit 2), unless --force."""
+    label = "1999-W10" if "first data" in why else _week_from_now(week or 0)
+    operator(
+        "subscribers", "import", str(write_csv(operator.folder, "a@x.example\n")), "--confirmed"
+    )
+    for command in ("build", "send"):
+        result = operator("digest", command, "--week", label)
+        assert result.exit_code == 2, (command, result.output)
+        assert why in result.stderr and "--force" in result.stderr
+    assert operator("digest", "build", "--week", label).exit_code == 2
+    assert operator.emails() == []
+    forced = operator("digest", "build", "--week", label, "--force")
+    assert forced.exit_code == 0, forced.output
+    assert forced.stdout.startswith(f"{label} built: ")
+
+
+def test_a_quiet_week_is_built_but_not_mailed(operator: Operator) -> None:
+    """2026-W02 had no activity in the demo data: stored for the archive, nobody emailed."""
+    operator(
+        "subscribers", "import", str(write_csv(operator.folder, "a@x.example\n")), "--confirmed"
+    )
+    result = operator("digest", "send", "--week", "2026-W02")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith("2026-W02: not mailed: a quiet week")
+    assert operator.emails() == []
+
+
+def test_send_refuses_smtp_without_a_postal_address(operator: Operator) -> None:
+    """Real email needs MAIL_POSTAL_ADDRESS (CAN-SPAM); the outbox does not."""
+    operator.env["SMTP_URL"] = f"smtp://127.0.0.1:{free_port()}"
+    operator.env["MAIL_POSTAL_ADDRESS"] = ""
+    result = operator("digest", "send", "--week", "2026-W21")
+    assert result.exit_code == 2
+    assert "MAIL_POSTAL_ADDRESS is required when SMTP_URL is set" in result.stderr
 
 
 def test_an_smtp_outage_keeps_the_import_and_names_who_got_no_email(

@@ -9,7 +9,8 @@ from db.engine import Database
 from digest.issues import issue_count
 from digest.pipeline import DigestDeps, weekly_run
 from digest.scheduler import DigestScheduler, make_trigger, missed_fire_time
-from tests.digest.conftest import add_subscribers, make_settings, smtp_sender
+from digest.weeks import last_complete_week
+from tests.digest.conftest import add_subscribers, make_settings, seed_week, smtp_sender
 from tests.digest.smtp_sink import SmtpSink
 
 
@@ -26,6 +27,8 @@ async def test_a_missed_run_fires_once_and_two_schedulers_send_once(
 ) -> None:
     """Down at the scheduled minute: on start each scheduler runs the job once; mail goes once."""
     emails = await add_subscribers(demo_database, 20)
+    # Something to report, or the quiet week would (rightly) mail nobody.
+    await seed_week(demo_database, last_complete_week())
     now = datetime.now(UTC)
     due = now - timedelta(minutes=5)
     cron = f"{due.minute} {due.hour} * * *"

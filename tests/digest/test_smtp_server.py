@@ -20,7 +20,7 @@ from digest.issues import Issue
 from digest.pipeline import DigestDeps, send_week, weekly_run
 from digest.scheduler import DigestScheduler
 from digest.senders import RetryPolicy, SmtpSender, SmtpTarget
-from tests.digest.conftest import WEEK, add_subscribers, make_settings
+from tests.digest.conftest import WEEK, add_subscribers, add_week_news, make_settings
 from tests.digest.smtp_sink import SmtpSink
 from tests.digest.tls import server_context
 from tests.ops.process import free_port
@@ -116,6 +116,7 @@ async def test_the_scheduler_retries_a_run_the_mail_server_missed(
 ) -> None:
     """Down at the scheduled minute, up a moment later: the retry delivers, once each."""
     emails = await add_subscribers(demo_database, 12)
+    await add_week_news(demo_database)  # the week weekly_run covers has something to say
     port = free_port()
     deps = deps_for(demo_database, f"smtp://127.0.0.1:{port}", tmp_path)
     due = datetime.now(UTC) - timedelta(minutes=5)

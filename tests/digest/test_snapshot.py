@@ -30,6 +30,7 @@ async def test_every_section_is_filled_from_the_weeks_activity(demo_database: Da
     assert top.requests == 3 and top.decision
     # "Mystery AI" was typed by one person only: not newsletter material.
     assert snapshot.asked_about == (Asked(name="Sora <2> & friends", requests=3, people=3),)
+    assert snapshot.asked_about[0].asked_by == "asked by 3 people"
     assert EVIL_NAME in {p.name for p in snapshot.most_shipped + snapshot.most_skipped}
     mover = next(m for m in snapshot.movers if m.before_pct == 100)
     assert mover.after_pct < 100 and mover.delta < 0
@@ -41,7 +42,7 @@ async def test_a_week_without_activity_is_empty_and_says_so(demo_database: Datab
     snapshot = await build_snapshot(demo_database, parse_week("2026-W02"))
     assert snapshot.empty
     assert all(not getattr(snapshot, key) for key in SECTION_KEYS)
-    assert subject_of(snapshot) == "Ship or Skip 2026-W02: a quiet week"
+    assert subject_of(snapshot) == "A quiet week"
 
 
 async def test_racing_builders_store_one_issue_and_agree(demo_database: Database) -> None:
@@ -77,4 +78,5 @@ async def test_one_persons_repeated_unknown_name_stays_out(demo_database: Databa
         await session.execute(update(CompareRequest).values(created_at=during))
     snapshot = await build_snapshot(demo_database, WEEK)
     assert snapshot.asked_about == (Asked(name="Sora 3", requests=4, people=2),)
+    assert snapshot.asked_about[0].asked_by == "asked by 2 people"
     assert "coin" not in subject_of(snapshot)

@@ -20,7 +20,7 @@ from digest.issues import ensure_issue
 from digest.pipeline import DigestDeps
 from digest.tokens import Tokens
 from digest.web import CSRF_COOKIE, install_routes
-from tests.digest.conftest import PUBLIC_URL, WEEK, seed_week
+from tests.digest.conftest import POSTAL_ADDRESS, PUBLIC_URL, WEEK, seed_week
 from tests.digest.smtp_sink import SmtpSink
 
 
@@ -89,8 +89,18 @@ async def test_web_sign_up_confirms_by_the_emailed_link(
     link = re.search(r"https://\S+/confirm/\S+", confirmation.get_body(("plain",)).get_content())
     assert link
     assert "ada" not in link[0], "the link must not carry the address"
+    # The HTML part is the designed one: same masthead and footer as the digest.
+    designed = confirmation.get_body(("html",)).get_content()
+    assert "sos-mast" in designed and 'name="color-scheme"' in designed
+    assert POSTAL_ADDRESS in designed and "Confirm my subscription" in designed
+    shown = await client.get(_path(link[0]))
+    assert _leads_home_and_to_the_archive(await shown.text())
     assert await confirm_by_button(client, _path(link[0])) == 200
     assert await _status(deps.database, "ada@example.com") == "confirmed"
+
+
+def _leads_home_and_to_the_archive(page: str) -> bool:
+    return f'href="{PUBLIC_URL}/"' in page and f'href="{PUBLIC_URL}/digests"' in page
 
 
 async def test_the_same_address_twice_is_one_subscriber(
@@ -176,6 +186,11 @@ async def test_get_on_the_unsubscribe_link_only_asks(
     page = await response.text()
     assert 'method="post"' in page and "eli@example.com" in page
     assert await _status(deps.database, "eli@example.com") == "confirmed"
+    done = await client.post(
+        _path(deps.unsubscribe_url(link_key)), data={"List-Unsubscribe": "One-Click"}
+    )
+    assert _leads_home_and_to_the_archive(await done.text())
+    assert _leads_home_and_to_the_archive(page)
 
 
 async def test_a_tampered_unsubscribe_token_is_a_400(
@@ -198,7 +213,8 @@ async def test_the_archive_lists_and_shows_issues(
     assert index.status == 200 and WEEK.label in await index.text()
     issue = await client.get(f"/digests/{WEEK.label}")
     html = await issue.text()
-    assert issue.status == 200 and "NEW VERDICTS" in html and "Unsubscribe" not in html
+    assert issue.status == 200 and ">New verdicts</h2>" in html and "Unsubscribe" not in html
+    assert POSTAL_ADDRESS in html and "Forwarded this?" in html
     assert (await client.get("/digests/2026-W02")).status == 404
     assert (await client.get("/digests/latest")).status == 404
 

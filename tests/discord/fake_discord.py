@@ -13,7 +13,9 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import math
 import time
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -35,6 +37,9 @@ def _json(data: Any, status: int = 200) -> web.Response:
     return web.Response(
         body=json.dumps(data).encode(), status=status, headers={"Content-Type": "application/json"}
     )
+
+
+_EDITABLE = ("content", "embeds", "components", "flags")
 
 
 def snowflake() -> str:
@@ -115,6 +120,18 @@ class FakeDiscord:
         self.original: dict[str, str] = {}  # interaction token -> message id
         self.commands: dict[str, list[dict[str, Any]]] = {}
         self.interaction_channel: dict[str, str] = {}
+        self.interaction_message: dict[str, str] = {}  # token -> the clicked message's id
+        self.edits: dict[str, int] = {}  # message id -> times edited
+        # Per-route buckets (method, resource, top-level id) -> (requests, window seconds);
+        # over a bucket Discord answers 429 with Retry-After, X-RateLimit-* and a JSON body.
+        self.limits: dict[tuple[str, str], tuple[int, float]] = {}
+        self._recent: dict[tuple[str, str, str], deque[float]] = {}
+        # The global limit (documented: 50 requests/s per bot), tightened by tests.
+        self.global_limit: tuple[int, float] | None = None
+        self.limited: list[Call] = []
+        # Channels the bot lost: channel id -> (HTTP status, Discord error code, message).
+        self.channel_errors: dict[str, tuple[int, int, str]] = {}
+        self._nonces: dict[tuple[str, str], dict[str, Any]] = {}
         self._waiters: list[tuple[Callable[[Call], bool], asyncio.Future[Call]]] = []
         self._runner: web.AppRunner | None = None
         self.port = 0
@@ -229,9 +246,17 @@ class FakeDiscord:
         shard = (int(guild_id) >> 22) % live[0].shard[1]
         return next(s for s in live if s.shard[0] == shard)
 
-    async def dispatch_interaction(self, interaction: dict[str, Any]) -> None:
+    async def dispatch_interaction(
+        self, interaction: dict[str, Any], to: int | None = None
+    ) -> None:
+        """Deliver over the gateway; ``to`` picks one of several connected bots."""
         self.interaction_channel[interaction["token"]] = interaction["channel_id"]
-        session = self._session_for(interaction.get("guild_id"))
+        if interaction.get("message"):
+            self.interaction_message[interaction["token"]] = interaction["message"]["id"]
+        if to is None:
+            session = self._session_for(interaction.get("guild_id"))
+        else:
+            session = [s for s in self.sessions if s.identified.is_set()][to]
         await self._dispatch_to(session, "INTERACTION_CREATE", interaction)
 
     async def drop_connections(self) -> None:
@@ -249,6 +274,10 @@ class FakeDiscord:
             raw = await request.read()
             body = json.loads(raw) if raw else None
         call = Call(request.method, path, dict(request.query), body, time.perf_counter())
+        limited = self._rate_limited(request.method, path.split("/")[1:])
+        if limited is not None:
+            self.limited.append(call)
+            return limited
         self.calls.append(call)
         for waiter in list(self._waiters):
             matches, future = waiter
@@ -287,10 +316,7 @@ class FakeDiscord:
                 return self._callback(interaction_id, token, body)
             case ("PATCH", "webhooks", _, token, "messages", "@original"):
                 message_id = self.original.setdefault(token, snowflake())
-                channel = self.interaction_channel.get(token, str(CHANNEL_ID))
-                message = message_object(channel, body, message_id=message_id)
-                self.messages[message_id] = message
-                return _json(message)
+                return _json(self._edit(token, message_id, body))
             case ("DELETE", "webhooks", _, token, "messages", "@original"):
                 self.messages.pop(self.original.pop(token, ""), None)
                 return web.Response(status=204)
@@ -298,8 +324,17 @@ class FakeDiscord:
                 channel = self.interaction_channel.get(token, str(CHANNEL_ID))
                 return _json(message_object(channel, body))
             case ("POST", "channels", channel_id, "messages"):
+                if channel_id in self.channel_errors:
+                    status, code, text = self.channel_errors[channel_id]
+                    return _json({"message": text, "code": code}, status=status)
+                nonce = str(body.get("nonce") or "")
+                if body.get("enforce_nonce") and (channel_id, nonce) in self._nonces:
+                    # Same author, same nonce, within minutes: the first message, no new one.
+                    return _json(self._nonces[(channel_id, nonce)])
                 message = message_object(channel_id, body)
                 self.messages[message["id"]] = message
+                if nonce:
+                    self._nonces[(channel_id, nonce)] = message
                 return _json(message)
         return _json({"message": "404: Not Found", "code": 0}, status=404)
 
@@ -342,6 +377,17 @@ class FakeDiscord:
             return _json(
                 {"interaction": interaction, "resource": {"type": kind, "message": message}}
             )
+        if kind in (6, 7) and token in self.interaction_message:
+            # UPDATE_MESSAGE (or its deferred form): @original is now the clicked message.
+            message_id = self.interaction_message[token]
+            self.original[token] = message_id
+            interaction["response_message_id"] = message_id
+            if kind == 6:
+                return _json({"interaction": interaction})
+            message = self._edit(token, message_id, data)
+            return _json(
+                {"interaction": interaction, "resource": {"type": kind, "message": message}}
+            )
         if kind == 7:
             message = message_object(channel, data)
             interaction["response_message_id"] = message["id"]
@@ -349,6 +395,69 @@ class FakeDiscord:
                 {"interaction": interaction, "resource": {"type": kind, "message": message}}
             )
         return _json({"interaction": interaction})
+
+    def _edit(self, token: str, message_id: str, body: dict[str, Any]) -> dict[str, Any]:
+        """Apply an edit: fields present in ``body`` replace the stored ones."""
+        channel = self.interaction_channel.get(token, str(CHANNEL_ID))
+        stored = self.messages.get(message_id)
+        if stored is None:
+            stored = message_object(channel, body, message_id=message_id)
+        else:
+            stored = {**stored, **{k: v for k, v in body.items() if k in _EDITABLE}}
+            stored["edited_timestamp"] = "2025-01-06T09:00:01.000000+00:00"
+            self.edits[message_id] = self.edits.get(message_id, 0) + 1
+        self.messages[message_id] = stored
+        return stored
+
+    # -- rate limits ------------------------------------------------------------------------
+
+    def _rate_limited(self, method: str, parts: list[str]) -> web.Response | None:
+        """A 429 as documented when this request breaks its route's bucket, else None."""
+        if len(parts) < 2:
+            return None
+        is_global = False
+        limit = self.limits.get((method, parts[0]))
+        if limit is not None:
+            # Top-level resources (channel id, webhook id + token) get a bucket each.
+            major = "/".join(parts[1:3]) if parts[0] == "webhooks" else parts[1]
+            key = (method, parts[0], major)
+        elif self.global_limit is not None and parts[0] != "gateway":
+            limit, key, is_global = self.global_limit, ("*", "*", "*"), True
+        else:
+            return None
+        count, window = limit
+        bucket = self._recent.setdefault(key, deque())
+        now = time.monotonic()
+        while bucket and bucket[0] <= now - window:
+            bucket.popleft()
+        if len(bucket) < count:
+            bucket.append(now)
+            return None
+        wait_s = round(bucket[0] + window - now, 3)
+        return web.Response(
+            body=json.dumps(
+                {
+                    "message": "You are being rate limited.",
+                    "retry_after": wait_s,
+                    "global": is_global,
+                }
+            ).encode(),
+            status=429,
+            headers={
+                "Content-Type": "application/json",
+                "Retry-After": str(max(1, math.ceil(wait_s))),
+                "X-RateLimit-Limit": str(count),
+                "X-RateLimit-Remaining": "0",
+                "X-RateLimit-Reset": f"{time.time() + wait_s:.3f}",
+                "X-RateLimit-Reset-After": f"{wait_s:.3f}",
+                "X-RateLimit-Bucket": f"fake-{method}-{parts[0]}",
+                "X-RateLimit-Scope": "global" if is_global else "user",
+                **({"X-RateLimit-Global": "true"} if is_global else {}),
+                # Discord's API answers through Google's front end; a 429 without it is
+                # Cloudflare's, which clients (discord.py included) must not retry.
+                "Via": "1.1 google",
+            },
+        )
 
     # -- waiting for the bot ----------------------------------------------------------------
 

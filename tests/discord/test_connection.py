@@ -38,8 +38,15 @@ async def test_run_syncs_only_when_commands_changed(bot: Bot) -> None:
         "tool",
         "help",
         "subscribe",
+        "link",
+        "unlink",
         "digest",
     }
+    link = next(c for c in bot.fake.commands["global"] if c["name"] == "link")
+    # One optional string option named code (Discord option type 3 is a string).
+    assert [(o["name"], o["type"], o.get("required", False)) for o in link["options"]] == [
+        ("code", 3, False)
+    ]
     compare = next(c for c in bot.fake.commands["global"] if c["name"] == "compare")
     assert [o.get("autocomplete") for o in compare["options"]] == [True, True]
     await bot.stop()
@@ -129,7 +136,7 @@ async def test_sync_cli_registers_commands_in_a_guild(
     )
     out, err = await asyncio.wait_for(process.communicate(), 60)
     assert process.returncode == 0, err.decode()
-    assert f"synced 8 commands guild {GUILD_ID}" in out.decode()
+    assert f"synced 10 commands guild {GUILD_ID}" in out.decode()
     assert _syncs(fake) == [f"/applications/{APP_ID}/guilds/{GUILD_ID}/commands"]
     database = Database(whole_database)
     try:

@@ -18,7 +18,7 @@ from db.engine import Database
 from db.migrate import upgrade
 from tests import postgres
 from tests.conftest import DatabaseTarget
-from tests.digest.conftest import add_subscribers
+from tests.digest.conftest import add_subscribers, add_week_news
 from tests.digest.smtp_sink import SmtpSink
 from tests.ops.process import clean_env, free_port, spawn_run
 
@@ -30,6 +30,7 @@ async def start_run(url: str, smtp_url: str, tmp_path: Path) -> asyncio.subproce
         DATABASE_URL=url,
         HTTP_PORT=str(free_port()),
         SMTP_URL=smtp_url,
+        MAIL_POSTAL_ADDRESS="1 Test Street, Testville",
         SMTP_RATE="150",  # a few seconds of sending, so the signal lands mid-run
         SMTP_POOL="2",
         # Every minute: at start-up the minute just passed counts as missed, so it sends now.
@@ -64,6 +65,7 @@ async def test_sigterm_mid_send_finishes_in_flight_and_releases_claims(
     else:
         url, database, name = db_target.url, demo_database, None
     emails = await add_subscribers(database, SUBSCRIBERS)
+    await add_week_news(database)  # a quiet week would (rightly) mail nobody
     sink = await SmtpSink().start()
     try:
         bot = await start_run(url, sink.url, tmp_path)

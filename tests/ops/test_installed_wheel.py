@@ -125,7 +125,8 @@ def test_the_installed_wheel_chats_previews_sends_and_serves(
     assert imported.returncode == 0, imported.stdout + imported.stderr
     assert "imported 2 (confirmed)" in imported.stdout
 
-    sent = shiporskip(installed, folder, process_url, "digest", "send")
+    # 2026-W21: the demo catalog's reviews (the last full week has no news, so no mail).
+    sent = shiporskip(installed, folder, process_url, "digest", "send", "--week", "2026-W21")
     assert sent.returncode == 0, sent.stdout + sent.stderr
     assert "2 sent" in sent.stdout
     emails = list((folder / "outbox").rglob("*.eml"))

@@ -24,7 +24,7 @@ from digest.subscribers import EmailSubscriptions
 from digest.web import DEPS_KEY
 from tests import postgres
 from tests.conftest import DatabaseTarget
-from tests.digest.conftest import add_subscribers, make_settings
+from tests.digest.conftest import add_subscribers, add_week_news, make_settings
 from tests.digest.smtp_sink import SmtpSink
 from tests.ops.process import clean_env, free_port, spawn_run, wait_healthy
 from tests.slack.conftest import BOT_TOKEN
@@ -98,6 +98,7 @@ async def test_web_slack_and_digest_together_keep_to_rate_and_pool(
     """SMTP_RATE=20, SMTP_POOL=2: never over 20 MAIL FROM in a second, never 3 connections."""
     url, database, name = await fresh_database(db_target, demo_database)
     readers = await add_subscribers(database, READERS)
+    await add_week_news(database)  # a quiet week would (rightly) mail nobody
     sink = await SmtpSink().start()
     fake = FakeSlack()
     await fake.start()
@@ -107,6 +108,7 @@ async def test_web_slack_and_digest_together_keep_to_rate_and_pool(
         DATABASE_URL=url,
         HTTP_PORT=str(port),
         SMTP_URL=sink.url,
+        MAIL_POSTAL_ADDRESS="1 Test Street, Testville",
         SMTP_RATE=str(RATE),
         SMTP_POOL=str(POOL),
         # Every minute: at start-up the minute just passed counts as missed, so it sends now.

@@ -20,7 +20,7 @@ from db.digest_models import DigestIssue
 from db.engine import Database
 from db.migrate import upgrade
 from tests import postgres
-from tests.digest.conftest import add_subscribers
+from tests.digest.conftest import add_subscribers, add_week_news
 from tests.digest.smtp_sink import SmtpSink
 from tests.discord.fake_discord import FakeDiscord
 from tests.ops.process import clean_env, free_port, spawn_run, wait_healthy
@@ -66,6 +66,7 @@ async def test_two_processes_share_one_postgres(pg_database: str, tmp_path: Path
         await upgrade(database)
         await import_catalog(database, DEMO_CATALOG)
         emails = await add_subscribers(database, SUBSCRIBERS)
+        await add_week_news(database)  # a quiet week would (rightly) mail nobody
         await discord.start()
         await slack.start()
         slack.add_workspace(TEAM, BOT_TOKEN)
@@ -82,6 +83,7 @@ async def test_two_processes_share_one_postgres(pg_database: str, tmp_path: Path
                 SLACK_SIGNING_SECRET=SIGNING_SECRET,
                 SLACK_API_URL=slack.url,
                 SMTP_URL=sink.url,
+                MAIL_POSTAL_ADDRESS="1 Test Street, Testville",
                 SMTP_RATE="300",
                 DIGEST_CRON="* * * * *",  # due at start-up in both: they must not double up
                 PUBLIC_URL="https://sos.example",

@@ -164,11 +164,13 @@ async def test_slack_answers_never_ping(app: RunningApp):
     from tests.slack.signing import command_body
 
     acks: list[str] = []
-    for text in ("<!channel> vs <!here>", "@everyone vs &lt;!channel&gt;", "cursor <!everyone>"):
-        # /compare answers in its ack when ready in time, /vote through response_url.
-        response = await app.post(command_body("/compare", text, app.fake.response_url("p")))
+    texts = ("<!channel> vs <!here>", "@everyone vs &lt;!channel&gt;", "cursor <!everyone>")
+    for n, text in enumerate(texts):
+        # Each command has its own response_url (Slack allows one five uses). /compare
+        # answers in its ack when ready in time, /vote through its response_url.
+        response = await app.post(command_body("/compare", text, app.fake.response_url(f"p{n}")))
         acks.append(await response.text())
-        await app.post(command_body("/vote", text + " ship", app.fake.response_url("p")))
+        await app.post(command_body("/vote", text + " ship", app.fake.response_url(f"q{n}")))
     assert all("blocks" in a for a in acks)
     await app.fake.wait_calls("response_url", count=3)
     assert app.fake.problems == []

@@ -10,8 +10,10 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import math
 import re
 import time
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -21,6 +23,9 @@ from aiohttp import WSMsgType, web
 
 MAX_BLOCKS = 50
 MAX_HOME_BLOCKS = 100
+# "You can use a response_url up to five times within 30 minutes" (Slack: handling interactions).
+RESPONSE_URL_USES = 5
+RESPONSE_URL_WINDOW_S = 30 * 60
 _ANGLE = re.compile(r"<([^>]*)>")
 
 
@@ -152,6 +157,24 @@ class FakeSlack:
         self._ts = itertools.count(1)
         self._runner: web.AppRunner | None = None
         self.port = 0
+        # Rate limits as documented: per method (per workspace), a number of calls per window;
+        # over it Slack answers HTTP 429 {"ok": false, "error": "ratelimited"} with Retry-After.
+        self.limits: dict[str, tuple[int, float]] = {}
+        self._recent: dict[tuple[str, str | None], deque[float]] = {}
+        self.limited: list[Call] = []
+        # chat.postMessage: about one message per second per channel (special tier).
+        self.post_per_channel_s: float | None = None
+        self._last_post: dict[str, float] = {}
+        # Messages as the channel sees them, by (channel, ts); chat.update and
+        # replace_original edit them in place.
+        self.messages: dict[tuple[str, str], dict[str, Any]] = {}
+        self.edits: dict[tuple[str, str], int] = {}
+        self.url_message: dict[str, tuple[str, str]] = {}
+        self.url_channel: dict[str, str] = {}
+        self.url_uses: dict[str, list[float]] = {}
+        # Channels the bot can no longer post in, with the error Slack gives.
+        self.channel_errors: dict[str, str] = {}
+        self._edit_waiters: dict[tuple[str, str], list[asyncio.Future[float]]] = {}
 
     # -- set-up ---------------------------------------------------------------------------
 
@@ -162,8 +185,58 @@ class FakeSlack:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}/api/"
 
-    def response_url(self, key: str) -> str:
+    def response_url(
+        self, key: str, channel: str | None = None, message_ts: str | None = None
+    ) -> str:
+        """A response_url; with ``message_ts`` it belongs to a click on that message."""
+        if channel is not None:
+            self.url_channel[key] = channel
+            if message_ts is not None:
+                self.url_message[key] = (channel, message_ts)
         return f"http://127.0.0.1:{self.port}/response/{key}"
+
+    def expect_edit(self, channel: str, ts: str) -> asyncio.Future[float]:
+        """A future for the next edit of a stored message (its perf_counter time)."""
+        future: asyncio.Future[float] = asyncio.get_running_loop().create_future()
+        self._edit_waiters.setdefault((channel, ts), []).append(future)
+        return future
+
+    def _edited(self, key: tuple[str, str]) -> None:
+        self.edits[key] = self.edits.get(key, 0) + 1
+        for future in self._edit_waiters.pop(key, []):
+            if not future.done():
+                future.set_result(time.perf_counter())
+
+    def message(self, channel: str, ts: str) -> dict[str, Any]:
+        """The message as everyone in the channel sees it now."""
+        return self.messages[(channel, ts)]
+
+    def _new_ts(self) -> str:
+        return f"{time.time():.0f}.{next(self._ts):06d}"
+
+    def _over_limit(self, method: str, token: str | None) -> float | None:
+        """Seconds to wait when this call breaks the method's limit, else None (and count it)."""
+        limit = self.limits.get(method)
+        if limit is None:
+            return None
+        count, window = limit
+        now = time.monotonic()
+        recent = self._recent.setdefault((method, token), deque())
+        while recent and recent[0] <= now - window:
+            recent.popleft()
+        if len(recent) >= count:
+            return recent[0] + window - now
+        recent.append(now)
+        return None
+
+    @staticmethod
+    def _ratelimited(wait_s: float) -> web.Response:
+        # Retry-After is a whole number of seconds.
+        return web.json_response(
+            {"ok": False, "error": "ratelimited"},
+            status=429,
+            headers={"Retry-After": str(max(1, math.ceil(wait_s)))},
+        )
 
     async def start(self) -> None:
         app = web.Application()
@@ -223,6 +296,10 @@ class FakeSlack:
         payload = await self._payload(request)
         auth = request.headers.get("Authorization", "")
         token = auth.removeprefix("Bearer ") if auth.startswith("Bearer ") else payload.get("token")
+        wait_s = self._over_limit(method, token)
+        if wait_s is not None:
+            self.limited.append(Call(method, payload, token))
+            return self._ratelimited(wait_s)
         if method == "views.publish":
             view = payload.get("view")
             view = json.loads(view) if isinstance(view, str) else view
@@ -257,14 +334,28 @@ class FakeSlack:
     async def _chat_postMessage(
         self, _r: web.Request, p: dict[str, Any], _t: str
     ) -> dict[str, Any]:
+        channel = str(p.get("channel"))
+        if channel in self.channel_errors:
+            return {"ok": False, "error": self.channel_errors[channel]}
+        ts = self._new_ts()
+        self.messages[(channel, ts)] = self._content(p)
+        return {"ok": True, "channel": channel, "ts": ts}
+
+    @staticmethod
+    def _content(p: dict[str, Any]) -> dict[str, Any]:
+        blocks = p.get("blocks")
         return {
-            "ok": True,
-            "channel": p.get("channel"),
-            "ts": f"{time.time():.0f}.{next(self._ts):06d}",
+            "text": p.get("text"),
+            "blocks": json.loads(blocks) if isinstance(blocks, str) else blocks,
         }
 
     async def _chat_update(self, _r: web.Request, p: dict[str, Any], _t: str) -> dict[str, Any]:
-        return {"ok": True, "channel": p.get("channel"), "ts": p.get("ts")}
+        key = (str(p.get("channel")), str(p.get("ts")))
+        if key not in self.messages:
+            return {"ok": False, "error": "message_not_found"}
+        self.messages[key] = self._content(p)
+        self._edited(key)
+        return {"ok": True, "channel": key[0], "ts": key[1]}
 
     async def _chat_postEphemeral(
         self, _r: web.Request, p: dict[str, Any], _t: str
@@ -272,6 +363,28 @@ class FakeSlack:
         if p.get("channel") in self.refuse_ephemeral_in:
             return {"ok": False, "error": "channel_not_found"}
         return {"ok": True, "message_ts": f"{time.time():.0f}.{next(self._ts):06d}"}
+
+    async def _chat_unfurl(self, _r: web.Request, p: dict[str, Any], _t: str) -> dict[str, Any]:
+        """chat.unfurl: (channel + ts) or (unfurl_id + source), and ``unfurls``, a JSON
+        object (sent as a string in form bodies) mapping each shared URL to its content."""
+        if not ((p.get("channel") and p.get("ts")) or (p.get("unfurl_id") and p.get("source"))):
+            return {"ok": False, "error": "invalid_arguments"}
+        unfurls = p.get("unfurls")
+        if isinstance(unfurls, str):
+            try:
+                unfurls = json.loads(unfurls)
+            except ValueError:
+                return {"ok": False, "error": "invalid_unfurls"}
+        if not isinstance(unfurls, dict) or not unfurls:
+            return {"ok": False, "error": "missing_unfurls"}
+        for url, content in unfurls.items():
+            if not isinstance(content, dict):
+                return {"ok": False, "error": "invalid_unfurls"}
+            if "blocks" in content:
+                self.problems += [
+                    f"chat.unfurl {url}: {x}" for x in block_problems(content["blocks"])
+                ]
+        return {"ok": True}
 
     async def _views_publish(self, _r: web.Request, p: dict[str, Any], _t: str) -> dict[str, Any]:
         return {"ok": True, "view": {"id": "V1", "type": "home"}}
@@ -329,12 +442,35 @@ class FakeSlack:
     async def _response(self, request: web.Request) -> web.Response:
         payload = dict(json.loads(await request.text()))
         key = request.match_info["key"]
+        wait_s = self._over_limit("response_url", None)
+        if wait_s is not None:
+            self.limited.append(Call("response_url", payload | {"_key": key}, None))
+            return self._ratelimited(wait_s)
+        now = time.monotonic()
+        uses = [t for t in self.url_uses.get(key, []) if t > now - RESPONSE_URL_WINDOW_S]
+        if len(uses) >= RESPONSE_URL_USES:
+            return web.Response(status=404, text="used_url")
+        self.url_uses[key] = [*uses, now]
         call = Call("response_url", payload | {"_key": key}, None)
         await self._record(call)
+        self._apply_response(key, payload)
         future = self._expected.pop(key, None)
         if future is not None and not future.done():
             future.set_result(call)
         return web.Response(text="ok")
+
+    def _apply_response(self, key: str, payload: dict[str, Any]) -> None:
+        """What the channel sees: replace_original edits the clicked message; in_channel posts."""
+        original = self.url_message.get(key)
+        if payload.get("replace_original") is True and original in self.messages:
+            assert original is not None
+            self.messages[original] = self._content(payload)
+            self._edited(original)
+        elif payload.get("response_type") == "in_channel" and not payload.get("replace_original"):
+            channel = self.url_channel.get(key, "C0GENERAL")
+            ts = self._new_ts()
+            self.messages[(channel, ts)] = self._content(payload)
+            self.url_message.setdefault(key, (channel, ts))
 
     # -- Socket Mode ------------------------------------------------------------------------
 

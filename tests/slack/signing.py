@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import itertools
 import json
 import time
 from typing import Any
@@ -12,6 +13,13 @@ from urllib.parse import urlencode
 SIGNING_SECRET = "test-signing-secret-0123456789abcdef"
 TEAM = "T0TEAM"
 CHANNEL = "C0GENERAL"
+CARD_TS = "1700000000.000100"
+# Slack gives every command and click its own trigger_id (and every click its action_ts).
+_triggers = itertools.count(1)
+
+
+def trigger_id() -> str:
+    return f"{next(_triggers)}.2.3"
 
 
 def sign(body: str, secret: str = SIGNING_SECRET, timestamp: int | None = None) -> dict[str, str]:
@@ -43,7 +51,7 @@ def command_body(
             "text": text,
             "api_app_id": "A0APP",
             "response_url": response_url,
-            "trigger_id": "1.2.3",
+            "trigger_id": trigger_id(),
         }
     )
 
@@ -57,9 +65,11 @@ def action_body(
     team: str = TEAM,
     channel: str = CHANNEL,
     message_blocks: list[dict[str, Any]] | None = None,
+    message_ts: str = CARD_TS,
 ) -> str:
     """A block_actions payload; Slack includes the clicked message's blocks."""
-    message: dict[str, Any] = {"type": "message", "ts": "1700000000.000100", "text": "card"}
+    trigger = trigger_id()
+    message: dict[str, Any] = {"type": "message", "ts": message_ts, "text": "card"}
     if message_blocks is not None:
         message["blocks"] = message_blocks
     payload: dict[str, Any] = {
@@ -69,11 +79,11 @@ def action_body(
         "token": "legacy-verification-token",
         "container": {
             "type": "message",
-            "message_ts": "1700000000.000100",
+            "message_ts": message_ts,
             "channel_id": channel,
             "is_ephemeral": False,
         },
-        "trigger_id": "1.2.3",
+        "trigger_id": trigger,
         "team": {"id": team, "domain": "test"},
         "channel": {"id": channel, "name": "general"},
         "message": message,
@@ -84,7 +94,7 @@ def action_body(
                 "action_id": action_id,
                 "block_id": "b1",
                 "value": value,
-                "action_ts": "1700000001.000200",
+                "action_ts": f"1700000001.{trigger.split('.')[0]:0>6}",
             }
         ],
     }

@@ -78,14 +78,27 @@ async def test_second_click_changes_the_vote(running: RunningApp) -> None:
     assert [v[3] for v in recorded] == ["skip"]
 
 
-async def test_bookmark_button_toggles(running: RunningApp) -> None:
+async def test_bookmark_button_says_add_and_a_second_click_keeps_it(running: RunningApp) -> None:
     buttons = await card_buttons(running)
     mark = next(b for a, b in buttons.items() if a.startswith("sos:bookmark:"))
+    assert mark["action_id"].startswith("sos:bookmark:add:")
     await click(running, mark, "b1")
     first = (await running.fake.wait_calls("chat.postEphemeral", 1))[0]
     assert "Bookmarked Cursor" in first.payload["text"]
     assert await count(running.runtime.database, Bookmark) == 1
     await click(running, mark, "b2")
+    second = (await running.fake.wait_calls("chat.postEphemeral", 2))[1]
+    assert "Bookmarked Cursor" in second.payload["text"]
+    assert await count(running.runtime.database, Bookmark) == 1
+
+
+async def test_an_older_cards_bookmark_button_still_toggles(running: RunningApp) -> None:
+    buttons = await card_buttons(running)
+    mark = next(b for a, b in buttons.items() if a.startswith("sos:bookmark:"))
+    legacy = {**mark, "action_id": mark["action_id"].replace(":add:", ":")}
+    await click(running, legacy, "b1")
+    await running.fake.wait_calls("chat.postEphemeral", 1)
+    await click(running, legacy, "b2")
     second = (await running.fake.wait_calls("chat.postEphemeral", 2))[1]
     assert "Removed Cursor" in second.payload["text"]
     assert await count(running.runtime.database, Bookmark) == 0

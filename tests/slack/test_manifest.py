@@ -37,7 +37,10 @@ def test_scopes_urls_and_events_match() -> None:
         "app_home_opened",
         "app_uninstalled",
         "tokens_revoked",
+        "link_shared",
     }
+    assert data["features"]["unfurl_domains"] == ["shiporskip.example.com"]
+    assert {"links:read", "links:write"} <= set(data["oauth_config"]["scopes"]["bot"])
 
 
 def test_manifest_file_is_the_one_generated_from_the_registry() -> None:

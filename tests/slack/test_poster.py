@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from slack_sdk.errors import SlackApiError
 
+from bot.core.ports import ChannelGone
 from bot.core.views import DigestItem, DigestPost, DigestSection
 from tests.slack.conftest import BOT_TOKEN, RunningApp
 
@@ -31,6 +32,12 @@ async def test_digest_post_is_escaped_and_uses_the_bot_token(running: RunningApp
 
 
 async def test_failed_post_raises_so_the_digest_can_retry(running: RunningApp) -> None:
-    running.fake.workspaces.clear()  # the token is no longer valid
+    running.fake.channel_errors["C0DIGEST"] = "fatal_error"  # Slack's side, worth a retry
     with pytest.raises(SlackApiError):
+        await running.runtime.posters["slack"].post_digest("T0TEAM", "C0DIGEST", POST)
+
+
+async def test_a_revoked_token_means_the_channel_is_lost(running: RunningApp) -> None:
+    running.fake.workspaces.clear()  # the token is no longer valid
+    with pytest.raises(ChannelGone):
         await running.runtime.posters["slack"].post_digest("T0TEAM", "C0DIGEST", POST)

@@ -23,6 +23,9 @@ SAMPLES: dict[str, dict[str, str]] = {
     "tool": {"tool": "cursor"},
     "subscribe": {"email": "ada@example.com"},
     "digest": {"where": "here"},
+    # A code nobody issued: a private "no such code" answer, like every /link answer.
+    "link": {"code": "ABCD2345"},
+    "unlink": {},
     "help": {},
     "shiporskip": {},
 }

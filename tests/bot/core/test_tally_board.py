@@ -13,7 +13,9 @@ from bot.core.views import CompareCard
 from db.engine import Database
 from db.models import utcnow
 from db.queries import tally_clock
+from db.queries.people import resolve
 from db.queries.tools import ToolName
+from db.queries.votes import Voter
 
 
 def person(n: int) -> CommandContext:
@@ -56,12 +58,14 @@ async def test_counts_come_from_memory_until_the_clock_moves(demo_database: Data
     assert isinstance(cursor, ToolName) and isinstance(copilot, ToolName)
     # A vote written behind the clock's back is not seen: the count is served from memory.
     async with demo_database.write() as session:
+        person_id = await resolve(session, Voter("console", "w1", "u9").identity)
         await session.execute(
             text(
-                "INSERT INTO votes (platform, workspace, user_id, tool_id, verdict, created_at,"
-                " updated_at) VALUES ('console', 'w1', 'u9', :tool, 'ship', :now, :now)"
+                "INSERT INTO votes (person_id, platform, workspace, user_id, tool_id, verdict,"
+                " created_at, updated_at)"
+                " VALUES (:person, 'console', 'w1', 'u9', :tool, 'ship', :now, :now)"
             ),
-            {"tool": cursor.id, "now": utcnow()},
+            {"person": person_id, "tool": cursor.id, "now": utcnow()},
         )
     assert await community(service) == (0, 0)
     # Another tool's change leaves Cursor's count in memory; Cursor's own is re-read.
@@ -93,3 +97,26 @@ async def test_concurrent_readers_and_votes_always_get_every_count(
 
     await asyncio.gather(*(reader() for _ in range(5)), *(voter(n) for n in range(5)))
     assert await community(service) == (5, 0)
+
+
+async def test_a_link_that_merges_votes_moves_every_board(demo_database: Database) -> None:
+    """Linking two accounts that both voted leaves one vote; both boards show it."""
+    import re
+
+    from bot.core.views import NoticeView
+
+    here, there = CommandService(demo_database), CommandService(demo_database)
+    here.tally_board.max_age_s = 0.0
+    there.tally_board.max_age_s = 3600.0  # only its own writes may move it
+    await here.vote(person(1), "cursor", "ship")
+    await here.vote(person(2), "cursor", "ship")
+    assert await community(here) == (2, 0)
+    assert await community(there) == (2, 0)
+    notice = await there.link(person(1))
+    assert isinstance(notice, NoticeView)
+    found = re.search(r"\b([A-Z0-9]{8})\b", notice.message)
+    assert found is not None
+    linked = await there.link(person(2), found.group(1))
+    assert isinstance(linked, NoticeView) and "Linked" in linked.message
+    assert await community(there) == (1, 0)
+    assert await community(here) == (1, 0)

@@ -8,11 +8,11 @@ import random
 from sqlalchemy import func, select
 
 from bot.core.context import CommandContext
-from bot.core.rate_limit import RateLimiter
 from bot.core.service import CommandService
 from bot.core.views import ErrorView, VoteResult
 from db.engine import Database
 from db.models import Vote
+from db.queries.rate_limits import RateLimit
 
 
 async def test_vote_counts_then_changes_then_is_a_no_op(service: CommandService, ctx):
@@ -54,7 +54,7 @@ async def test_vote_on_removed_tool_by_id_is_a_clear_error(service: CommandServi
 
 async def test_rate_limit_answers_politely_and_counts_once(demo_database: Database, ctx):
     """A storm of votes from one person is limited and still counts them once."""
-    service = CommandService(demo_database, vote_limiter=RateLimiter(limit=3, window_s=60))
+    service = CommandService(demo_database, vote_limit=RateLimit(limit=3, window_s=60))
     replies = [await service.vote(ctx, "cursor", "ship") for _ in range(6)]
     limited = [r for r in replies if isinstance(r, ErrorView)]
     assert len(limited) == 3 and all(r.code == "rate_limited" for r in limited)
@@ -64,7 +64,7 @@ async def test_rate_limit_answers_politely_and_counts_once(demo_database: Databa
 
 async def test_fifty_voters_changing_twenty_times_at_once(demo_database: Database):
     """50 voters each change their vote 20 times concurrently; the tally is each one's last."""
-    service = CommandService(demo_database, vote_limiter=RateLimiter(limit=10_000))
+    service = CommandService(demo_database, vote_limit=RateLimit(limit=10_000))
     rng = random.Random(7)
     plans = {f"user{i}": [rng.choice(("ship", "skip")) for _ in range(20)] for i in range(50)}
 

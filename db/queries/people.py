@@ -1,0 +1,186 @@
+"""People and their identities: who a vote, bookmark or request belongs to.
+
+An identity is one account (a Discord user, a Slack user, a confirmed email address);
+a person owns one or more identities. Everything counted in a crowd (votes, askers)
+is counted per person, so one human with five Discord servers still counts once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import NamedTuple
+
+from sqlalchemy import delete, insert, select, text, tuple_, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from db.models import Identity, PeopleGeneration, Person, utcnow
+from db.queries.upsert import dialect_of, insert_on_conflict
+
+
+class IdentityKey(NamedTuple):
+    kind: str
+    key: str
+
+
+def identity_for(platform: str, workspace: str, user_id: str) -> IdentityKey:
+    """The identity a chat account stands for.
+
+    A Discord user id is global, so the guild (or DM) is left out; a Slack user id is
+    only unique within its team or enterprise, so that id is kept in front.
+    """
+    if platform == "discord":
+        return IdentityKey("discord", user_id)
+    return IdentityKey(platform, f"{workspace}:{user_id}")
+
+
+def email_identity(address: str) -> IdentityKey:
+    return IdentityKey("email", address.strip().casefold())
+
+
+async def person_of(session: AsyncSession, identity: IdentityKey) -> int | None:
+    """The person behind ``identity``, or None when it was never seen (read-only)."""
+    return await session.scalar(
+        select(Identity.person_id).where(
+            Identity.kind == identity.kind, Identity.key == identity.key
+        )
+    )
+
+
+async def resolve(session: AsyncSession, identity: IdentityKey) -> int:
+    """The person behind ``identity``, created on first sight."""
+    return (await resolve_many(session, [identity]))[identity]
+
+
+async def resolve_many(
+    session: AsyncSession, identities: Iterable[IdentityKey]
+) -> dict[IdentityKey, int]:
+    """Persons for many identities in one look-up; the unseen ones are created.
+
+    Race-safe on both databases: the identity insert does nothing on conflict, so when
+    another process created the same identity first we read theirs and drop our person.
+    (SQLite writers are serialized by BEGIN IMMEDIATE; PostgreSQL's ON CONFLICT waits
+    for the other transaction and then sees its row.)
+    """
+    wanted = list(dict.fromkeys(identities))
+    if not wanted:
+        return {}
+    found = await _lookup(session, wanted)
+    for identity in wanted:
+        if identity in found:
+            continue
+        person_id = int(
+            (
+                await session.execute(
+                    insert(Person).values(created_at=utcnow()).returning(Person.id)
+                )
+            ).scalar_one()
+        )
+        created = await session.scalar(
+            insert_on_conflict(
+                dialect_of(session),
+                Identity,
+                {"person_id": person_id, "kind": identity.kind, "key": identity.key},
+                conflict=["kind", "key"],
+            ).returning(Identity.person_id)
+        )
+        if created is None:
+            await session.execute(delete(Person).where(Person.id == person_id))
+            found.update(await _lookup(session, [identity]))
+        else:
+            found[identity] = int(created)
+    return found
+
+
+async def _lookup(session: AsyncSession, wanted: list[IdentityKey]) -> dict[IdentityKey, int]:
+    rows = await session.execute(
+        select(Identity.kind, Identity.key, Identity.person_id).where(
+            tuple_(Identity.kind, Identity.key).in_([tuple(i) for i in wanted])
+        )
+    )
+    return {IdentityKey(r.kind, r.key): int(r.person_id) for r in rows}
+
+
+async def identities_of(session: AsyncSession, person_id: int) -> list[IdentityKey]:
+    rows = await session.execute(
+        select(Identity.kind, Identity.key)
+        .where(Identity.person_id == person_id)
+        .order_by(Identity.id)
+    )
+    return [IdentityKey(r.kind, r.key) for r in rows]
+
+
+# Advisory-lock namespace for "this person's votes and limits" (PostgreSQL); the second
+# key is the person id. Held to the end of the transaction, never written to disk.
+_PERSON_LOCKS = 5005
+_LOCK_PEOPLE = text(
+    "SELECT count(pg_advisory_xact_lock(:ns, k)) FROM unnest(CAST(:ids AS integer[])) AS k"
+)
+_GENERATION = text("SELECT value FROM people_generation WHERE id = 1")
+
+
+async def lock_people(session: AsyncSession, person_ids: Iterable[int]) -> None:
+    """Hold each person until commit, in id order so two batches never deadlock.
+
+    PostgreSQL only: votes, limits and linking of one person take turns across
+    processes. SQLite needs nothing, its writers are serialized by BEGIN IMMEDIATE.
+    """
+    if dialect_of(session) != "postgresql":
+        return
+    await session.execute(_LOCK_PEOPLE, {"ns": _PERSON_LOCKS, "ids": sorted(set(person_ids))})
+
+
+async def generation(session: AsyncSession) -> int:
+    return int(await session.scalar(_GENERATION) or 0)
+
+
+async def bump_generation(session: AsyncSession) -> None:
+    """An account moved to another person (or went away): every identity cache is stale."""
+    await session.execute(
+        update(PeopleGeneration)
+        .where(PeopleGeneration.id == 1)
+        .values(value=PeopleGeneration.value + 1)
+    )
+
+
+async def resolve_locked(
+    session: AsyncSession, identities: Sequence[IdentityKey]
+) -> tuple[dict[IdentityKey, int], int]:
+    """Persons for ``identities``, locked, and the generation they are valid for.
+
+    Reads the generation, resolves, locks, and reads it again: unchanged means no link
+    moved an account in between, and the locks keep it so until commit.
+    """
+    while True:
+        before = await generation(session)
+        persons = await resolve_many(session, identities)
+        await lock_people(session, persons.values())
+        if dialect_of(session) != "postgresql" or await generation(session) == before:
+            return persons, before
+
+
+class IdentityCache:
+    """identity -> person, trusted only while the people generation is unchanged.
+
+    Filled only from committed transactions (see db.queries.votes.cast_votes); a batch
+    checks the generation once, in the statement that counts its rate limit.
+    """
+
+    def __init__(self, size: int = 100_000) -> None:
+        self.generation: int | None = None
+        self._persons: dict[IdentityKey, int] = {}
+        self._size = size
+
+    def get_many(self, identities: Iterable[IdentityKey]) -> dict[IdentityKey, int] | None:
+        """All of them, or None when any is unknown (the batch resolves them afresh)."""
+        if self.generation is None:
+            return None
+        try:
+            return {i: self._persons[i] for i in identities}
+        except KeyError:
+            return None
+
+    def remember(self, persons: dict[IdentityKey, int], generation: int) -> None:
+        if generation != self.generation or len(self._persons) > self._size:
+            self._persons.clear()
+            self.generation = generation
+        self._persons.update(persons)

@@ -1,0 +1,124 @@
+"""Per-person sliding-window limits kept in the database, so every process shares them.
+
+Each admitted action is a row in rate_events; a person may have at most ``limit`` rows
+of a scope in the last ``window_s`` seconds. On PostgreSQL the people are locked first
+(advisory locks in id order, so two batches never deadlock and no row is written for
+the lock), so two processes can't both see room for the last slot; SQLite writers are
+serialized by BEGIN IMMEDIATE.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, func, insert, literal, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from db.models import PeopleGeneration, RateEvent, utcnow
+from db.queries.people import lock_people
+
+PRUNE_EVERY = 64
+_calls = 0
+
+
+@dataclass(frozen=True, slots=True)
+class RateLimit:
+    """At most ``limit`` actions per ``window_s`` seconds for each person."""
+
+    limit: int = 10
+    window_s: float = 10.0
+
+
+async def admit(
+    session: AsyncSession,
+    scope: str,
+    person_ids: Sequence[int],
+    rule: RateLimit,
+    *,
+    now: datetime | None = None,
+) -> list[bool]:
+    """Whether each action (one per entry, in order) is within the person's limit.
+
+    Admitted actions are recorded in the same transaction as the caller's write, so a
+    refused or rolled-back action never uses up a slot.
+    """
+    if not person_ids:
+        return []
+    moment = now or utcnow()
+    await lock_people(session, person_ids)
+    _generation, used = await usage(session, scope, person_ids, rule, now=moment)
+    return await record(session, scope, person_ids, used, rule, now=moment)
+
+
+async def usage(
+    session: AsyncSession,
+    scope: str,
+    person_ids: Iterable[int],
+    rule: RateLimit | None,
+    *,
+    now: datetime,
+) -> tuple[int, Counter[int]]:
+    """(people generation, actions per person in the window): one statement for both.
+
+    The caller holds the people's locks (db.queries.people.lock_people), so on
+    PostgreSQL no other process can add to these counts before this transaction ends.
+    """
+    global _calls
+    ids = sorted(set(person_ids))
+    generation = select(literal(-1).label("p"), PeopleGeneration.value.label("n")).where(
+        PeopleGeneration.id == 1
+    )
+    if rule is None or not ids:
+        only = select(PeopleGeneration.value).where(PeopleGeneration.id == 1)
+        return int(await session.scalar(only) or 0), Counter()
+    cutoff = now - timedelta(seconds=rule.window_s)
+    _calls += 1
+    if _calls % PRUNE_EVERY == 0:
+        # Old events are of no further use; clearing them now and then keeps the table at
+        # about one window's worth of rows without a DELETE on every vote's hot path.
+        await session.execute(delete(RateEvent).where(RateEvent.at <= cutoff))
+    counts = (
+        select(RateEvent.person_id.label("p"), func.count().label("n"))
+        .where(RateEvent.person_id.in_(ids), RateEvent.scope == scope, RateEvent.at > cutoff)
+        .group_by(RateEvent.person_id)
+    )
+    found = 0
+    used: Counter[int] = Counter()
+    for person, n in await session.execute(generation.union_all(counts)):
+        if person == -1:
+            found = int(n)
+        else:
+            used[int(person)] = int(n)
+    return found, used
+
+
+async def record(
+    session: AsyncSession,
+    scope: str,
+    person_ids: Sequence[int],
+    used: Counter[int],
+    rule: RateLimit | None,
+    *,
+    now: datetime,
+) -> list[bool]:
+    """Admit each action (in order) while its person has room; record the admitted ones."""
+    if rule is None:
+        return [True] * len(person_ids)
+    allowed: list[bool] = []
+    for person_id in person_ids:
+        ok = used[person_id] < rule.limit
+        if ok:
+            used[person_id] += 1
+        allowed.append(ok)
+    admitted = [
+        {"person_id": p, "scope": scope, "at": now}
+        for p, ok in zip(person_ids, allowed, strict=True)
+        if ok
+    ]
+    if admitted:
+        # One INSERT for the batch (SQLAlchemy's insertmanyvalues), not one per vote.
+        await session.execute(insert(RateEvent), admitted)
+    return allowed
