@@ -21,7 +21,9 @@ async def command(app: RunningApp, name: str, text: str, key: str, **kw: str) ->
     assert response.status == 200
     acked = await response.text()
     if acked and "blocks" in json.loads(acked):
-        return dict(json.loads(acked))
+        message = dict(json.loads(acked))
+        app.fake.acked(key, message)  # what Slack does with a message in the ack
+        return message
     await app.fake.wait_for(
         lambda calls: any(c.method == "response_url" and c.payload["_key"] == key for c in calls)
     )
