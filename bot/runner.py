@@ -151,7 +151,7 @@ async def _web_part(runtime: Runtime) -> None:
     app = build_web_app(runtime, web_route_installers(runtime.settings))
     host, port = runtime.settings.http.host, runtime.settings.http.port
     try:
-        runner = await serve(app, host, port)
+        runner = await serve(app, host, port, reuse_port=runtime.settings.http.reuse_port)
     except OSError as exc:
         raise SystemExit(f"cannot listen on {host}:{port}: {exc.strerror}") from exc
     runtime.http_port = bound_port(runner)

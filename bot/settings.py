@@ -138,6 +138,9 @@ class HttpSettings(BaseSettings):
 
     host: str = Field("127.0.0.1", description="Address the web app listens on.")
     port: int = Field(8080, ge=0, le=65535, description="Port of the web app.")
+    reuse_port: bool = Field(
+        False, description="Bind with SO_REUSEPORT: several processes share one port."
+    )
 
 
 class MetricsSettings(BaseSettings):

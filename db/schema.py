@@ -6,7 +6,8 @@ from __future__ import annotations
 import db.bounce_models
 import db.digest_models
 import db.live_models
-import db.slack_tables  # noqa: F401
+import db.slack_tables
+import db.tally_tables  # noqa: F401
 from db.models import Base
 
 metadata = Base.metadata

@@ -6,7 +6,6 @@ import asyncio
 import dataclasses
 import functools
 import logging
-import time
 from collections.abc import Awaitable, Callable
 from typing import cast
 
@@ -28,6 +27,7 @@ from bot.core.registry import (
     Invocation,
     help_for,
 )
+from bot.core.tally_board import TallyBoard
 from bot.core.tool_index import Found, ToolIndex
 from bot.core.views import (
     BookmarkItem,
@@ -81,10 +81,6 @@ class CommandService:
         self.database = database
         # Cards link to their pages on the site when the service knows where it is.
         self.public_url = public_url
-        # Community tallies may be reused this long (0: always counted). The web pages use
-        # a second or so; this process's own votes refresh the entry at once.
-        self.tally_ttl_s = tally_ttl_s
-        self._tally_cache: dict[int, tuple[float, Tally]] = {}
         self.index = index or ToolIndex()
         # Kept in the database, so the limit holds for a person across every process. The
         # same limit in memory first turns away a storm from this process without a
@@ -107,6 +103,12 @@ class CommandService:
         )
         self._compare_log: Batcher[CompareLog, None] = Batcher(
             functools.partial(request_queries.record_compares, database), key=id
+        )
+        # Counts on cards come from memory, re-read when the tally clock says they changed.
+        # The clock is looked at every ``tally_ttl_s`` (the web pages use a second or so;
+        # 0: the board's default, a tenth of a second); this process's own votes show at once.
+        self.tally_board = (
+            TallyBoard(database, max_age_s=tally_ttl_s) if tally_ttl_s > 0 else TallyBoard(database)
         )
 
     # -- lookups -----------------------------------------------------------------------------
@@ -161,24 +163,11 @@ class CommandService:
         return dataclasses.replace(base, community=CommunityTally(tally.ship, tally.skip))
 
     async def _tallies(self, tool_ids: list[int]) -> dict[int, Tally]:
-        if self.tally_ttl_s <= 0:
-            async with self.database.read() as session:
-                return await vote_queries.tallies(session, tool_ids)
-        now = time.monotonic()
-        cached = {i: self._tally_cache.get(i) for i in tool_ids}
-        missing = [i for i, hit in cached.items() if hit is None or now - hit[0] > self.tally_ttl_s]
-        if missing:
-            async with self.database.read() as session:
-                for tool_id, tally in (await vote_queries.tallies(session, missing)).items():
-                    self.note_tally(tool_id, tally, now)
-        return {i: self._tally_cache[i][1] for i in tool_ids}
+        return await self.tally_board.tallies(tool_ids)
 
-    def note_tally(self, tool_id: int, tally: Tally, at: float | None = None) -> None:
-        """Remember a tool's tally just counted (by a vote here or a query)."""
-        if self.tally_ttl_s > 0:
-            if len(self._tally_cache) > TOOL_CACHE_SIZE:
-                self._tally_cache.clear()
-            self._tally_cache[tool_id] = (time.monotonic() if at is None else at, tally)
+    def note_tally(self, tool_id: int, tally: Tally) -> None:
+        """Remember a tool's tally just counted after a vote (read after its commit)."""
+        self.tally_board.note(tool_id, tally)
 
     async def _tool_by_id(self, tool_id: int) -> ToolName | None:
         await self.index.refresh(self.database)
@@ -298,6 +287,7 @@ class CommandService:
         if outcome is None:
             # The foreign key refused it: the tool left the catalog after the index was read.
             return _gone(tool.slug)
+        # The tally read in the vote's own transaction: this process's cards show it at once.
         self.note_tally(tool.id, tally)
         community = CommunityTally(tally.ship, tally.skip)
         return VoteResult(tool.slug, tool.name, verdict, outcome, community)
@@ -383,7 +373,12 @@ class CommandService:
     @answers_when_down
     async def link(self, ctx: CommandContext, code: str | None = None) -> NoticeView | ErrorView:
         """No code: a one-time code for this account. A code: join the account that made it."""
-        return await linking.link(self.database, ctx, code)
+        reply = await linking.link(self.database, ctx, code)
+        if code and isinstance(reply, NoticeView):
+            # A merge may have dropped duplicate votes (and bumped the tally clock): this
+            # process's next card follows the clock now, not up to max_age_s later.
+            self.tally_board.follow_clock_now()
+        return reply
 
     @answers_when_down
     async def unlink(self, ctx: CommandContext) -> NoticeView | ErrorView:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 from bot.core.text import shorten
 from bot.core.views import (
     BookmarkList,
@@ -16,7 +18,7 @@ from bot.core.views import (
 )
 from bot.discord_bot import embeds
 from bot.discord_bot.buttons import compare_buttons, tool_buttons
-from bot.discord_bot.limits import CONTENT
+from bot.discord_bot.limits import CONTENT, EmbedSpec
 from bot.discord_bot.respond import Outgoing
 
 
@@ -25,13 +27,29 @@ def note(text: str) -> Outgoing:
     return Outgoing(content=shorten(embeds.safe(text), CONTENT), ephemeral=True)
 
 
+# Cards are frozen (hashable) view models that carry their tallies, so a card's text is
+# formatted once per (tools, counts) and reused until a vote changes the counts.
+# Only the specs are cached: discord.py's Embed and View objects are mutable.
+CARD_CACHE = 1024
+
+
+@functools.lru_cache(maxsize=CARD_CACHE)
+def _compare_specs(card: CompareCard) -> tuple[EmbedSpec, ...]:
+    return tuple(embeds.compare_specs(card))
+
+
+@functools.lru_cache(maxsize=CARD_CACHE)
+def _tool_specs(card: ToolCard) -> tuple[EmbedSpec, ...]:
+    return tuple(embeds.tool_specs(card))
+
+
 def compare_message(card: CompareCard) -> Outgoing:
-    specs = embeds.compare_specs(card)
+    specs = list(_compare_specs(card))
     return Outgoing(embeds=embeds.to_embeds(specs), view=compare_buttons(card), ephemeral=False)
 
 
 def tool_message(card: ToolCard) -> Outgoing:
-    specs = embeds.tool_specs(card)
+    specs = list(_tool_specs(card))
     return Outgoing(embeds=embeds.to_embeds(specs), view=tool_buttons(card), ephemeral=False)
 
 

@@ -15,11 +15,18 @@ from slack_bolt.async_app import AsyncAck, AsyncBoltContext
 
 log = logging.getLogger(__name__)
 Work = Callable[[dict[str, Any], AsyncBoltContext], Awaitable[None]]
+# Work that produces the answer's payload (text, blocks, response_type), and how to send
+# that payload later when it was not ready for the ack (None: nothing to answer).
+Answering = Callable[[dict[str, Any], AsyncBoltContext], Awaitable[dict[str, Any] | None]]
+SendLater = Callable[[dict[str, Any], dict[str, Any]], Awaitable[None]]
 Listener = Callable[[AsyncAck, dict[str, Any], AsyncBoltContext], Coroutine[Any, Any, None]]
 
 
 BUSY = "Busy right now, try again in a minute."
 MAX_PENDING = 256
+# How long the ack may wait for the answer to travel in it (Slack allows 3 s). Past
+# this, the ack goes out empty and the answer follows through the response_url.
+IN_ACK_WITHIN_S = 1.0
 
 
 class Background:
@@ -62,3 +69,35 @@ class Background:
             self.spawn(work(body, context))
 
         return listener
+
+    def answer_in_ack(
+        self, work: Answering, send_later: SendLater, within_s: float = IN_ACK_WITHIN_S
+    ) -> Listener:
+        """Ack with the answer itself when it is ready within ``within_s``.
+
+        A slash command's ack may carry the message (text, blocks, response_type); that
+        saves the response_url round trip. A slower answer is sent later, as before.
+        """
+
+        async def listener(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext) -> None:
+            if self.full:
+                await ack(text=BUSY)
+                return
+            answering = asyncio.ensure_future(work(body, context))
+            done, _ = await asyncio.wait({answering}, timeout=within_s)
+            if done and answering.exception() is None:
+                await ack(**(answering.result() or {}))
+                return
+            await ack()
+            self.spawn(_send_when_ready(answering, body, send_later))
+
+        return listener
+
+
+async def _send_when_ready(
+    answering: asyncio.Future[dict[str, Any] | None], body: dict[str, Any], send_later: SendLater
+) -> None:
+    # A failure re-raises here and is logged by the task's done callback.
+    message = await answering
+    if message is not None:
+        await send_later(body, message)

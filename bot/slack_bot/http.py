@@ -10,11 +10,12 @@ from __future__ import annotations
 import json
 import logging
 import re
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs
 
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+from slack_bolt.request.async_request import AsyncBoltRequest
 
 from bot.slack_bot.app import EVENTS_PATH, SlackFrontEnd, front_end_for
 from bot.slack_bot.config import SlackConfigError
@@ -57,20 +58,28 @@ def _slack_shaped(payload: object) -> bool:
     )
 
 
-def _readable_payload(body: bytes, content_type: str) -> bool:
-    """True if the body has the shape Slack sends: a JSON object, or a form whose
-    ``payload`` field (interactivity), if any, is a JSON object."""
+def _slack_payload(body: bytes, content_type: str) -> dict[str, Any] | None:
+    """The body as bolt reads it, if it has the shape Slack sends (else None): a JSON
+    object, or a form whose ``payload`` field (interactivity), if any, is a JSON object.
+
+    Parsed once here and handed to bolt as a dict, so bolt does not parse it again.
+    """
     try:
         text = body.decode("utf-8")
         if content_type == _JSON:
-            return _slack_shaped(json.loads(text))
+            parsed = json.loads(text)
+            return parsed if _slack_shaped(parsed) else None
         fields = parse_qs(text, keep_blank_values=True)
         payloads = fields.get("payload")
         if payloads is None:
-            return bool(fields)
-        return len(payloads) == 1 and _slack_shaped(json.loads(payloads[0]))
+            # As bolt's own parser: the last value of a repeated field wins.
+            return {key: values[-1] for key, values in fields.items()} or None
+        if len(payloads) != 1:
+            return None
+        payload = json.loads(payloads[0])
+        return payload if _slack_shaped(payload) else None
     except (UnicodeDecodeError, ValueError):
-        return False
+        return None
 
 
 class SlackRoutes:
@@ -98,14 +107,19 @@ class SlackRoutes:
         if request.content_type not in (_FORM, _JSON):
             log.warning("refused a signed Slack request of type %.60r", request.content_type)
             return web.Response(status=415, text="unsupported content type")
-        if not _readable_payload(body, request.content_type):
+        payload = _slack_payload(body, request.content_type)
+        if payload is None:
             log.warning("refused a signed Slack request whose body is not a Slack payload")
             return web.Response(status=400, text="unreadable request body")
-        try:
-            bolt_request = await to_bolt_request(request)
-        except ValueError:  # a JSON body or payload field that does not parse
-            log.warning("refused a signed Slack request whose body could not be read")
-            return web.Response(status=400, text="unreadable request body")
+        # bolt takes an already parsed body only in its "socket_mode" request; the mode
+        # matters to bolt only for its own signature check (off: done above) and for
+        # copying requests to lazy listeners (we have none).
+        bolt_request = AsyncBoltRequest(
+            body=payload,
+            query=request.query_string,
+            headers=request.headers,  # type: ignore[arg-type]
+            mode="socket_mode",
+        )
         return await to_aiohttp_response(await self.front.app.async_dispatch(bolt_request))
 
     async def install(self, request: web.Request) -> web.Response:

@@ -47,13 +47,22 @@ def build_web_app(
 
 
 async def serve(
-    app: web.Application, host: str, port: int, limits: ServerLimits = DEFAULT_LIMITS
+    app: web.Application,
+    host: str,
+    port: int,
+    limits: ServerLimits = DEFAULT_LIMITS,
+    *,
+    reuse_port: bool = False,
 ) -> web.AppRunner:
-    """Start listening; the caller cleans up the returned runner."""
+    """Start listening; the caller cleans up the returned runner.
+
+    ``reuse_port`` binds with SO_REUSEPORT, so processes on one host share the port and
+    the kernel spreads new connections over them (HTTP_REUSE_PORT=1).
+    """
     # In-flight requests get a few seconds on shutdown; the whole stop must fit in 10 s.
     runner = web.AppRunner(app, access_log=None, shutdown_timeout=3.0, **limits.handler_args())
     await runner.setup()
-    site = CappedTCPSite(runner, host, port, limits.max_connections)
+    site = CappedTCPSite(runner, host, port, limits.max_connections, reuse_port=reuse_port)
     await site.start()
     return runner
 

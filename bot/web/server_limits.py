@@ -64,8 +64,16 @@ def _capped(server: web.Server, cap: int) -> Callable[[], asyncio.BaseProtocol]:
 class CappedTCPSite(web.TCPSite):
     """TCPSite whose listener refuses connections beyond ``max_connections``."""
 
-    def __init__(self, runner: web.AppRunner, host: str, port: int, max_connections: int) -> None:
-        super().__init__(runner, host, port)
+    def __init__(
+        self,
+        runner: web.AppRunner,
+        host: str,
+        port: int,
+        max_connections: int,
+        *,
+        reuse_port: bool = False,
+    ) -> None:
+        super().__init__(runner, host, port, reuse_port=reuse_port or None)
         self._max_connections = max_connections
 
     async def start(self) -> None:

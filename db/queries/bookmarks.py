@@ -38,15 +38,14 @@ async def toggle_bookmark(session: AsyncSession, voter: Voter, tool_id: int) -> 
 
 
 async def set_bookmark(session: AsyncSession, voter: Voter, tool_id: int, saved: bool) -> bool:
-    """Save or remove the tool, whatever it was before (idempotent); returns ``saved``."""
+    """Save or remove the tool, whatever it was before (idempotent); returns ``saved``.
+
+    Keyed by person like every bookmark, so a linked account's click sees the same one.
+    """
+    person_id = await resolve(session, voter.identity)
     if not saved:
         await session.execute(
-            delete(Bookmark).where(
-                Bookmark.platform == voter.platform,
-                Bookmark.workspace == voter.workspace,
-                Bookmark.user_id == voter.user_id,
-                Bookmark.tool_id == tool_id,
-            )
+            delete(Bookmark).where(Bookmark.person_id == person_id, Bookmark.tool_id == tool_id)
         )
         return False
     dialect = session.bind.dialect.name if session.bind else "sqlite"
@@ -54,6 +53,7 @@ async def set_bookmark(session: AsyncSession, voter: Voter, tool_id: int, saved:
     await session.execute(
         insert(Bookmark)
         .values(
+            person_id=person_id,
             platform=voter.platform,
             workspace=voter.workspace,
             user_id=voter.user_id,

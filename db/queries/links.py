@@ -25,6 +25,7 @@ from db.models import (
     Vote,
     utcnow,
 )
+from db.queries import tally_clock
 from db.queries.people import (
     IdentityKey,
     bump_generation,
@@ -126,8 +127,9 @@ async def merge_people(session: AsyncSession, *, keep: int, gone: int) -> None:
     await lock_people(session, pair)
     await bump_generation(session)
     newer = Vote.__table__.alias("newer")
-    await session.execute(
-        delete(Vote).where(
+    dropped = await session.execute(
+        delete(Vote)
+        .where(
             Vote.person_id.in_(pair),
             exists().where(
                 newer.c.person_id.in_(pair),
@@ -137,7 +139,13 @@ async def merge_people(session: AsyncSession, *, keep: int, gone: int) -> None:
                 | ((newer.c.updated_at == Vote.updated_at) & (newer.c.id > Vote.id)),
             ),
         )
+        .returning(Vote.tool_id)
     )
+    changed = {int(tool_id) for tool_id in dropped.scalars()}
+    if changed:
+        # Two votes on a tool became one: its tally dropped. In this transaction, so
+        # every process's tally board re-counts those tools once the merge commits.
+        await tally_clock.bump(session, changed)
     kept = select(Bookmark.tool_id).where(Bookmark.person_id == keep).scalar_subquery()
     await session.execute(
         delete(Bookmark).where(Bookmark.person_id == gone, Bookmark.tool_id.in_(kept))

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.engine import Database
 from db.models import Identity, Vote, utcnow
-from db.queries import rate_limits
+from db.queries import rate_limits, tally_clock
 from db.queries.people import (
     IdentityCache,
     IdentityKey,
@@ -80,7 +80,10 @@ async def cast_vote(
     whatever the interleaving, one row remains and it holds the last verdict written.
     """
     person_id = await resolve(session, voter.identity)
-    return await _upsert_one(session, person_id, voter, tool_id, verdict, now or utcnow())
+    change = await _upsert_one(session, person_id, voter, tool_id, verdict, now or utcnow())
+    if change != "unchanged":
+        await tally_clock.bump(session, [tool_id])
+    return change
 
 
 async def _upsert_one(
@@ -127,6 +130,14 @@ async def cast_votes(
     try:
         async with database.write() as session:
             outcomes, persons, generation = await _apply(session, requests, limit, cache)
+            changed = [
+                r.tool_id
+                for r, o in zip(requests, outcomes, strict=True)
+                if o in ("counted", "changed")
+            ]
+            if changed:
+                # In the same transaction: other processes see the clock move with the votes.
+                await tally_clock.bump(session, changed)
             # In the same transaction: one BEGIN/COMMIT less per batch than a separate read.
             counts = await tallies(session, {r.tool_id for r in requests})
     except IntegrityError:

@@ -30,7 +30,7 @@ from typing import Any
 import tests.bench as package
 from tests import postgres
 
-ORDER = ("core", "discord", "slack", "hotcard", "web", "digest", "soak")
+ORDER = ("core", "discord", "slack", "hotcard", "web", "throughput", "digest", "soak")
 
 
 def areas(selected: list[str]) -> list[str]:

@@ -163,15 +163,18 @@ async def test_slack_answers_never_ping(app: RunningApp):
     """After the hostile runs, no recorded Slack call contains a broadcast mention."""
     from tests.slack.signing import command_body
 
+    acks: list[str] = []
     texts = ("<!channel> vs <!here>", "@everyone vs &lt;!channel&gt;", "cursor <!everyone>")
     for n, text in enumerate(texts):
-        # Each command has its own response_url (Slack allows one five uses).
-        await app.post(command_body("/compare", text, app.fake.response_url(f"p{n}")))
+        # Each command has its own response_url (Slack allows one five uses). /compare
+        # answers in its ack when ready in time, /vote through its response_url.
+        response = await app.post(command_body("/compare", text, app.fake.response_url(f"p{n}")))
+        acks.append(await response.text())
         await app.post(command_body("/vote", text + " ship", app.fake.response_url(f"q{n}")))
-    await app.fake.wait_calls("response_url", count=6)
+    assert all("blocks" in a for a in acks)
+    await app.fake.wait_calls("response_url", count=3)
     assert app.fake.problems == []
-    for call in app.fake.calls:
-        dumped = str(call.payload)
+    for dumped in [*acks, *(str(call.payload) for call in app.fake.calls)]:
         for mention in ("<!channel>", "<!here>", "<!everyone>"):
             assert mention not in dumped
 

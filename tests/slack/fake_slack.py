@@ -459,6 +459,14 @@ class FakeSlack:
             future.set_result(call)
         return web.Response(text="ok")
 
+    def acked(self, key: str, payload: dict[str, Any]) -> None:
+        """A slash command's ack carried a message: Slack shows it like a response_url answer.
+
+        An ``in_channel`` ack is posted in the channel (with a ts that later clicks carry);
+        it uses none of the response_url's five uses. Tests call this with the ack they got.
+        """
+        self._apply_response(key, payload)
+
     def _apply_response(self, key: str, payload: dict[str, Any]) -> None:
         """What the channel sees: replace_original edits the clicked message; in_channel posts."""
         original = self.url_message.get(key)

@@ -37,3 +37,29 @@ async def test_a_full_queue_answers_busy_and_runs_nothing_more() -> None:
     assert acks[-1] == {}
     await background.drain()
     assert started == 3
+
+
+async def test_an_answer_ready_in_time_is_the_ack_a_late_one_follows() -> None:
+    background = Background()
+    acks: list[dict[str, Any]] = []
+    later: list[dict[str, Any]] = []
+
+    async def ack(**kwargs: Any) -> None:
+        acks.append(kwargs)
+
+    async def send_later(_body: dict[str, Any], message: dict[str, Any]) -> None:
+        later.append(message)
+
+    async def fast(_body: dict[str, Any], _context: Any) -> dict[str, Any]:
+        return {"text": "fast"}
+
+    async def slow(_body: dict[str, Any], _context: Any) -> dict[str, Any]:
+        await asyncio.sleep(0.3)
+        return {"text": "slow"}
+
+    await background.answer_in_ack(fast, send_later, within_s=0.1)(ack, {}, None)  # type: ignore[arg-type]
+    await background.answer_in_ack(slow, send_later, within_s=0.1)(ack, {}, None)  # type: ignore[arg-type]
+    assert acks == [{"text": "fast"}, {}]
+    assert later == []
+    await background.drain()
+    assert later == [{"text": "slow"}]

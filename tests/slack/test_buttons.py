@@ -12,7 +12,10 @@ from tests.slack.test_commands import command
 
 
 async def card_buttons(app: RunningApp) -> dict[str, dict[str, Any]]:
-    """Post a comparison and return its buttons by action id (each knows its card)."""
+    """Post a comparison and return its buttons by action id (each knows its card).
+
+    The card comes in the ack, so the first response_url call is a click's redraw.
+    """
     card = await command(app, "/compare", "cursor vs copilot", "card")
     blocks: list[dict[str, Any]] = card["blocks"]  # type: ignore[assignment]
     return {
@@ -52,7 +55,7 @@ async def test_ship_click_counts_redraws_and_confirms(running: RunningApp) -> No
     ship = next(b for a, b in buttons.items() if a.startswith("sos:vote:ship:"))
     tool_id = int(ship["action_id"].rsplit(":", 1)[1])
     await click(running, ship, "k1")
-    redraw = (await running.fake.wait_calls("response_url", 2))[-1].payload
+    redraw = (await running.fake.wait_calls("response_url", 1))[-1].payload
     ephemeral = (await running.fake.wait_calls("chat.postEphemeral"))[0]
     assert redraw["replace_original"] is True
     assert "100% ship · 1 vote (1 ship / 0 skip)" in community_text(redraw)
@@ -133,7 +136,7 @@ async def test_click_on_a_card_without_its_blocks_rerenders_it(running: RunningA
     buttons = await card_buttons(running)
     skip = next(b for a, b in buttons.items() if a.startswith("sos:vote:skip:"))
     await click(running, skip, "old", with_card=False)
-    redraw = (await running.fake.wait_calls("response_url", 2))[-1].payload
+    redraw = (await running.fake.wait_calls("response_url", 1))[-1].payload
     assert redraw["replace_original"] is True
     assert redraw["blocks"][0]["text"]["text"] == "Cursor vs GitHub Copilot"
     assert "0% ship · 1 vote (0 ship / 1 skip)" in community_text(redraw)
@@ -144,6 +147,6 @@ async def test_in_place_update_changes_only_the_clicked_tool(running: RunningApp
     card = next(iter(buttons.values()))["_card"]
     ship = next(b for a, b in buttons.items() if a.startswith("sos:vote:ship:"))
     await click(running, ship, "one")
-    redraw = (await running.fake.wait_calls("response_url", 2))[-1].payload
+    redraw = (await running.fake.wait_calls("response_url", 1))[-1].payload
     changed = [i for i, (a, b) in enumerate(zip(card, redraw["blocks"], strict=True)) if a != b]
     assert changed == [3]  # the first tool's section, nothing else

@@ -1,7 +1,10 @@
-"""Slash commands over signed HTTP: acked at once, answered through response_url."""
+"""Slash commands over signed HTTP: acked at once, answered through response_url
+(the card commands, /compare and /tool, in the ack itself when the card is ready)."""
 
 from __future__ import annotations
 
+import asyncio
+import json
 import time
 
 from sqlalchemy import select
@@ -13,9 +16,14 @@ from tests.slack.signing import CHANNEL, TEAM, command_body
 
 
 async def command(app: RunningApp, name: str, text: str, key: str, **kw: str) -> dict[str, object]:
-    """Send a command; return the (only) answer it produced at response_url ``key``."""
+    """Send a command; return its (only) answer: in the ack, or at response_url ``key``."""
     response = await app.post(command_body(name, text, app.fake.response_url(key), **kw))
     assert response.status == 200
+    acked = await response.text()
+    if acked and "blocks" in json.loads(acked):
+        message = dict(json.loads(acked))
+        app.fake.acked(key, message)  # what Slack does with a message in the ack
+        return message
     await app.fake.wait_for(
         lambda calls: any(c.method == "response_url" and c.payload["_key"] == key for c in calls)
     )
@@ -37,13 +45,24 @@ async def test_compare_card_goes_to_the_channel_and_is_recorded(running: Running
 
 
 async def test_ack_is_immediate_and_empty(running: RunningApp) -> None:
-    body = command_body("/compare", "cursor vs copilot", running.fake.response_url("t"))
+    body = command_body("/vote", "cursor ship", running.fake.response_url("t"))
     await running.post(body)  # warm-up: auth.test, name index
     started = time.perf_counter()
     response = await running.post(body)
     assert time.perf_counter() - started < 1.0
     assert response.status == 200
     assert await response.text() == ""
+
+
+async def test_a_ready_card_travels_in_the_ack(running: RunningApp) -> None:
+    for name, text in (("/compare", "cursor vs copilot"), ("/tool", "cursor")):
+        response = await running.post(command_body(name, text, running.fake.response_url(name)))
+        assert response.status == 200
+        answer = json.loads(await response.text())
+        assert answer["response_type"] == "in_channel"
+        assert "Cursor" in json.dumps(answer["blocks"])
+    await asyncio.sleep(0.2)
+    assert running.fake.named("response_url") == [], "answered twice"
 
 
 async def test_compare_accepts_comma_and_quoted_names(running: RunningApp) -> None:

@@ -1,0 +1,122 @@
+"""Tallies from memory (bot/core/tally_board.py), kept true across processes by the clock.
+
+Two CommandService objects on one database stand for two processes.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import text
+
+from bot.core.context import CommandContext
+from bot.core.service import CommandService
+from bot.core.views import CompareCard
+from db.engine import Database
+from db.models import utcnow
+from db.queries import tally_clock
+from db.queries.people import resolve
+from db.queries.tools import ToolName
+from db.queries.votes import Voter
+
+
+def person(n: int) -> CommandContext:
+    return CommandContext("console", "w1", f"u{n}", f"User {n}")
+
+
+async def community(service: CommandService) -> tuple[int, int]:
+    card = await service.compare(person(0), "cursor", "copilot")
+    assert isinstance(card, CompareCard)
+    cursor = card.first if card.first.slug == "cursor" else card.second
+    assert cursor.slug == "cursor"
+    return cursor.community.ship, cursor.community.skip
+
+
+async def test_a_vote_elsewhere_shows_once_the_clock_moved(demo_database: Database) -> None:
+    here, there = CommandService(demo_database), CommandService(demo_database)
+    here.tally_board.max_age_s = 0.0  # look at the clock on every read
+    assert await community(here) == (0, 0)
+    await there.vote(person(1), "cursor", "ship")
+    assert await community(here) == (1, 0)
+    await there.vote(person(1), "cursor", "skip")  # a changed vote
+    await there.vote(person(2), "cursor", "skip")
+    assert await community(here) == (0, 2)
+
+
+async def test_own_votes_show_at_once(demo_database: Database) -> None:
+    service = CommandService(demo_database)
+    service.tally_board.max_age_s = 3600.0  # never looks at the clock again
+    assert await community(service) == (0, 0)
+    await service.vote(person(1), "cursor", "ship")
+    assert await community(service) == (1, 0)
+
+
+async def test_counts_come_from_memory_until_the_clock_moves(demo_database: Database) -> None:
+    service = CommandService(demo_database)
+    service.tally_board.max_age_s = 0.0
+    assert await community(service) == (0, 0)
+    cursor = service.index.resolve("cursor").tool  # type: ignore[union-attr]
+    copilot = service.index.resolve("copilot").tool  # type: ignore[union-attr]
+    assert isinstance(cursor, ToolName) and isinstance(copilot, ToolName)
+    # A vote written behind the clock's back is not seen: the count is served from memory.
+    async with demo_database.write() as session:
+        person_id = await resolve(session, Voter("console", "w1", "u9").identity)
+        await session.execute(
+            text(
+                "INSERT INTO votes (person_id, platform, workspace, user_id, tool_id, verdict,"
+                " created_at, updated_at)"
+                " VALUES (:person, 'console', 'w1', 'u9', :tool, 'ship', :now, :now)"
+            ),
+            {"person": person_id, "tool": cursor.id, "now": utcnow()},
+        )
+    assert await community(service) == (0, 0)
+    # Another tool's change leaves Cursor's count in memory; Cursor's own is re-read.
+    async with demo_database.write() as session:
+        before = await tally_clock.now(session)
+        assert await tally_clock.bump(session, [copilot.id]) == before + 1
+    assert await community(service) == (0, 0)
+    async with demo_database.write() as session:
+        await tally_clock.bump(session, [cursor.id])
+    assert await community(service) == (1, 0)
+
+
+async def test_concurrent_readers_and_votes_always_get_every_count(
+    demo_database: Database,
+) -> None:
+    """Counts dropped while another read waits on the database never go missing."""
+    import asyncio
+
+    service = CommandService(demo_database)
+    service.tally_board.max_age_s = 0.0
+
+    async def reader() -> None:
+        for _ in range(5):
+            assert await community(service) is not None
+
+    async def voter(n: int) -> None:
+        for verdict in ("ship", "skip", "ship"):
+            await service.vote(person(n), "cursor", verdict)
+
+    await asyncio.gather(*(reader() for _ in range(5)), *(voter(n) for n in range(5)))
+    assert await community(service) == (5, 0)
+
+
+async def test_a_link_that_merges_votes_moves_every_board(demo_database: Database) -> None:
+    """Linking two accounts that both voted leaves one vote; both boards show it."""
+    import re
+
+    from bot.core.views import NoticeView
+
+    here, there = CommandService(demo_database), CommandService(demo_database)
+    here.tally_board.max_age_s = 0.0
+    there.tally_board.max_age_s = 3600.0  # only its own writes may move it
+    await here.vote(person(1), "cursor", "ship")
+    await here.vote(person(2), "cursor", "ship")
+    assert await community(here) == (2, 0)
+    assert await community(there) == (2, 0)
+    notice = await there.link(person(1))
+    assert isinstance(notice, NoticeView)
+    found = re.search(r"\b([A-Z0-9]{8})\b", notice.message)
+    assert found is not None
+    linked = await there.link(person(2), found.group(1))
+    assert isinstance(linked, NoticeView) and "Linked" in linked.message
+    assert await community(there) == (1, 0)
+    assert await community(here) == (1, 0)
