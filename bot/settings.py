@@ -224,6 +224,13 @@ class DigestSettings(BaseSettings):
 
     cron: str = Field("0 9 * * mon", description="When the weekly digest goes out (crontab).")
     timezone: str = Field("UTC", description="Time zone of the cron and of the ISO week.")
+    # A post takes seconds; a claim this old belongs to a run that died, and another run
+    # re-posts it (on Discord with the same nonce, so it still lands once).
+    channel_post_lease_s: float = Field(
+        300.0,
+        gt=0,
+        description="Seconds before a channel post claimed by a dead run is taken over.",
+    )
 
     @field_validator("timezone")
     @classmethod

@@ -6,7 +6,7 @@ import asyncio
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from bot.core.ports import ChannelPoster
 from bot.settings import Settings
@@ -129,7 +129,12 @@ async def weekly_run(
     # Channel posts run beside the email; a slow or failing platform never holds mail back.
     posts = asyncio.create_task(
         post_issue(
-            deps.database, issue, deps.posters, deps.public_url, base_delay_s=post_retry_delay_s
+            deps.database,
+            issue,
+            deps.posters,
+            deps.public_url,
+            base_delay_s=post_retry_delay_s,
+            stale_after=timedelta(seconds=deps.settings.digest.channel_post_lease_s),
         )
     )
     try:

@@ -42,6 +42,13 @@ def _json(data: Any, status: int = 200) -> web.Response:
 _EDITABLE = ("content", "embeds", "components", "flags")
 
 
+def _is_channel_message(method: str, path: str) -> bool:
+    parts = path.split("/")
+    return (
+        method == "POST" and len(parts) == 4 and parts[1] == "channels" and parts[3] == "messages"
+    )
+
+
 def snowflake() -> str:
     return str(next(_snowflakes))
 
@@ -131,7 +138,15 @@ class FakeDiscord:
         self.limited: list[Call] = []
         # Channels the bot lost: channel id -> (HTTP status, Discord error code, message).
         self.channel_errors: dict[str, tuple[int, int, str]] = {}
-        self._nonces: dict[tuple[str, str], dict[str, Any]] = {}
+        # enforce_nonce, as documented: a nonce the same author used "in the past few
+        # minutes" returns that message and creates none; older nonces no longer match.
+        self._nonces: dict[tuple[str, str], tuple[float, dict[str, Any]]] = {}
+        self.nonce_window_s = 300.0
+        self.nonce_repeats = 0  # POSTs answered with an earlier message by their nonce
+        # A slow Discord: each channel message POST is answered this late. The message is
+        # created when the answer is made, even if the client is gone by then (aiohttp does
+        # not cancel handlers on disconnect), as a request Discord received still posts.
+        self.message_delay_s = 0.0
         self._waiters: list[tuple[Callable[[Call], bool], asyncio.Future[Call]]] = []
         self._runner: web.AppRunner | None = None
         self.port = 0
@@ -284,6 +299,8 @@ class FakeDiscord:
             if not future.done() and matches(call):
                 future.set_result(call)
                 self._waiters.remove(waiter)
+        if self.message_delay_s and _is_channel_message(request.method, path):
+            await asyncio.sleep(self.message_delay_s)
         return self._answer(request.method, path.split("/")[1:], body)
 
     def _answer(self, method: str, parts: list[str], body: Any) -> web.StreamResponse:
@@ -328,13 +345,19 @@ class FakeDiscord:
                     status, code, text = self.channel_errors[channel_id]
                     return _json({"message": text, "code": code}, status=status)
                 nonce = str(body.get("nonce") or "")
-                if body.get("enforce_nonce") and (channel_id, nonce) in self._nonces:
+                seen = self._nonces.get((channel_id, nonce))
+                if (
+                    body.get("enforce_nonce")
+                    and seen is not None
+                    and time.monotonic() - seen[0] < self.nonce_window_s
+                ):
                     # Same author, same nonce, within minutes: the first message, no new one.
-                    return _json(self._nonces[(channel_id, nonce)])
+                    self.nonce_repeats += 1
+                    return _json(seen[1])
                 message = message_object(channel_id, body)
                 self.messages[message["id"]] = message
                 if nonce:
-                    self._nonces[(channel_id, nonce)] = message
+                    self._nonces[(channel_id, nonce)] = (time.monotonic(), message)
                 return _json(message)
         return _json({"message": "404: Not Found", "code": 0}, status=404)
 
