@@ -129,9 +129,7 @@ def _changes_by_slug(snapshot: DigestSnapshot) -> dict[str, tuple[str, ...]]:
     for c in snapshot.verdict_changes:
         changes.setdefault(c.slug, []).append(f"panel verdict {c.before} → {c.after}")
     for m in snapshot.movers:
-        changes.setdefault(m.slug, []).append(
-            f"community {m.before_pct}% → {m.after_pct}% ship"
-        )
+        changes.setdefault(m.slug, []).append(f"community {m.before_pct}% → {m.after_pct}% ship")
     return {slug: tuple(words) for slug, words in changes.items()}
 
 

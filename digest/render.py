@@ -210,9 +210,7 @@ def render_issue(snapshot: Snapshot, public_url: str, postal_address: str = "") 
     )
 
 
-def render_personal_block(
-    rows: list[BlockRow], more: int, links: IssueLinks
-) -> tuple[str, str]:
+def render_personal_block(rows: list[BlockRow], more: int, links: IssueLinks) -> tuple[str, str]:
     """A reader's "Your tools this week" as an HTML fragment and text; no MJML involved."""
     values = {"rows": rows, "more": more, "links": links, "c": LIGHT}
     html_part = environment().get_template("digest/personal_block.html.j2").render(values)
