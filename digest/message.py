@@ -243,7 +243,10 @@ class DigestMessages:
         self._text = text_body
         pattern = placeholders.pattern()
         self._html_split = _Split(self._html, pattern)
-        self._text_split = _Split(text_body, pattern)
+        # The block's own line ending goes with it, so a reader without one gets no gap.
+        self._text_split = _Split(
+            text_body.replace(placeholders.block + "\n", placeholders.block), pattern
+        )
         self._vote_urls = vote_urls
         self.mail_from = mail_from
         self.envelope_from = parseaddr(mail_from)[1] or mail_from
