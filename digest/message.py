@@ -198,23 +198,33 @@ def _break_at(flat: str, mark: str) -> int:
 
 
 def personalise_html(
-    compiled: str, recipient: str, unsubscribe_url: str, placeholders: Placeholders
+    compiled: str,
+    recipient: str,
+    unsubscribe_url: str,
+    placeholders: Placeholders,
+    votes: dict[str, str] | None = None,
 ) -> str:
-    """Fill one reader's address and unsubscribe link into the compiled HTML, escaped."""
-    escaped_url = html.escape(unsubscribe_url, quote=True)
-    escaped_email = html.escape(recipient, quote=True)
-    return compiled.replace(placeholders.unsubscribe, escaped_url).replace(
-        placeholders.email, escaped_email
-    )
+    """Fill one reader's address, unsubscribe and vote links into the compiled HTML, escaped.
+
+    For one-off copies (a preview); DigestMessages does the same from a precomputed split.
+    """
+    values = {k: html.escape(v, quote=True) for k, v in (votes or {}).items()}
+    values["u"] = html.escape(unsubscribe_url, quote=True)
+    values["e"] = html.escape(recipient, quote=True)
+    return _Split(compiled, placeholders.pattern()).fill(values)
 
 
 def personalise_text(
-    text: str, recipient: str, unsubscribe_url: str, placeholders: Placeholders
+    text: str,
+    recipient: str,
+    unsubscribe_url: str,
+    placeholders: Placeholders,
+    votes: dict[str, str] | None = None,
 ) -> str:
-    """Fill one reader's address and unsubscribe link into the plain-text part."""
-    return text.replace(placeholders.unsubscribe, unsubscribe_url).replace(
-        placeholders.email, recipient
-    )
+    """Fill one reader's address, unsubscribe and vote links into the plain-text part."""
+    values = {**(votes or {}), "u": unsubscribe_url, "e": recipient}
+    text = text.replace(placeholders.block + "\n", placeholders.block)
+    return _Split(text, placeholders.pattern()).fill(values)
 
 
 class DigestMessages:
