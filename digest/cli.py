@@ -106,8 +106,10 @@ def preview(
     """Write the issue's HTML and text to files, without storing or sending anything."""
     from digest.issues import find_issue
     from digest.message import personalise_html, personalise_text
+    from digest.personal import VoteLinks
     from digest.render import render_issue
     from digest.snapshot import build_snapshot
+    from digest.vote_tokens import VoteTokens
 
     settings = _settings()
     target = _week(settings, week)
@@ -121,8 +123,15 @@ def preview(
         # A sample reader, so the preview looks like what lands in an inbox.
         sample_url = f"{settings.app.public_url}/unsubscribe/preview"
         marks = rendered.placeholders
-        page = personalise_html(rendered.html, SAMPLE_READER, sample_url, marks)
-        text = personalise_text(rendered.text, SAMPLE_READER, sample_url, marks)
+        # Unsigned: the preview's Ship/Skip links open the tool's page.
+        votes = VoteLinks(
+            settings.app.public_url,
+            target.label,
+            VoteTokens(settings.app.secret_keys),
+            rendered.vote_slugs,
+        )(None)
+        page = personalise_html(rendered.html, SAMPLE_READER, sample_url, marks, votes)
+        text = personalise_text(rendered.text, SAMPLE_READER, sample_url, marks, votes)
         return rendered.subject, page, text
 
     subject, html, text = _with_database(settings, work)

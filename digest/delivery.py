@@ -25,7 +25,8 @@ from bot import metrics
 from db.engine import Database
 from db.queries import deliveries
 from db.queries.deliveries import HARD_FAILURES_TO_SUSPEND, SENDER_LOCK_CLASS, Claim
-from digest.message import DigestMessages, Outgoing
+from digest.message import DigestMessages, Outgoing, PersonalBlock
+from digest.personal import PersonalBlocks
 from digest.senders import Sender
 
 log = logging.getLogger(__name__)
@@ -119,6 +120,7 @@ async def send_issue(
     batch: int = 25,
     progress: Progress | None = None,
     stop: asyncio.Event | None = None,
+    blocks: PersonalBlocks | None = None,
 ) -> SendSummary:
     """Deliver every waiting copy of the issue; safe to run in several processes at once.
 
@@ -146,6 +148,7 @@ async def send_issue(
                 summary,
                 progress,
                 halt,
+                blocks,
             )
             for _ in range(max(1, sender.concurrency))
         ]
@@ -169,10 +172,17 @@ async def _worker(
     summary: SendSummary,
     progress: Progress | None,
     stop: _Halt,
+    blocks: PersonalBlocks | None,
 ) -> None:
     store = await deliveries.open_store(database, issue_id, sender_id)
     try:
         while not stop.is_set() and (claims := await store.claim(batch)):
+            # One bookmark look-up for the whole batch, not one per message.
+            personal: dict[str, PersonalBlock | None] = {}
+            if blocks is not None:
+                personal = await blocks.for_addresses(
+                    c.email for c in claims if c.subscriber_status == "confirmed"
+                )
             for index, claim in enumerate(claims):
                 if stop.is_set():
                     await store.release(claims[index:])
@@ -182,7 +192,11 @@ async def _worker(
                     summary.skipped += 1
                     continue
                 message: Outgoing = await messages.build_async(
-                    claim.email, unsubscribe_url(claim.link_key), claim.subscriber_id
+                    claim.email,
+                    unsubscribe_url(claim.link_key),
+                    claim.subscriber_id,
+                    link_key=claim.link_key,
+                    block=personal.get(claim.email),
                 )
                 outcome = await sender.send(message)
                 suspended = await store.record(claim, outcome.status, outcome.detail)

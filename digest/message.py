@@ -35,6 +35,8 @@ if TYPE_CHECKING:
 # reader's own address.
 UNSUBSCRIBE_PLACEHOLDER = "SOS-PERSONAL-UNSUBSCRIBE-URL"
 EMAIL_PLACEHOLDER = "SOS-PERSONAL-EMAIL"
+VOTE_PLACEHOLDER = "SOS-PERSONAL-VOTE"
+BLOCK_PLACEHOLDER = "SOS-PERSONAL-BLOCK"
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,11 +45,77 @@ class Placeholders:
 
     unsubscribe: str
     email: str
+    nonce: str = "0"
 
     @classmethod
     def fresh(cls) -> Placeholders:
         nonce = secrets.token_hex(16)
-        return cls(f"{UNSUBSCRIBE_PLACEHOLDER}-{nonce}", f"{EMAIL_PLACEHOLDER}-{nonce}")
+        return cls(f"{UNSUBSCRIBE_PLACEHOLDER}-{nonce}", f"{EMAIL_PLACEHOLDER}-{nonce}", nonce)
+
+    def vote(self, index: int, verdict: str) -> str:
+        """The Ship ("h") or Skip ("k") link of the issue's ``index``-th votable tool."""
+        return f"{VOTE_PLACEHOLDER}-{self.nonce}-{index}{verdict[1]}"
+
+    @property
+    def block(self) -> str:
+        """Where the reader's "Your tools this week" block goes (or nothing)."""
+        return f"{BLOCK_PLACEHOLDER}-{self.nonce}"
+
+    def pattern(self) -> re.Pattern[str]:
+        """Every placeholder of the issue, one capture group each kind, for one split."""
+        vote = re.escape(f"{VOTE_PLACEHOLDER}-{self.nonce}-")
+        return re.compile(
+            f"({re.escape(self.unsubscribe)})|({re.escape(self.email)})"
+            f"|({re.escape(self.block)})|{vote}([0-9]+[hk])"
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class PersonalBlock:
+    """One bookmark set's "Your tools this week", pre-rendered (see digest.personal).
+
+    Made by ``personal_block``: the HTML is ASCII, compacted to short CRLF lines none of
+    which starts with ".", and set on lines of its own, so it keeps the message's wire
+    form; ``canonical`` says whether it also keeps DKIM's fast path valid.
+    """
+
+    html: str
+    text: str
+    canonical: bool
+
+
+def personal_block(html_fragment: str, text_fragment: str) -> PersonalBlock:
+    ascii_html = html_fragment.encode("ascii", "xmlcharrefreplace").decode("ascii")
+    body = "\r\n" + _compact(re.sub(r"[ \t]+", " ", ascii_html).strip()) + "\r\n"
+    canonical = is_relaxed_body_canonical(body.encode("ascii"))
+    return PersonalBlock(body, text_fragment, canonical)
+
+
+class _Split:
+    """A body cut at its placeholders once; each copy is then one join.
+
+    ``parts`` alternates fixed text and slot names: "u" (unsubscribe), "e" (email),
+    "b" (the block) or a vote key like "3h".
+    """
+
+    def __init__(self, body: str, pattern: re.Pattern[str]) -> None:
+        self.parts: list[str] = []
+        self.slots: list[int] = []
+        last = 0
+        for match in pattern.finditer(body):
+            self.parts.append(body[last : match.start()])
+            kind = match.lastindex or 0
+            self.slots.append(len(self.parts))
+            self.parts.append(("u", "e", "b")[kind - 1] if kind < 4 else str(match.group(4)))
+            last = match.end()
+        self.parts.append(body[last:])
+        self.names = [self.parts[i] for i in self.slots]
+
+    def fill(self, values: dict[str, str]) -> str:
+        parts = self.parts.copy()
+        for index, name in zip(self.slots, self.names, strict=True):
+            parts[index] = values.get(name, "")
+        return "".join(parts)
 
 
 # Well under SMTP's 998 so a substituted URL cannot push a line over it.
@@ -130,23 +198,33 @@ def _break_at(flat: str, mark: str) -> int:
 
 
 def personalise_html(
-    compiled: str, recipient: str, unsubscribe_url: str, placeholders: Placeholders
+    compiled: str,
+    recipient: str,
+    unsubscribe_url: str,
+    placeholders: Placeholders,
+    votes: dict[str, str] | None = None,
 ) -> str:
-    """Fill one reader's address and unsubscribe link into the compiled HTML, escaped."""
-    escaped_url = html.escape(unsubscribe_url, quote=True)
-    escaped_email = html.escape(recipient, quote=True)
-    return compiled.replace(placeholders.unsubscribe, escaped_url).replace(
-        placeholders.email, escaped_email
-    )
+    """Fill one reader's address, unsubscribe and vote links into the compiled HTML, escaped.
+
+    For one-off copies (a preview); DigestMessages does the same from a precomputed split.
+    """
+    values = {k: html.escape(v, quote=True) for k, v in (votes or {}).items()}
+    values["u"] = html.escape(unsubscribe_url, quote=True)
+    values["e"] = html.escape(recipient, quote=True)
+    return _Split(compiled, placeholders.pattern()).fill(values)
 
 
 def personalise_text(
-    text: str, recipient: str, unsubscribe_url: str, placeholders: Placeholders
+    text: str,
+    recipient: str,
+    unsubscribe_url: str,
+    placeholders: Placeholders,
+    votes: dict[str, str] | None = None,
 ) -> str:
-    """Fill one reader's address and unsubscribe link into the plain-text part."""
-    return text.replace(placeholders.unsubscribe, unsubscribe_url).replace(
-        placeholders.email, recipient
-    )
+    """Fill one reader's address, unsubscribe and vote links into the plain-text part."""
+    values = {**(votes or {}), "u": unsubscribe_url, "e": recipient}
+    text = text.replace(placeholders.block + "\n", placeholders.block)
+    return _Split(text, placeholders.pattern()).fill(values)
 
 
 class DigestMessages:
@@ -165,12 +243,21 @@ class DigestMessages:
         signer: DkimSigner | None = None,
         bounce_address: Callable[[int], str] | None = None,
         campaign: str = "digest",
+        vote_urls: Callable[[str | None], dict[str, str]] | None = None,
     ) -> None:
-        """``bounce_address`` maps a subscriber id to its envelope sender (VERP)."""
+        """``bounce_address`` maps a subscriber id to its envelope sender (VERP);
+        ``vote_urls`` a reader's link key to their Ship/Skip links (digest.personal)."""
         self._placeholders = placeholders
         ascii_html = html_body.encode("ascii", "xmlcharrefreplace").decode("ascii")
         self._html = _compact(ascii_html)
         self._text = text_body
+        pattern = placeholders.pattern()
+        self._html_split = _Split(self._html, pattern)
+        # The block's own line ending goes with it, so a reader without one gets no gap.
+        self._text_split = _Split(
+            text_body.replace(placeholders.block + "\n", placeholders.block), pattern
+        )
+        self._vote_urls = vote_urls
         self.mail_from = mail_from
         self.envelope_from = parseaddr(mail_from)[1] or mail_from
         self._domain = self.envelope_from.rpartition("@")[2] or "shiporskip.local"
@@ -222,13 +309,20 @@ class DigestMessages:
         self._date = ""
 
     def build(
-        self, recipient: str, unsubscribe_url: str, subscriber_id: int | None = None
+        self,
+        recipient: str,
+        unsubscribe_url: str,
+        subscriber_id: int | None = None,
+        *,
+        link_key: str | None = None,
+        block: PersonalBlock | None = None,
     ) -> Outgoing:
         """The full message for one recipient; ``unsubscribe_url`` must be an https URL.
 
         With a bounce address configured, ``subscriber_id`` picks the VERP envelope sender.
+        ``link_key`` signs the reader's Ship/Skip links; ``block`` is their bookmarks block.
         """
-        copy = self._compose(recipient, unsubscribe_url, subscriber_id)
+        copy = self._compose(recipient, unsubscribe_url, subscriber_id, link_key, block)
         if self._signer is None:
             return copy.outgoing(b"")
         inputs = self._signing_inputs(copy)
@@ -237,21 +331,45 @@ class DigestMessages:
         return copy.outgoing(self._signer.sign_parts(*inputs))
 
     async def build_async(
-        self, recipient: str, unsubscribe_url: str, subscriber_id: int | None = None
+        self,
+        recipient: str,
+        unsubscribe_url: str,
+        subscriber_id: int | None = None,
+        *,
+        link_key: str | None = None,
+        block: PersonalBlock | None = None,
     ) -> Outgoing:
         """As ``build``, with the RSA part of the DKIM signature off the event loop."""
         if self._signer is None:
-            return self.build(recipient, unsubscribe_url, subscriber_id)
-        copy = self._compose(recipient, unsubscribe_url, subscriber_id)
+            return self.build(
+                recipient, unsubscribe_url, subscriber_id, link_key=link_key, block=block
+            )
+        copy = self._compose(recipient, unsubscribe_url, subscriber_id, link_key, block)
         inputs = self._signing_inputs(copy)
         if inputs is None:
             return copy.outgoing(self._signer.sign(copy.data)[: -len(copy.data)])
         return copy.outgoing(await self._signer.sign_parts_async(*inputs))
 
-    def _compose(self, recipient: str, unsubscribe_url: str, subscriber_id: int | None) -> _Copy:
+    def _compose(
+        self,
+        recipient: str,
+        unsubscribe_url: str,
+        subscriber_id: int | None,
+        link_key: str | None,
+        block: PersonalBlock | None,
+    ) -> _Copy:
         _check_personal(unsubscribe_url)
-        body_html = personalise_html(self._html, recipient, unsubscribe_url, self._placeholders)
-        body_text = personalise_text(self._text, recipient, unsubscribe_url, self._placeholders)
+        votes = self._vote_urls(link_key) if self._vote_urls is not None else {}
+        text_values = {"u": unsubscribe_url, "e": recipient, **votes}
+        # Vote URLs are quoted path segments over PUBLIC_URL: nothing in them needs escaping
+        # but the "&" of campaign tags on the fallback links.
+        html_values = {k: v.replace("&", "&amp;") for k, v in votes.items()}
+        html_values["u"] = html.escape(unsubscribe_url, quote=True)
+        html_values["e"] = html.escape(recipient, quote=True)
+        if block is not None:
+            html_values["b"], text_values["b"] = block.html, block.text
+        body_html = self._html_split.fill(html_values)
+        body_text = self._text_split.fill(text_values)
         unsubscribe = f"<{unsubscribe_url}>"
         if self._mailto:
             unsubscribe += f", <mailto:{self._mailto}?subject=unsubscribe>"
@@ -274,7 +392,9 @@ class DigestMessages:
         if self._bounce_address is not None and subscriber_id is not None:
             sender = self._bounce_address(subscriber_id)
         # Whitespace in a personal value would make the body differ from its canonical form.
-        plain = not any(c in v for v in (recipient, unsubscribe_url) for c in " \t")
+        plain = not any(c in v for v in (recipient, unsubscribe_url) for c in " \t") and (
+            block is None or block.canonical
+        )
         return _Copy(sender, recipient, data, personal, body, plain, self._smtp_ready)
 
     def _signing_inputs(self, copy: _Copy) -> tuple[list[tuple[bytes, bytes]], bytes] | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -16,10 +17,12 @@ from digest.deliverability import envelope_for_issue, signer_for
 from digest.delivery import Progress, SendSummary, send_issue
 from digest.issues import Issue, ensure_issue
 from digest.message import DigestMessages
+from digest.personal import PersonalBlocks, VoteLinks
 from digest.render import render_issue
 from digest.senders import Sender, make_sender
 from digest.subscribers import EmailSubscriptions, Mailing
 from digest.tokens import Tokens
+from digest.vote_tokens import VoteTokens
 from digest.weeks import Week, last_complete_week
 
 log = logging.getLogger(__name__)
@@ -62,6 +65,10 @@ class DigestDeps:
     def public_url(self) -> str:
         return self.settings.app.public_url
 
+    @functools.cached_property
+    def vote_tokens(self) -> VoteTokens:
+        return VoteTokens(self.settings.app.secret_keys)
+
     def subscriptions(self) -> EmailSubscriptions:
         mail = self.settings.mail
         mailing = Mailing(
@@ -92,6 +99,7 @@ def compile_messages(deps: DigestDeps, issue: Issue) -> DigestMessages:
         signer=signer_for(deps.settings),
         bounce_address=envelope_for_issue(deps.settings, issue.id),
         campaign=issue.week,
+        vote_urls=VoteLinks(deps.public_url, issue.week, deps.vote_tokens, rendered.vote_slugs),
     )
 
 
@@ -115,6 +123,7 @@ async def send_week(
         deps.unsubscribe_url,
         progress=progress,
         stop=deps.stopping,
+        blocks=PersonalBlocks(deps.database, issue.snapshot, deps.public_url),
     )
     return issue, summary
 

@@ -19,6 +19,7 @@ from digest.links import IssueLinks
 from digest.message import Placeholders
 from digest.mjml_check import mjml_problems
 from digest.palette import DARK, LIGHT
+from digest.personal import BlockRow, vote_slugs
 from digest.snapshot_model import DigestSnapshot as Snapshot
 from digest.wording import number, plural, signed
 
@@ -30,6 +31,8 @@ TEMPLATE_NAMES = (
     "digest/email.mjml.j2",
     "digest/email.txt.j2",
     "digest/page.html.j2",
+    "digest/personal_block.html.j2",
+    "digest/personal_block.txt.j2",
 )
 MAX_HTML_BYTES = 100_000
 COLOR_SCHEME_METAS = (
@@ -49,6 +52,8 @@ class RenderedIssue:
     text: str
     # Random per issue: pass them to DigestMessages / personalise_*.
     placeholders: Placeholders
+    # The tools with Ship/Skip links, in placeholder index order (digest.personal.VoteLinks).
+    vote_slugs: tuple[str, ...] = ()
 
 
 def web_url(value: object) -> str:
@@ -107,21 +112,30 @@ def _context(
     placeholders: Placeholders | None,
     postal_address: str,
 ) -> dict[str, Any]:
-    placeholders = placeholders or Placeholders.fresh()
+    marks = placeholders or Placeholders.fresh()
     ranked = editorial.stories(snapshot)
+    links = IssueLinks(public_url, snapshot.week)
+    index = {slug: i for i, slug in enumerate(vote_slugs(snapshot))}
+
+    def vote_link(slug: str, verdict: str) -> str:
+        # A reader's signed link goes in per copy; the archive links to the tool's page.
+        return marks.vote(index[slug], verdict) if personal else links.tool(slug)
+
     return {
         "s": snapshot,
         "subject": snapshot.subject,
         "preview": editorial.preheader(snapshot),
         "lead": ranked[0] if ranked else None,
         "second": ranked[1] if len(ranked) > 1 else None,
-        "links": IssueLinks(public_url, snapshot.week),
+        "links": links,
+        "vote_link": vote_link,
+        "personal_block": marks.block if personal else "",
         "public_url": public_url,
         "archive_url": archive_url(public_url, snapshot.week),
         "postal_address": postal_address.strip(),
         "personal": personal,
-        "unsubscribe_placeholder": placeholders.unsubscribe,
-        "email_placeholder": placeholders.email,
+        "unsubscribe_placeholder": marks.unsubscribe,
+        "email_placeholder": marks.email,
         "c": LIGHT,
         "d": DARK,
     }
@@ -192,7 +206,16 @@ def render_issue(snapshot: Snapshot, public_url: str, postal_address: str = "") 
             snapshot, public_url, placeholders=placeholders, postal_address=postal_address
         ),
         placeholders=placeholders,
+        vote_slugs=vote_slugs(snapshot),
     )
+
+
+def render_personal_block(rows: list[BlockRow], more: int, links: IssueLinks) -> tuple[str, str]:
+    """A reader's "Your tools this week" as an HTML fragment and text; no MJML involved."""
+    values = {"rows": rows, "more": more, "links": links, "c": LIGHT}
+    html_part = environment().get_template("digest/personal_block.html.j2").render(values)
+    text = _text_environment().get_template("digest/personal_block.txt.j2").render(values)
+    return html_part, text.strip("\n") + "\n\n"
 
 
 # Stands for the confirmation link while the confirmation email is compiled (once).

@@ -10,14 +10,21 @@ from typing import TYPE_CHECKING, Any
 import aiohttp
 from aiohttp import web
 
-from bot.core.views import ErrorView
+from bot.core.context import CommandContext
+from bot.core.views import ErrorView, VoteResult
+from db.digest_models import Subscriber
+from db.queries.subscribers import subscriber_by_link_key
+from db.queries.tools import ToolName, tool_by_slug
 from digest.issues import find_issue, list_issues
+from digest.links import IssueLinks
 from digest.pipeline import DigestDeps
 from digest.render import environment, render_html
 from digest.tokens import BadToken
+from digest.vote_tokens import Verdict
 from digest.weeks import WEEK_RE
 
 if TYPE_CHECKING:
+    from bot.core.service import CommandService
     from bot.runner import Runtime
 
 DEPS_KEY: web.AppKey[DigestDeps] = web.AppKey("digest_deps")
@@ -28,10 +35,13 @@ _NO_STORE = {"Cache-Control": "no-store"}
 
 def route_installer(app: web.Application, runtime: Runtime) -> None:
     """The runner's hook: digest routes over the process's one digest runtime."""
-    install_routes(app, runtime.digest_runtime())
+    install_routes(app, runtime.digest_runtime(), runtime.service)
 
 
-def install_routes(app: web.Application, deps: DigestDeps) -> None:
+def install_routes(
+    app: web.Application, deps: DigestDeps, service: CommandService | None = None
+) -> None:
+    """The digest's pages; with ``service``, also the Ship/Skip links of the emails."""
     app[DEPS_KEY] = deps
     archive: OrderedDict[str, str] = OrderedDict()
 
@@ -183,6 +193,78 @@ def install_routes(app: web.Application, deps: DigestDeps) -> None:
                 archive.popitem(last=False)
         return web.Response(text=html, content_type="text/html")
 
+    async def vote_target(token: str) -> tuple[Subscriber, ToolName, Verdict] | web.Response:
+        """The subscriber, tool and verdict a vote link names, or the page saying why not."""
+        claim = deps.vote_tokens.read(token)
+        if isinstance(claim, BadToken):
+            text = (
+                "This voting link has expired. Vote on the tool's page instead."
+                if claim.problem == "expired"
+                else claim.message
+            )
+            return message("Link not valid", text, 400)
+        async with deps.database.read() as session:
+            subscriber = await subscriber_by_link_key(session, claim.link_key)
+            tool = await tool_by_slug(session, claim.slug)
+        if subscriber is None or subscriber.status != "confirmed":
+            return message("Not found", "This link belongs to a subscription that has ended.", 404)
+        if tool is None:
+            return message("Not found", "This tool is no longer in the catalog.", 404)
+        return subscriber, tool, claim.verdict
+
+    async def vote_page(request: web.Request) -> web.Response:
+        # Mail scanners GET (and HEAD) every link: this only shows a button.
+        token = request.match_info["token"]
+        found = await vote_target(token)
+        if isinstance(found, web.Response):
+            return found
+        _, tool, verdict = found
+        nonce = secrets.token_urlsafe(16)
+        return with_csrf(
+            page(
+                "vote",
+                f"{verdict.capitalize()} {tool.name}?",
+                tool=tool.name,
+                verdict=verdict,
+                action=f"{deps.public_url}/vote/{token}",
+                csrf=deps.tokens.csrf_token(nonce),
+                tool_url=IssueLinks(deps.public_url, "vote").tool(tool.slug),
+            ),
+            nonce,
+        )
+
+    async def vote_now(request: web.Request) -> web.Response:
+        assert service is not None
+        form = await read_form(request)
+        if form is None:
+            return message("Not counted", "The form could not be read. Try again.", 400)
+        if (refused := await csrf_refused(request, form)) is not None:
+            return refused
+        found = await vote_target(request.match_info["token"])
+        if isinstance(found, web.Response):
+            return found
+        subscriber, tool, verdict = found
+        # The subscriber's person: the email identity, which a /subscribe in chat linked
+        # to the chat account, so this replaces that person's chat vote instead of adding one.
+        ctx = CommandContext(
+            "email", "digest", f"subscriber:{subscriber.id}", email=subscriber.email
+        )
+        result = await service.vote_by_id(ctx, tool.id, verdict)
+        if isinstance(result, ErrorView):
+            status = 429 if result.code == "rate_limited" else 400
+            return message("Not counted", result.full_text, status)
+        assert isinstance(result, VoteResult)
+        return page(
+            "voted",
+            "Vote counted" if result.outcome != "unchanged" else "Already counted",
+            said=result.message,
+            result=result,
+            tool_url=IssueLinks(deps.public_url, "vote").tool(tool.slug),
+        )
+
+    if service is not None:
+        app.router.add_get("/vote/{token}", vote_page)
+        app.router.add_post("/vote/{token}", vote_now)
     app.router.add_get("/subscribe", subscribe_form)
     app.router.add_post("/subscribe", subscribe_submit)
     app.router.add_get("/confirm/{token}", confirm_page)

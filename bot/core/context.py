@@ -19,6 +19,8 @@ class CommandContext:
     user_name: str = ""
     # A Slack Enterprise Grid org: its user ids hold across the org's workspaces.
     enterprise_id: str = ""
+    # Set for a vote from a digest email link: the subscriber's confirmed address.
+    email: str = ""
 
     def __post_init__(self) -> None:
         # Ids come from platform payloads; keep them storable whatever arrives (the columns
@@ -31,4 +33,4 @@ class CommandContext:
     @property
     def voter(self) -> Voter:
         """Who votes: the identity (Discord: the user id alone, never the guild) via Voter."""
-        return Voter(self.platform, self.workspace, self.user_id, self.enterprise_id)
+        return Voter(self.platform, self.workspace, self.user_id, self.enterprise_id, self.email)

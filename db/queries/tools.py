@@ -78,3 +78,10 @@ async def tools_by_id_with_reviews(session: AsyncSession, ids: Iterable[int]) ->
         .options(selectinload(Tool.reviews).selectinload(Review.critic))
     )
     return list(result.all())
+
+
+async def tool_by_slug(session: AsyncSession, slug: str) -> ToolName | None:
+    """The tool a digest vote link names, or None when it has left the catalog."""
+    found = select(Tool.id, Tool.slug, Tool.name).where(Tool.slug == slug)
+    row = (await session.execute(found)).first()
+    return None if row is None else ToolName(int(row.id), str(row.slug), str(row.name), ())

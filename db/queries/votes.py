@@ -18,6 +18,7 @@ from db.queries import rate_limits, tally_clock
 from db.queries.people import (
     IdentityCache,
     IdentityKey,
+    email_identity,
     identity_for,
     lock_people,
     resolve,
@@ -39,9 +40,14 @@ class Voter:
     workspace: str
     user_id: str
     enterprise_id: str = ""
+    # A vote from a digest link: the confirmed address is the identity (its person may be
+    # a chat person, linked by /subscribe); platform/user_id only label the vote row.
+    email: str = ""
 
     @property
     def identity(self) -> IdentityKey:
+        if self.email:
+            return email_identity(self.email)
         return identity_for(self.platform, self.enterprise_id or self.workspace, self.user_id)
 
 

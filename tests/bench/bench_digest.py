@@ -19,19 +19,36 @@ from pathlib import Path
 from typing import Any
 
 from db.engine import Database
+from db.queries.bookmarks import ToolState
+from db.queries.votes import Tally
 from digest.delivery import delivery_counts
 from digest.issues import ensure_issue
-from digest.message import DigestMessages
-from digest.render import render_issue
+from digest.links import IssueLinks
+from digest.message import DigestMessages, personal_block
+from digest.personal import BlockRow, VoteLinks
+from digest.render import render_issue, render_personal_block
 from digest.signing import DkimSigner, generate_key_pem
 from digest.snapshot import build_snapshot
 from digest.tokens import Tokens
 from digest.verp import Verp
+from digest.vote_tokens import VoteTokens
 from digest.weeks import parse_week
 from tests.bench.support import bench_database
 
 AREA = "digest"
 WEEK = parse_week("2026-W21")
+# A typical "Your tools this week" (every fourth reader gets it in the build benchmarks).
+BLOCK = personal_block(
+    *render_personal_block(
+        [
+            BlockRow(ToolState(1, "cursor", "Cursor", "$20/mo", 3, 1, 81.5, Tally(40, 12)),
+                     ("community 70% → 77% ship",)),
+            BlockRow(ToolState(2, "ollama", "Ollama", "Free", 4, 0, 84.0, Tally(9, 1)), ()),
+        ],
+        0,
+        IssueLinks("https://sos.example", "2026-W21"),
+    )
+)  # fmt: skip
 PUBLIC_URL = "https://sos.example"
 SEND_COUNT = 100_000
 TOOLS = 10_000
@@ -173,6 +190,10 @@ def _messages(snapshot: dict[str, Any], key_file: Path | None = None) -> DigestM
         placeholders=rendered.placeholders,
         signer=signer,
         bounce_address=bounce,
+        # Every copy signs two Ship/Skip tokens per tool in the issue.
+        vote_urls=VoteLinks(
+            PUBLIC_URL, WEEK.label, VoteTokens(["bench-secret"]), rendered.vote_slugs
+        ),
     )
 
 
@@ -276,7 +297,8 @@ async def _messages_per_second(rows: list[dict[str, Any]]) -> None:
     started = time.perf_counter()
     for i in range(count):
         messages.build(f"reader{i}@example.com",
-                       f"{PUBLIC_URL}/unsubscribe/{tokens.unsubscribe_token(str(i))}")  # fmt: skip
+                       f"{PUBLIC_URL}/unsubscribe/{tokens.unsubscribe_token(str(i))}",
+                       link_key=f"bench-link-key-{i:08d}", block=BLOCK if i % 4 == 0 else None)  # fmt: skip
     rate = count / (time.perf_counter() - started)
     rows.append(_row("personalised messages built per second", "-", f"{rate:,.0f}", "-", None))
     with tempfile.TemporaryDirectory() as folder:
@@ -285,12 +307,14 @@ async def _messages_per_second(rows: list[dict[str, Any]]) -> None:
     started = time.process_time()
     for i in range(count):
         messages.build(f"reader{i}@example.com",
-                       f"{PUBLIC_URL}/unsubscribe/{tokens.unsubscribe_token(i)}", i)  # fmt: skip
+                       f"{PUBLIC_URL}/unsubscribe/{tokens.unsubscribe_token(i)}", i,
+                       link_key=f"bench-link-key-{i:08d}", block=BLOCK if i % 4 == 0 else None)  # fmt: skip
     rate = count / (time.process_time() - started)
     started = time.process_time()
     for i in range(count):
         signed.build(f"reader{i}@example.com",
-                     f"{PUBLIC_URL}/unsubscribe/{tokens.unsubscribe_token(i)}", i)  # fmt: skip
+                     f"{PUBLIC_URL}/unsubscribe/{tokens.unsubscribe_token(i)}", i,
+                       link_key=f"bench-link-key-{i:08d}", block=BLOCK if i % 4 == 0 else None)  # fmt: skip
     signed_rate = count / (time.process_time() - started)
     cost_us = (1 / signed_rate - 1 / rate) * 1e6
     rows.append(_row("DKIM-signed messages built per CPU-second", "-", f"{signed_rate:,.0f}",
