@@ -1,22 +1,15 @@
 """Where each digest item points on the web, with the campaign tags of its issue.
 
-The URL shapes are the web app's (bot/core/links.py on the web side): a comparison
-lives at ``/compare/<a>-vs-<b>`` with the two slugs in alphabetical order, so both
-orders of a request land on one page, and a tool at ``/tools/<slug>``.
+The URL shapes are the web app's, from bot/core/links.py: a comparison lives at
+``/compare/<a>-vs-<b>`` with the two slugs in alphabetical order, so both orders of a
+request land on one page, and a tool at ``/tools/<slug>``.
 """
 
 from __future__ import annotations
 
-from urllib.parse import quote, urlencode
+from urllib.parse import urlencode
 
-
-def compare_path(first_slug: str, second_slug: str) -> str:
-    low, high = sorted((first_slug, second_slug))
-    return f"/compare/{quote(low, safe='')}-vs-{quote(high, safe='')}"
-
-
-def tool_path(slug: str) -> str:
-    return f"/tools/{quote(slug, safe='')}"
+from bot.core.links import compare_path, tool_path
 
 
 def campaign(url: str, week: str) -> str:
