@@ -6,11 +6,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from sqlalchemy import case, delete, func, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import Bookmark, Identity, Review, Tool
 from db.queries.people import email_identity, resolve
+from db.queries.upsert import dialect_of, insert_on_conflict
 from db.queries.votes import Tally, Voter, tallies
 
 
@@ -24,19 +24,7 @@ async def toggle_bookmark(session: AsyncSession, voter: Voter, tool_id: int) -> 
     )
     if removed.first() is not None:
         return False
-    dialect = session.bind.dialect.name if session.bind else "sqlite"
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    await session.execute(
-        insert(Bookmark)
-        .values(
-            person_id=person_id,
-            platform=voter.platform,
-            workspace=voter.workspace,
-            user_id=voter.user_id,
-            tool_id=tool_id,
-        )
-        .on_conflict_do_nothing()
-    )
+    await _save(session, person_id, voter, tool_id)
     return True
 
 
@@ -51,20 +39,22 @@ async def set_bookmark(session: AsyncSession, voter: Voter, tool_id: int, saved:
             delete(Bookmark).where(Bookmark.person_id == person_id, Bookmark.tool_id == tool_id)
         )
         return False
-    dialect = session.bind.dialect.name if session.bind else "sqlite"
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    await session.execute(
-        insert(Bookmark)
-        .values(
-            person_id=person_id,
-            platform=voter.platform,
-            workspace=voter.workspace,
-            user_id=voter.user_id,
-            tool_id=tool_id,
-        )
-        .on_conflict_do_nothing()
-    )
+    await _save(session, person_id, voter, tool_id)
     return True
+
+
+async def _save(session: AsyncSession, person_id: int, voter: Voter, tool_id: int) -> None:
+    """The person's bookmark of the tool; one already there (another click won) stays."""
+    row = {
+        "person_id": person_id,
+        "platform": voter.platform,
+        "workspace": voter.workspace,
+        "user_id": voter.user_id,
+        "tool_id": tool_id,
+    }
+    await session.execute(
+        insert_on_conflict(dialect_of(session), Bookmark, row, conflict=["person_id", "tool_id"])
+    )
 
 
 async def bookmarked_tools(session: AsyncSession, voter: Voter) -> list[Tool]:
