@@ -146,9 +146,10 @@ class CommandService:
                 self._base_cards.pop(self._tool_cache.pop(next(iter(self._tool_cache))).slug, None)
         return {slug: self._tool_cache[slug] for slug in slugs if slug in self._tool_cache}
 
-    async def _cards(self, slugs: list[str]) -> dict[str, ToolCard]:
+    async def _cards(self, slugs: list[str], *, fresh: bool = False) -> dict[str, ToolCard]:
         tools = await self._tools(slugs)
-        tallies = await self._tallies([t.id for t in tools.values()])
+        ids = [t.id for t in tools.values()]
+        tallies = await (self._counted(ids) if fresh else self._tallies(ids))
         return {slug: self._card(tool, tallies[tool.id]) for slug, tool in tools.items()}
 
     def _card(self, tool: Tool, tally: Tally) -> ToolCard:
@@ -164,6 +165,11 @@ class CommandService:
 
     async def _tallies(self, tool_ids: list[int]) -> dict[int, Tally]:
         return await self.tally_board.tallies(tool_ids)
+
+    async def _counted(self, tool_ids: list[int]) -> dict[int, Tally]:
+        """Counted in the database now: the board may not have seen another process's vote."""
+        async with self.database.read() as session:
+            return await vote_queries.tallies(session, tool_ids)
 
     def note_tally(self, tool_id: int, tally: Tally) -> None:
         """Remember a tool's tally just counted after a vote (read after its commit)."""
@@ -217,12 +223,18 @@ class CommandService:
         return self._pair(cards[a.slug], cards[b.slug])
 
     @answers_when_down
-    async def compare_by_id(self, first_id: int, second_id: int) -> CompareCard | ErrorView:
-        """Re-render a comparison card (after a button click) from tool ids."""
+    async def compare_by_id(
+        self, first_id: int, second_id: int, *, fresh: bool = False
+    ) -> CompareCard | ErrorView:
+        """Re-render a comparison card from tool ids.
+
+        ``fresh`` counts the votes in the database instead of trusting the in-memory board:
+        a card redraw must show every vote committed before it, from any process.
+        """
         first, second = await self._tool_by_id(first_id), await self._tool_by_id(second_id)
         if first is None or second is None:
             return _gone()
-        cards = await self._cards([first.slug, second.slug])
+        cards = await self._cards([first.slug, second.slug], fresh=fresh)
         if len(cards) < 2:
             return _gone()
         return self._pair(cards[first.slug], cards[second.slug])
@@ -244,11 +256,12 @@ class CommandService:
         return cards.get(found.slug) or _gone(found.slug)
 
     @answers_when_down
-    async def tool_by_id(self, tool_id: int) -> ToolCard | ErrorView:
+    async def tool_by_id(self, tool_id: int, *, fresh: bool = False) -> ToolCard | ErrorView:
+        """One tool's card from its id; ``fresh`` as in ``compare_by_id``."""
         found = await self._tool_by_id(tool_id)
         if found is None:
             return _gone()
-        cards = await self._cards([found.slug])
+        cards = await self._cards([found.slug], fresh=fresh)
         return cards.get(found.slug) or _gone()
 
     @answers_when_down

@@ -136,11 +136,11 @@ class ShipOrSkipClient(discord.AutoShardedClient):
     async def _card(self, card: CardRef) -> Outgoing | None:
         """The card re-rendered with fresh numbers, or None when one of its tools is gone."""
         if card.second is None:
-            tool = await self.service.tool_by_id(card.first)
+            tool = await self.service.tool_by_id(card.first, fresh=True)
             if not isinstance(tool, ToolCard):
                 return None
             return tool_message(tool)
-        both = await self.service.compare_by_id(card.first, card.second)
+        both = await self.service.compare_by_id(card.first, card.second, fresh=True)
         if not isinstance(both, CompareCard):
             return None
         return compare_message(both)

@@ -41,9 +41,9 @@ def card_key(body: dict[str, Any]) -> str | None:
 async def render_card(front: SlackFrontEnd, click: Click) -> blocks.Message | None:
     card: Reply
     if click.pair is not None:
-        card = await front.service.compare_by_id(*click.pair)
+        card = await front.service.compare_by_id(*click.pair, fresh=True)
     else:
-        card = await front.service.tool_by_id(click.tool_id)
+        card = await front.service.tool_by_id(click.tool_id, fresh=True)
     if isinstance(card, CompareCard | ToolCard):
         return blocks.render(card)
     return None

@@ -65,13 +65,24 @@ async def _burst(bots: list[Bot], card: dict[str, Any]) -> None:
     await asyncio.gather(*(send(n, i) for n, i in clicks))
 
 
-async def _assert_true(bot: Bot, card: dict[str, Any]) -> None:
-    await _settled(bot.runtime.database, card["id"])
-    final = bot.fake.messages[card["id"]]
-    assert _community(final) == [
+async def _assert_true(bot: Bot, card: dict[str, Any], within_s: float = 20.0) -> None:
+    """The card ends showing every vote, and stays so once nobody is drawing.
+
+    A click is acked (deferred) before its vote is counted, so the burst returning does
+    not mean every vote has marked the card yet: wait for the true card, then check it is
+    the settled one. A card left stale never gets there and fails on the last read.
+    """
+    truth = [
         "100% ship · 8 votes (8 ship / 0 skip)",
         "0% ship · 8 votes (0 ship / 8 skip)",
     ]
+    for _ in range(int(within_s / 0.05)):
+        if _community(bot.fake.messages[card["id"]]) == truth:
+            break
+        await asyncio.sleep(0.05)
+    await _settled(bot.runtime.database, card["id"])
+    final = bot.fake.messages[card["id"]]
+    assert _community(final) == truth
     assert custom_ids(final) == custom_ids(card)
 
 
