@@ -116,12 +116,17 @@ async def _big_catalog(database: Database) -> None:
             )
             updated = max(updated, created)
             votes.append(("discord", "g", f"u{n}", rng.randint(1, TOOLS),
-                          "ship" if rng.random() < 0.6 else "skip", created, updated))  # fmt: skip
+                          "ship" if rng.random() < 0.6 else "skip", created, updated,
+                          n + 1))  # fmt: skip
+        # One person per voter (votes belong to people since migration 0005).
+        await pg.execute(
+            f"INSERT INTO people (id, created_at) SELECT g, now() FROM generate_series(1, {VOTES}) g"
+        )
         await pg.copy_records_to_table(
             "votes",
             records=votes,
             columns=["platform", "workspace", "user_id", "tool_id", "verdict", "created_at",
-                     "updated_at"],
+                     "updated_at", "person_id"],
         )  # fmt: skip
         requests = [
             ("discord", "g", f"r{n}", rng.randint(1, 50), rng.randint(51, 100), "a", "b",
