@@ -18,7 +18,9 @@ driven by the same load; every row prints ours, the floor and the ratio.
 Then the saturation rate (p99 < 100 ms, no errors) of one process and of two sharing one
 port (HTTP_REUSE_PORT=1, Discord shards split), stepping 100, 200, 300... a second.
 
-BENCH_THROUGHPUT_S (default 15) sets the measured seconds; BENCH_SATURATION_STEP_S
+BENCH_THROUGHPUT_S (default 15) sets the measured seconds; BENCH_THROUGHPUT_BACKENDS
+(default sqlite,postgresql) the databases; BENCH_PROFILE=<folder> has py-spy sample the
+bot while it is measured; BENCH_SATURATION_STEP_S
 (default 5) the seconds per step; BENCH_SATURATION=0 skips the saturation search.
 """
 
@@ -58,6 +60,7 @@ STEP_S = float(os.environ.get("BENCH_SATURATION_STEP_S", "5"))
 WARM_UP_S = 3.0
 WARM_UP_RATE = 30  # per platform: gentle, so no backlog spills into the measurement
 RATE = int(os.environ.get("BENCH_THROUGHPUT_RATE", "200"))  # per platform
+BACKENDS = os.environ.get("BENCH_THROUGHPUT_BACKENDS", "sqlite,postgresql").split(",")
 TIMEOUT_S = 3.0  # Discord's and Slack's windows
 # A second guild on the other shard of two: with two processes each gets half the traffic.
 GUILDS = (GUILD_ID, GUILD_ID + (1 << 22))
@@ -458,13 +461,30 @@ async def measure(database_url: str, tools: list[str], *, floor: bool) -> Figure
     async def run(harness: Harness, bots: list[asyncio.subprocess.Process]) -> None:
         pid = bots[0].pid
         cpu = cpu_seconds(pid)
+        profiler = await _profiler(pid, "floor" if floor else "ours")
         samples = await drive(harness, RATE, DURATION_S)
+        if profiler is not None:
+            await profiler.wait()
         result.update(samples=samples, cpu=cpu_seconds(pid) - cpu, rss=peak_rss_mb(pid))
         if samples.why:
             print(f"  {'floor' if floor else 'ours'}: {samples.why}", file=sys.stderr)
 
     tracebacks = await _session(database_url, tools, floor=floor, processes=1, run=run)
     return figures(result["samples"], result["rss"], result["cpu"], tracebacks)
+
+
+async def _profiler(pid: int, label: str) -> asyncio.subprocess.Process | None:
+    """BENCH_PROFILE=<folder>: py-spy samples the bot during the measured seconds."""
+    folder = os.environ.get("BENCH_PROFILE")
+    if not folder:
+        return None
+    Path(folder).mkdir(parents=True, exist_ok=True)
+    out = Path(folder) / f"{label}-{pid}.txt"
+    return await asyncio.create_subprocess_exec(
+        str(Path(sys.executable).with_name("py-spy")), "record", "--pid", str(pid), "--format", "raw", "--rate", "200",
+        "--duration", str(int(DURATION_S)), "--output", str(out), "--nonblocking",
+        stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,
+    )
 
 
 async def saturation(database_url: str, tools: list[str], processes: int) -> tuple[int, str]:
@@ -585,7 +605,7 @@ async def _tools(url: str) -> list[str]:
 
 async def run(rows: list[dict[str, Any]]) -> None:
     floor: Figures | None = None
-    for backend in ("sqlite", "postgresql"):
+    for backend in BACKENDS:
         async with bench_database(backend) as database:
             tools = await _tools(database.url)
             if floor is None:
