@@ -4,17 +4,26 @@ SQLite allows one writer at a time. Writers take ``BEGIN IMMEDIATE`` so that a
 transaction never has to upgrade a read lock (which fails at once instead of
 waiting), and writers in this process queue on an asyncio lock rather than on
 SQLite's sleeping busy handler, which would cost up to 100 ms per collision.
+
+The hot path (votes, compare log, Slack replay keys, card claims, tallies) runs whole
+transactions with ``run_write`` / ``run_read``: a plain function of a Core
+``Connection``. On a SQLite file it runs in a worker thread on the sync driver, so a
+transaction costs one hand-over between threads; through aiosqlite every statement
+(cursor, execute, fetch, close) is a hand-over of its own, about 25 per vote, and
+those hand-overs were most of a vote's cost. Elsewhere it runs in the async
+connection's greenlet (``run_sync``), which on PostgreSQL is what asyncpg does anyway.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcontext
 from pathlib import Path
-from typing import Any
+from typing import Any, Concatenate, ParamSpec, TypeVar
 
-from sqlalchemy import event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -27,6 +36,45 @@ from db.private_files import FILE_MODE, create_private
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 _SQLITE_SIDE_FILES = ("-wal", "-shm", "-journal")
+# Threads reading a SQLite file on the sync driver (WAL: readers never wait for the writer).
+SQLITE_READ_THREADS = 4
+P = ParamSpec("P")
+R = TypeVar("R")
+Work = Callable[Concatenate[Connection, P], R]
+
+
+class _SyncSqlite:
+    """The same SQLite file on the sync driver: one writer thread and a few reader threads."""
+
+    def __init__(self, url: str) -> None:
+        sync_url = make_url(url).set(drivername="sqlite+pysqlite")
+        # Connections move between the pool's threads; sqlite3 is built thread-safe.
+        self.engine: Engine = create_engine(
+            sync_url,
+            pool_size=SQLITE_READ_THREADS + 1,
+            max_overflow=0,
+            connect_args={"check_same_thread": False},
+        )
+        _configure_sqlite_sync(self.engine)
+        self.writer_engine = self.engine.execution_options(sqlite_immediate=True)
+        self.writer = ThreadPoolExecutor(1, thread_name_prefix="sqlite-writer")
+        self.readers = ThreadPoolExecutor(SQLITE_READ_THREADS, thread_name_prefix="sqlite-reader")
+
+    def write(self, work: Callable[[Connection], R]) -> R:
+        with self.writer_engine.begin() as connection:
+            return work(connection)
+
+    def read(self, work: Callable[[Connection], R]) -> R:
+        with self.engine.connect() as connection:
+            try:
+                return work(connection)
+            finally:
+                connection.rollback()
+
+    def close(self) -> None:
+        self.writer.shutdown(wait=True)
+        self.readers.shutdown(wait=True)
+        self.engine.dispose()
 
 
 class Database:
@@ -59,6 +107,8 @@ class Database:
             self.engine.execution_options(sqlite_immediate=True), expire_on_commit=False
         )
         self._write_lock = asyncio.Lock() if self.is_sqlite else None
+        self._write_engine = self.engine.execution_options(sqlite_immediate=True)
+        self._sync = _SyncSqlite(url) if self.is_sqlite and not in_memory else None
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncSession]:
@@ -73,8 +123,50 @@ class Database:
         async with lock, self._writer() as session, session.begin():
             yield session
 
+    async def run_write(self, work: Work[P, R], *args: P.args, **kwargs: P.kwargs) -> R:
+        """``work(connection, ...)`` in one write transaction: committed when it returns,
+        rolled back when it raises. ``work`` is plain (sync) code on a Core connection."""
+        lock: AbstractAsyncContextManager[Any] = self._write_lock or nullcontext()
+        async with lock:
+            if self._sync is not None:
+                sync = self._sync
+                call = _bound(work, args, kwargs)
+                loop = asyncio.get_running_loop()
+                return await loop.run_in_executor(sync.writer, sync.write, call)
+            async with self._write_engine.begin() as connection:
+                return await connection.run_sync(work, *args, **kwargs)
+
+    async def run_read(self, work: Work[P, R], *args: P.args, **kwargs: P.kwargs) -> R:
+        """``work(connection, ...)`` for queries; nothing it does is committed."""
+        if self._sync is not None:
+            sync = self._sync
+            call = _bound(work, args, kwargs)
+            return await asyncio.get_running_loop().run_in_executor(sync.readers, sync.read, call)
+        async with self.engine.connect() as connection:
+            return await connection.run_sync(work, *args, **kwargs)
+
     async def dispose(self) -> None:
         await self.engine.dispose()
+        if self._sync is not None:
+            await asyncio.to_thread(self._sync.close)
+
+
+def _bound(work: Callable[..., R], args: Any, kwargs: Any) -> Callable[[Connection], R]:
+    def call(connection: Connection) -> R:
+        return work(connection, *args, **kwargs)
+
+    return call
+
+
+async def in_session(
+    session: AsyncSession, work: Work[P, R], *args: P.args, **kwargs: P.kwargs
+) -> R:
+    """Run a ``run_write``-style function inside an open async session's transaction."""
+
+    def call(sync_session: Any) -> R:
+        return work(sync_session.connection(), *args, **kwargs)
+
+    return await session.run_sync(call)
 
 
 def _private_sqlite_file(path: Path) -> None:
@@ -93,8 +185,10 @@ def _private_sqlite_file(path: Path) -> None:
 
 
 def _configure_sqlite(engine: AsyncEngine) -> None:
-    sync_engine = engine.sync_engine
+    _configure_sqlite_sync(engine.sync_engine)
 
+
+def _configure_sqlite_sync(sync_engine: Engine) -> None:
     @event.listens_for(sync_engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         # Take transaction control from the driver so we can choose the BEGIN mode.

@@ -9,14 +9,23 @@ and the last update always shows the final tallies.
 
 The claim is a lease: a process that dies mid-draw blocks nothing for longer than
 ``lease_s``; the next vote on the card takes over.
+
+Marks and claims that arrive together share one transaction, as do the records of
+finished draws (db.batching): under load, a write per click was what the single
+SQLite writer queued on. Several votes on one card in a batch add up to one claim.
 """
 
 from __future__ import annotations
 
 import logging
 import uuid
+from collections import Counter
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 
+from sqlalchemy import Connection
+
+from db.batching import Batcher
 from db.engine import Database
 from db.queries import card_refresh as queries
 
@@ -27,20 +36,58 @@ Draw = Callable[[], Awaitable[bool]]
 """Render the card from the database now and send it; False when it could not be sent."""
 
 
+@dataclass(frozen=True, eq=False)
+class _Change:
+    """One vote's mark on a card (distinct objects: many may share a batch)."""
+
+    card_key: str
+
+
+@dataclass(frozen=True)
+class _Drawn:
+    card_key: str
+    owner: str
+    version: int
+
+
 class CardRefresher:
     """Platform-neutral: adapters supply the card key and a ``draw`` that edits the message."""
 
     def __init__(self, database: Database, *, lease_s: float = LEASE_S) -> None:
         self.database = database
         self.lease_s = lease_s
+        self._changes: Batcher[_Change, tuple[str, int] | None] = Batcher(
+            self._mark_and_claim, key=id
+        )
+        self._drawn: Batcher[_Drawn, int | None] = Batcher(
+            self._record_drawn, key=lambda d: d.card_key
+        )
 
     async def changed(self, card_key: str, draw: Draw) -> None:
         """A vote landed on ``card_key``: redraw now, or leave it to the current drawer."""
-        owner = uuid.uuid4().hex
-        async with self.database.write() as session:
-            version = await queries.bump_and_claim(session, card_key, owner, self.lease_s)
-        if version is not None:
+        claimed = await self._changes.submit(_Change(card_key))
+        if claimed is not None:
+            owner, version = claimed
             await self._draw_until_true(card_key, owner, version, draw)
+
+    async def _mark_and_claim(self, changes: list[_Change]) -> list[tuple[str, int] | None]:
+        """One transaction: every card's changes counted, free claims taken by one owner.
+
+        Of several changes to one card, the first gets the claim; its draw shows them all.
+        """
+        owner = uuid.uuid4().hex
+        counts = Counter(change.card_key for change in changes)
+        claimed = await self.database.run_write(
+            queries.bump_and_claim_many, counts, owner, self.lease_s
+        )
+        results: list[tuple[str, int] | None] = []
+        for change in changes:
+            version = claimed.pop(change.card_key, None)
+            results.append(None if version is None else (owner, version))
+        return results
+
+    async def _record_drawn(self, drawn: list[_Drawn]) -> list[int | None]:
+        return await self.database.run_write(_record_drawn, drawn, self.lease_s)
 
     async def _draw_until_true(self, card_key: str, owner: str, version: int, draw: Draw) -> None:
         pending: int | None = version
@@ -50,10 +97,7 @@ class CardRefresher:
                 if not await draw():
                     log.warning("card %s could not be redrawn; the next vote retries", card_key)
                     break
-                async with self.database.write() as session:
-                    pending = await queries.drawn_release_if_current(
-                        session, card_key, owner, pending, self.lease_s
-                    )
+                pending = await self._drawn.submit(_Drawn(card_key, owner, pending))
             else:
                 return
         except BaseException:
@@ -63,9 +107,15 @@ class CardRefresher:
 
     async def _release(self, card_key: str, owner: str) -> None:
         try:
-            async with self.database.write() as session:
-                await queries.release(session, card_key, owner)
+            await self.database.run_write(queries.release, card_key, owner)
         except Exception:
             log.exception(
                 "could not release the claim on card %s (its lease will run out)", card_key
             )
+
+
+def _record_drawn(connection: Connection, drawn: list[_Drawn], lease_s: float) -> list[int | None]:
+    return [
+        queries.drawn_release_if_current(connection, d.card_key, d.owner, d.version, lease_s)
+        for d in drawn
+    ]

@@ -168,8 +168,7 @@ class CommandService:
 
     async def _counted(self, tool_ids: list[int]) -> dict[int, Tally]:
         """Counted in the database now: the board may not have seen another process's vote."""
-        async with self.database.read() as session:
-            return await vote_queries.tallies(session, tool_ids)
+        return await self.database.run_read(vote_queries.count_tallies, tool_ids)
 
     def note_tally(self, tool_id: int, tally: Tally) -> None:
         """Remember a tool's tally just counted after a vote (read after its commit)."""

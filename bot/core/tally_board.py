@@ -20,6 +20,8 @@ import asyncio
 import time
 from collections.abc import Iterable
 
+from sqlalchemy import Connection
+
 from db.engine import Database
 from db.queries import tally_clock
 from db.queries import votes as vote_queries
@@ -57,8 +59,7 @@ class TallyBoard:
         if not missing:
             return known
         serial = self._serial
-        async with self.database.read() as session:
-            read = await vote_queries.tallies(session, missing)
+        read = await self.database.run_read(vote_queries.count_tallies, missing)
         if serial == self._serial:
             if len(self._counts) + len(read) > self.max_tools:
                 self._counts.clear()
@@ -97,15 +98,17 @@ class TallyBoard:
                 self._checking = None
 
     async def _check(self) -> None:
-        async with self.database.read() as session:
-            version = await tally_clock.now(session)
-            if version != self._version:
-                changed = (
-                    await tally_clock.changed_since(session, self._version)
-                    if self._version is not None
-                    else None  # first look: nothing is cached yet that could be stale
-                )
+        version, changed = await self.database.run_read(_clock_moves, self._version)
         if version != self._version:
             self.forget(changed)
             self._version = version
         self._checked_at = time.monotonic()
+
+
+def _clock_moves(connection: Connection, since: int | None) -> tuple[int, list[int] | None]:
+    """The clock now, and the tools changed after ``since`` (None: all may have)."""
+    version = tally_clock.now(connection)
+    if version == since or since is None:
+        # Unmoved; or the first look, when nothing is cached yet that could be stale.
+        return version, [] if version == since else None
+    return version, tally_clock.changed_since(connection, since)

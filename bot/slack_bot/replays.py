@@ -4,7 +4,9 @@ Slack retries a request it thinks failed (``X-Slack-Retry-Num``) and a captured
 signed body can be replayed within the signature's five minutes. Each command and
 click carries a ``trigger_id`` of its own (and each click an ``action_ts``), so their
 digest identifies the request; the first sighting is recorded in the database, which
-all processes share, and any later one is dropped.
+all processes share, and any later one is dropped. Sightings that arrive together are
+recorded in one transaction (db.batching): under load one write per request was what
+the single SQLite writer queued on.
 """
 
 from __future__ import annotations
@@ -15,8 +17,11 @@ import time
 from datetime import timedelta
 from typing import Any
 
+from sqlalchemy import Connection
+
+from db.batching import Batcher
 from db.engine import Database
-from db.queries.slack_requests import first_sighting, forget_older_than
+from db.queries.slack_requests import first_sightings, forget_older_than
 
 log = logging.getLogger(__name__)
 # Slack retries within minutes and signatures expire after five; an hour is ample.
@@ -42,16 +47,28 @@ class Replays:
     def __init__(self, database: Database) -> None:
         self.database = database
         self._purged_at = 0.0
+        # A key twice in one batch waits for the next, where it reads as a repeat.
+        self._sightings: Batcher[str, bool] = Batcher(self._record, key=lambda k: k)
 
     async def first_time(self, body: dict[str, Any]) -> bool:
         key = request_key(body)
         if key is None:
             return True
-        async with self.database.write() as session:
-            fresh = await first_sighting(session, key)
-            if time.monotonic() - self._purged_at > PURGE_EVERY_S:
-                self._purged_at = time.monotonic()
-                await forget_older_than(session, KEEP)
+        fresh = await self._sightings.submit(key)
         if not fresh:
             log.info("dropped a retried or replayed Slack request")
         return fresh
+
+    async def _record(self, keys: list[str]) -> list[bool]:
+        purge = time.monotonic() - self._purged_at > PURGE_EVERY_S
+        if purge:
+            self._purged_at = time.monotonic()
+        new = await self.database.run_write(_record_keys, keys, purge)
+        return [key in new for key in keys]
+
+
+def _record_keys(connection: Connection, keys: list[str], purge: bool) -> set[str]:
+    new = first_sightings(connection, keys)
+    if purge:
+        forget_older_than(connection, KEEP)
+    return new

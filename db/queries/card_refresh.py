@@ -2,60 +2,87 @@
 
 Every function runs inside the caller's write transaction; each is a single statement
 (or an upsert plus one update) so two processes on one database never both own a card.
+Plain functions of a Core connection (db.engine.Database.run_write), except the two
+async ones for code holding a session.
 """
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import case, select, update
+from sqlalchemy import Connection, case, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from db.engine import in_session
 from db.live_models import CardRefresh
 from db.models import utcnow
 
 
-def _is_postgresql(session: AsyncSession) -> bool:
-    return session.bind is not None and session.bind.dialect.name == "postgresql"
+@functools.cache
+def _bump_statement(dialect: str) -> Any:
+    """Built once per dialect; the cards and their change counts are its parameters."""
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = insert(CardRefresh)
+    return statement.on_conflict_do_update(
+        index_elements=[CardRefresh.card_key],
+        set_={"version": CardRefresh.version + statement.excluded.version},
+    )
 
 
 async def bump_and_claim(
     session: AsyncSession, card_key: str, owner: str, lease_s: float
 ) -> int | None:
     """Mark the card changed; return its version if ``owner`` now holds the claim, else None."""
-    insert = postgresql.insert if _is_postgresql(session) else sqlite.insert
-    statement = insert(CardRefresh).values(
-        card_key=card_key, version=1, drawn=0, updates=0, owner=None, lease_until=None
-    )
-    await session.execute(
-        statement.on_conflict_do_update(
-            index_elements=[CardRefresh.card_key],
-            set_={"version": CardRefresh.version + 1},
-        )
-    )
-    return await claim(session, card_key, owner, lease_s)
+    claimed = await in_session(session, bump_and_claim_many, {card_key: 1}, owner, lease_s)
+    return claimed.get(card_key)
 
 
-async def claim(session: AsyncSession, card_key: str, owner: str, lease_s: float) -> int | None:
-    """Take the claim when nobody holds it (or the holder's lease ran out); the version or None."""
+def bump_and_claim_many(
+    connection: Connection, changes: Mapping[str, int], owner: str, lease_s: float
+) -> dict[str, int]:
+    """Add each card's number of changes to its version (one multi-row upsert), then take
+    the free claims for ``owner`` (one update); returns the claimed cards' versions."""
+    if not changes:
+        return {}
+    rows = [
+        {
+            "card_key": key,
+            "version": n,
+            "drawn": 0,
+            "updates": 0,
+            "owner": None,
+            "lease_until": None,
+        }
+        for key, n in sorted(changes.items())  # in key order: two writers never deadlock
+    ]
+    connection.execute(_bump_statement(connection.dialect.name), rows)
+    return _claim_many(connection, list(changes), owner, lease_s)
+
+
+def _claim_many(
+    connection: Connection, card_keys: Sequence[str], owner: str, lease_s: float
+) -> dict[str, int]:
+    """Take the claims nobody holds (or whose holder's lease ran out); their versions."""
     now = utcnow()
-    claimed = await session.execute(
+    claimed = connection.execute(
         update(CardRefresh)
-        .execution_options(synchronize_session=False)
         .where(
-            CardRefresh.card_key == card_key,
+            CardRefresh.card_key.in_(card_keys),
             CardRefresh.version > CardRefresh.drawn,
             (CardRefresh.owner.is_(None)) | (CardRefresh.lease_until < now),
         )
         .values(owner=owner, lease_until=now + timedelta(seconds=lease_s))
-        .returning(CardRefresh.version)
+        .returning(CardRefresh.card_key, CardRefresh.version)
     )
-    return claimed.scalar_one_or_none()
+    return {row.card_key: int(row.version) for row in claimed}
 
 
-async def drawn_release_if_current(
-    session: AsyncSession, card_key: str, owner: str, drawn: int, lease_s: float
+def drawn_release_if_current(
+    connection: Connection, card_key: str, owner: str, drawn: int, lease_s: float
 ) -> int | None:
     """Record that ``drawn`` is on screen. Releases the claim when that is still the newest
     version (returns None); otherwise keeps it with a fresh lease and returns the newer version.
@@ -65,9 +92,8 @@ async def drawn_release_if_current(
     """
     current = CardRefresh.version == drawn
     lease: datetime = utcnow() + timedelta(seconds=lease_s)
-    result = await session.execute(
+    result = connection.execute(
         update(CardRefresh)
-        .execution_options(synchronize_session=False)
         .where(CardRefresh.card_key == card_key, CardRefresh.owner == owner)
         .values(
             drawn=drawn,
@@ -83,11 +109,10 @@ async def drawn_release_if_current(
     return int(version)
 
 
-async def release(session: AsyncSession, card_key: str, owner: str) -> None:
+def release(connection: Connection, card_key: str, owner: str) -> None:
     """Give the claim up without drawing (the draw failed); the next vote tries again."""
-    await session.execute(
+    connection.execute(
         update(CardRefresh)
-        .execution_options(synchronize_session=False)
         .where(CardRefresh.card_key == card_key, CardRefresh.owner == owner)
         .values(owner=None, lease_until=None)
     )

@@ -14,6 +14,7 @@ from typing import Literal
 from sqlalchemy import delete, exists, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from db.engine import in_session
 from db.models import (
     Bookmark,
     CompareRequest,
@@ -145,7 +146,7 @@ async def merge_people(session: AsyncSession, *, keep: int, gone: int) -> None:
     if changed:
         # Two votes on a tool became one: its tally dropped. In this transaction, so
         # every process's tally board re-counts those tools once the merge commits.
-        await tally_clock.bump(session, changed)
+        await in_session(session, tally_clock.bump, changed)
     kept = select(Bookmark.tool_id).where(Bookmark.person_id == keep).scalar_subquery()
     await session.execute(
         delete(Bookmark).where(Bookmark.person_id == gone, Bookmark.tool_id.in_(kept))

@@ -10,11 +10,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import NamedTuple
 
-from sqlalchemy import delete, insert, select, text, tuple_, update
+from sqlalchemy import Connection, delete, insert, select, text, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from db.engine import in_session
 from db.models import Identity, PeopleGeneration, Person, utcnow
-from db.queries.upsert import dialect_of, insert_on_conflict
+from db.queries.upsert import insert_on_conflict
 
 
 class IdentityKey(NamedTuple):
@@ -54,6 +55,13 @@ async def resolve(session: AsyncSession, identity: IdentityKey) -> int:
 async def resolve_many(
     session: AsyncSession, identities: Iterable[IdentityKey]
 ) -> dict[IdentityKey, int]:
+    """``resolve_many_sync`` in an async session."""
+    return await in_session(session, resolve_many_sync, list(identities))
+
+
+def resolve_many_sync(
+    connection: Connection, identities: Iterable[IdentityKey]
+) -> dict[IdentityKey, int]:
     """Persons for many identities in one look-up; the unseen ones are created.
 
     Race-safe on both databases: the identity insert does nothing on conflict, so when
@@ -64,35 +72,33 @@ async def resolve_many(
     wanted = list(dict.fromkeys(identities))
     if not wanted:
         return {}
-    found = await _lookup(session, wanted)
+    found = _lookup(connection, wanted)
     for identity in wanted:
         if identity in found:
             continue
         person_id = int(
-            (
-                await session.execute(
-                    insert(Person).values(created_at=utcnow()).returning(Person.id)
-                )
+            connection.execute(
+                insert(Person).values(created_at=utcnow()).returning(Person.id)
             ).scalar_one()
         )
-        created = await session.scalar(
+        created = connection.scalar(
             insert_on_conflict(
-                dialect_of(session),
+                connection.dialect.name,
                 Identity,
                 {"person_id": person_id, "kind": identity.kind, "key": identity.key},
                 conflict=["kind", "key"],
             ).returning(Identity.person_id)
         )
         if created is None:
-            await session.execute(delete(Person).where(Person.id == person_id))
-            found.update(await _lookup(session, [identity]))
+            connection.execute(delete(Person).where(Person.id == person_id))
+            found.update(_lookup(connection, [identity]))
         else:
             found[identity] = int(created)
     return found
 
 
-async def _lookup(session: AsyncSession, wanted: list[IdentityKey]) -> dict[IdentityKey, int]:
-    rows = await session.execute(
+def _lookup(connection: Connection, wanted: list[IdentityKey]) -> dict[IdentityKey, int]:
+    rows = connection.execute(
         select(Identity.kind, Identity.key, Identity.person_id).where(
             tuple_(Identity.kind, Identity.key).in_([tuple(i) for i in wanted])
         )
@@ -119,18 +125,23 @@ _GENERATION = text("SELECT value FROM people_generation WHERE id = 1")
 
 
 async def lock_people(session: AsyncSession, person_ids: Iterable[int]) -> None:
+    """``lock_people_sync`` in an async session."""
+    await in_session(session, lock_people_sync, list(person_ids))
+
+
+def lock_people_sync(connection: Connection, person_ids: Iterable[int]) -> None:
     """Hold each person until commit, in id order so two batches never deadlock.
 
     PostgreSQL only: votes, limits and linking of one person take turns across
     processes. SQLite needs nothing, its writers are serialized by BEGIN IMMEDIATE.
     """
-    if dialect_of(session) != "postgresql":
+    if connection.dialect.name != "postgresql":
         return
-    await session.execute(_LOCK_PEOPLE, {"ns": _PERSON_LOCKS, "ids": sorted(set(person_ids))})
+    connection.execute(_LOCK_PEOPLE, {"ns": _PERSON_LOCKS, "ids": sorted(set(person_ids))})
 
 
-async def generation(session: AsyncSession) -> int:
-    return int(await session.scalar(_GENERATION) or 0)
+def generation(connection: Connection) -> int:
+    return int(connection.scalar(_GENERATION) or 0)
 
 
 async def bump_generation(session: AsyncSession) -> None:
@@ -142,8 +153,8 @@ async def bump_generation(session: AsyncSession) -> None:
     )
 
 
-async def resolve_locked(
-    session: AsyncSession, identities: Sequence[IdentityKey]
+def resolve_locked(
+    connection: Connection, identities: Sequence[IdentityKey]
 ) -> tuple[dict[IdentityKey, int], int]:
     """Persons for ``identities``, locked, and the generation they are valid for.
 
@@ -151,10 +162,10 @@ async def resolve_locked(
     moved an account in between, and the locks keep it so until commit.
     """
     while True:
-        before = await generation(session)
-        persons = await resolve_many(session, identities)
-        await lock_people(session, persons.values())
-        if dialect_of(session) != "postgresql" or await generation(session) == before:
+        before = generation(connection)
+        persons = resolve_many_sync(connection, identities)
+        lock_people_sync(connection, persons.values())
+        if connection.dialect.name != "postgresql" or generation(connection) == before:
             return persons, before
 
 

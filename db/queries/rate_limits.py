@@ -14,11 +14,12 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, func, insert, literal, select
+from sqlalchemy import Connection, delete, func, insert, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from db.engine import in_session
 from db.models import PeopleGeneration, RateEvent, utcnow
-from db.queries.people import lock_people
+from db.queries.people import lock_people_sync
 
 PRUNE_EVERY = 64
 _calls = 0
@@ -47,14 +48,19 @@ async def admit(
     """
     if not person_ids:
         return []
-    moment = now or utcnow()
-    await lock_people(session, person_ids)
-    _generation, used = await usage(session, scope, person_ids, rule, now=moment)
-    return await record(session, scope, person_ids, used, rule, now=moment)
+    return await in_session(session, _admit, scope, list(person_ids), rule, now or utcnow())
 
 
-async def usage(
-    session: AsyncSession,
+def _admit(
+    connection: Connection, scope: str, person_ids: list[int], rule: RateLimit, moment: datetime
+) -> list[bool]:
+    lock_people_sync(connection, person_ids)
+    _generation, used = usage(connection, scope, person_ids, rule, now=moment)
+    return record(connection, scope, person_ids, used, rule, now=moment)
+
+
+def usage(
+    connection: Connection,
     scope: str,
     person_ids: Iterable[int],
     rule: RateLimit | None,
@@ -73,13 +79,13 @@ async def usage(
     )
     if rule is None or not ids:
         only = select(PeopleGeneration.value).where(PeopleGeneration.id == 1)
-        return int(await session.scalar(only) or 0), Counter()
+        return int(connection.scalar(only) or 0), Counter()
     cutoff = now - timedelta(seconds=rule.window_s)
     _calls += 1
     if _calls % PRUNE_EVERY == 0:
         # Old events are of no further use; clearing them now and then keeps the table at
         # about one window's worth of rows without a DELETE on every vote's hot path.
-        await session.execute(delete(RateEvent).where(RateEvent.at <= cutoff))
+        connection.execute(delete(RateEvent).where(RateEvent.at <= cutoff))
     counts = (
         select(RateEvent.person_id.label("p"), func.count().label("n"))
         .where(RateEvent.person_id.in_(ids), RateEvent.scope == scope, RateEvent.at > cutoff)
@@ -87,7 +93,7 @@ async def usage(
     )
     found = 0
     used: Counter[int] = Counter()
-    for person, n in await session.execute(generation.union_all(counts)):
+    for person, n in connection.execute(generation.union_all(counts)):
         if person == -1:
             found = int(n)
         else:
@@ -95,8 +101,8 @@ async def usage(
     return found, used
 
 
-async def record(
-    session: AsyncSession,
+def record(
+    connection: Connection,
     scope: str,
     person_ids: Sequence[int],
     used: Counter[int],
@@ -120,5 +126,5 @@ async def record(
     ]
     if admitted:
         # One INSERT for the batch (SQLAlchemy's insertmanyvalues), not one per vote.
-        await session.execute(insert(RateEvent), admitted)
+        connection.execute(insert(RateEvent), admitted)
     return allowed

@@ -5,12 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import cast
 
-from sqlalchemy import Table, insert
+from sqlalchemy import Connection, Table, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.engine import Database
 from db.models import CompareRequest, utcnow
-from db.queries.people import resolve, resolve_many
+from db.queries.people import resolve, resolve_many_sync
 from db.queries.votes import Voter
 
 
@@ -50,25 +50,27 @@ _INSERT = insert(cast(Table, CompareRequest.__table__))
 
 async def record_compares(database: Database, entries: list[CompareLog]) -> list[None]:
     """Store many compare requests in one transaction (see db.batching)."""
-    if not entries:
-        return []
-    moment = utcnow()
-    async with database.write() as session:
-        # One look-up for the whole batch.
-        persons = await resolve_many(session, (e.voter.identity for e in entries))
-        rows = [
-            {
-                "person_id": persons[e.voter.identity],
-                "platform": e.voter.platform,
-                "workspace": e.voter.workspace,
-                "user_id": e.voter.user_id,
-                "first_query": e.first[0][:200],
-                "first_tool_id": e.first[1],
-                "second_query": e.second[0][:200],
-                "second_tool_id": e.second[1],
-                "created_at": moment,
-            }
-            for e in entries
-        ]
-        await session.execute(_INSERT, rows)
+    if entries:
+        await database.run_write(_record_batch, entries)
     return [None] * len(entries)
+
+
+def _record_batch(connection: Connection, entries: list[CompareLog]) -> None:
+    moment = utcnow()
+    # One look-up for the whole batch.
+    persons = resolve_many_sync(connection, (e.voter.identity for e in entries))
+    rows = [
+        {
+            "person_id": persons[e.voter.identity],
+            "platform": e.voter.platform,
+            "workspace": e.voter.workspace,
+            "user_id": e.voter.user_id,
+            "first_query": e.first[0][:200],
+            "first_tool_id": e.first[1],
+            "second_query": e.second[0][:200],
+            "second_tool_id": e.second[1],
+            "created_at": moment,
+        }
+        for e in entries
+    ]
+    connection.execute(_INSERT, rows)

@@ -2,32 +2,44 @@
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Sequence
 from datetime import timedelta
+from typing import Any
 
-from sqlalchemy import delete
-from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import Connection, delete
 
 from db.live_models import SlackRequestSeen
 from db.models import utcnow
+from db.queries.upsert import insert_on_conflict
 
 
-async def first_sighting(session: AsyncSession, request_key: str) -> bool:
-    """Record the request; True only the first time its key is seen."""
-    postgres = session.bind is not None and session.bind.dialect.name == "postgresql"
-    insert = postgresql.insert if postgres else sqlite.insert
-    result = await session.execute(
-        insert(SlackRequestSeen)
-        .values(request_key=request_key, seen_at=utcnow())
-        .on_conflict_do_nothing()
-        .returning(SlackRequestSeen.request_key)
+@functools.cache
+def _record_statement(dialect: str) -> Any:
+    """Built once per dialect; the keys are its parameters (one multi-row INSERT)."""
+    return insert_on_conflict(dialect, SlackRequestSeen, None, conflict=["request_key"]).returning(
+        SlackRequestSeen.request_key
     )
-    return result.first() is not None
 
 
-async def forget_older_than(session: AsyncSession, age: timedelta) -> int:
+def first_sightings(connection: Connection, request_keys: Sequence[str]) -> set[str]:
+    """Record the requests; returns the keys seen for the first time (the others are repeats).
+
+    ``request_keys`` must be distinct: a key twice in one statement would read as new twice.
+    """
+    if not request_keys:
+        return set()
+    moment = utcnow()
+    result = connection.execute(
+        _record_statement(connection.dialect.name),
+        [{"request_key": key, "seen_at": moment} for key in request_keys],
+    )
+    return {row.request_key for row in result}
+
+
+def forget_older_than(connection: Connection, age: timedelta) -> int:
     """Drop keys past the window in which Slack retries (and a signature stays valid)."""
-    result = await session.execute(
+    result = connection.execute(
         delete(SlackRequestSeen).where(SlackRequestSeen.seen_at < utcnow() - age)
     )
     return int(getattr(result, "rowcount", 0) or 0)

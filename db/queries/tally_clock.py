@@ -1,16 +1,17 @@
 """The tally clock: one counter every vote write bumps, and the tools each bump touched.
 
-Write side: ``bump(session, tool_ids)`` inside the transaction that changes votes, so
+Write side: ``bump(connection, tool_ids)`` inside the transaction that changes votes, so
 the clock moves exactly when the change commits. Read side: ``now`` (one row by primary
 key, cheap) and ``changed_since`` (an index range on ``tally_changes.version``).
+Plain functions of a Core connection (see db.engine.Database.run_write); async code
+in an open session calls them through ``in_session``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import bindparam, text
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import Connection, bindparam, text
 
 _BUMP = text("UPDATE tally_clock SET version = version + 1 WHERE id = 1 RETURNING version")
 _MARK = text(
@@ -25,25 +26,24 @@ _CHANGED = text("SELECT tool_id FROM tally_changes WHERE version > :since").bind
 )
 
 
-async def bump(session: AsyncSession, tool_ids: Iterable[int]) -> int:
+def bump(connection: Connection, tool_ids: Iterable[int]) -> int:
     """Move the clock and mark ``tool_ids`` as changed at the new version; returns it.
 
     The UPDATE takes the clock row's lock until commit, so on PostgreSQL vote writes
     get their versions in commit order and a reader never skips a change.
     """
-    version = int((await session.execute(_BUMP)).scalar_one())
+    version = int(connection.execute(_BUMP).scalar_one())
     marks = [{"tool_id": tool_id, "version": version} for tool_id in sorted(set(tool_ids))]
     if marks:
-        await session.execute(_MARK, marks)
+        connection.execute(_MARK, marks)
     return version
 
 
-async def now(session: AsyncSession) -> int:
+def now(connection: Connection) -> int:
     """The clock's current version (0 before any vote)."""
-    return int((await session.execute(_NOW)).scalar_one_or_none() or 0)
+    return int(connection.execute(_NOW).scalar_one_or_none() or 0)
 
 
-async def changed_since(session: AsyncSession, version: int) -> list[int]:
+def changed_since(connection: Connection, version: int) -> list[int]:
     """Tools whose votes changed after ``version``."""
-    rows = await session.execute(_CHANGED, {"since": version})
-    return [int(r[0]) for r in rows]
+    return [int(r[0]) for r in connection.execute(_CHANGED, {"since": version})]

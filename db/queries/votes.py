@@ -8,11 +8,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
-from sqlalchemy import bindparam, select, text
+from sqlalchemy import Connection, bindparam, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.engine import Database
+from db.engine import Database, in_session
 from db.models import Identity, Vote, utcnow
 from db.queries import rate_limits, tally_clock
 from db.queries.people import (
@@ -20,12 +20,12 @@ from db.queries.people import (
     IdentityKey,
     email_identity,
     identity_for,
-    lock_people,
-    resolve,
+    lock_people_sync,
     resolve_locked,
+    resolve_many_sync,
 )
 from db.queries.rate_limits import RateLimit
-from db.queries.upsert import dialect_of, insert_on_conflict
+from db.queries.upsert import insert_on_conflict
 
 VoteChange = Literal["counted", "changed", "unchanged"]
 # Not applied: the tool left the catalog (None) or the person is voting too fast.
@@ -85,17 +85,23 @@ async def cast_vote(
     A single upsert, so concurrent votes from the same person are safe on both databases:
     whatever the interleaving, one row remains and it holds the last verdict written.
     """
-    person_id = await resolve(session, voter.identity)
-    change = await _upsert_one(session, person_id, voter, tool_id, verdict, now or utcnow())
+    return await in_session(session, _cast_one, voter, tool_id, verdict, now or utcnow())
+
+
+def _cast_one(
+    connection: Connection, voter: Voter, tool_id: int, verdict: str, now: datetime
+) -> VoteChange:
+    person_id = resolve_many_sync(connection, [voter.identity])[voter.identity]
+    change = _upsert_one(connection, person_id, voter, tool_id, verdict, now)
     if change != "unchanged":
-        await tally_clock.bump(session, [tool_id])
+        tally_clock.bump(connection, [tool_id])
     return change
 
 
-async def _upsert_one(
-    session: AsyncSession, person_id: int, voter: Voter, tool_id: int, verdict: str, now: datetime
+def _upsert_one(
+    connection: Connection, person_id: int, voter: Voter, tool_id: int, verdict: str, now: datetime
 ) -> VoteChange:
-    result = await session.execute(
+    result = connection.execute(
         _UPSERT,
         {
             "person_id": person_id,
@@ -134,18 +140,13 @@ async def cast_votes(
     ``cache`` saves the identity look-up while no account has changed person.
     """
     try:
-        async with database.write() as session:
-            outcomes, persons, generation = await _apply(session, requests, limit, cache)
-            changed = [
-                r.tool_id
-                for r, o in zip(requests, outcomes, strict=True)
-                if o in ("counted", "changed")
-            ]
-            if changed:
-                # In the same transaction: other processes see the clock move with the votes.
-                await tally_clock.bump(session, changed)
-            # In the same transaction: one BEGIN/COMMIT less per batch than a separate read.
-            counts = await tallies(session, {r.tool_id for r in requests})
+        # The cache is read here, on the event loop, and handed over: the batch runs in
+        # the SQLite writer thread (db.engine.Database.run_write).
+        identities = [r.voter.identity for r in requests]
+        cached = (cache.get_many(identities), cache.generation) if cache is not None else None
+        outcomes, persons, generation, counts = await database.run_write(
+            _cast_batch, requests, limit, cached
+        )
     except IntegrityError:
         if len(requests) == 1:
             return [(None, Tally())]
@@ -160,30 +161,53 @@ async def cast_votes(
     return [(outcome, counts[r.tool_id]) for outcome, r in zip(outcomes, requests, strict=True)]
 
 
-async def _apply(
-    session: AsyncSession,
+# People found in the identity cache (None: some unknown) and the generation it holds.
+Cached = tuple[dict[IdentityKey, int] | None, int | None]
+
+
+def _cast_batch(
+    connection: Connection,
     requests: list[VoteRequest],
     limit: RateLimit | None,
-    cache: IdentityCache | None,
+    cached: Cached | None,
+) -> tuple[list[VoteOutcome], dict[IdentityKey, int], int, dict[int, Tally]]:
+    """One transaction: the votes, the tally clock, and the tallies as they now stand."""
+    outcomes, persons, generation = _apply(connection, requests, limit, cached)
+    changed = [
+        r.tool_id for r, o in zip(requests, outcomes, strict=True) if o in ("counted", "changed")
+    ]
+    if changed:
+        # In the same transaction: other processes see the clock move with the votes.
+        tally_clock.bump(connection, changed)
+    # In the same transaction: one BEGIN/COMMIT less per batch than a separate read.
+    counts = count_tallies(connection, {r.tool_id for r in requests})
+    return outcomes, persons, generation, counts
+
+
+def _apply(
+    connection: Connection,
+    requests: list[VoteRequest],
+    limit: RateLimit | None,
+    cached: Cached | None,
 ) -> tuple[list[VoteOutcome], dict[IdentityKey, int], int]:
     """Per batch: lock the people, count their limit (and check the cache), record, upsert."""
     moment = utcnow()
     identities = [r.voter.identity for r in requests]
-    persons = cache.get_many(identities) if cache is not None else None
-    if persons is not None and cache is not None:
+    persons, cached_generation = cached if cached is not None else (None, None)
+    if persons is not None:
         # Lock the cached people, then read the generation after the locks: a link that
         # moved one of these accounts committed before, so it shows as a new generation.
-        await lock_people(session, persons.values())
-        generation, used = await rate_limits.usage(
-            session, "vote", persons.values(), limit, now=moment
+        lock_people_sync(connection, persons.values())
+        generation, used = rate_limits.usage(
+            connection, "vote", persons.values(), limit, now=moment
         )
-        if generation != cache.generation:
+        if generation != cached_generation:
             persons = None
     if persons is None:
-        persons, generation = await resolve_locked(session, identities)
-        _, used = await rate_limits.usage(session, "vote", persons.values(), limit, now=moment)
+        persons, generation = resolve_locked(connection, identities)
+        _, used = rate_limits.usage(connection, "vote", persons.values(), limit, now=moment)
     person_ids = [persons[i] for i in identities]
-    allowed = await rate_limits.record(session, "vote", person_ids, used, limit, now=moment)
+    allowed = rate_limits.record(connection, "vote", person_ids, used, limit, now=moment)
     outcomes: list[VoteOutcome] = ["limited"] * len(requests)
     # Two linked accounts of one person may vote on one tool in the same batch; a
     # multi-row upsert can't touch a row twice, so those go in later rounds, in order.
@@ -196,7 +220,7 @@ async def _apply(
             key = (person_ids[i], requests[i].tool_id)
             (later if key in seen else round_).append(i)
             seen.add(key)
-        changes = await _upsert_many(session, [(person_ids[i], requests[i]) for i in round_])
+        changes = _upsert_many(connection, [(person_ids[i], requests[i]) for i in round_])
         for i, change in zip(round_, changes, strict=True):
             outcomes[i] = change
         pending = later
@@ -222,17 +246,15 @@ def _upsert_many_statement(dialect: str) -> Any:
     )
 
 
-async def _upsert_many(
-    session: AsyncSession, requests: list[tuple[int, VoteRequest]]
+def _upsert_many(
+    connection: Connection, requests: list[tuple[int, VoteRequest]]
 ) -> list[VoteChange]:
     # Its own moment per round, so a later round's change of a new row reads as a change.
     moment = utcnow()
     if len(requests) == 1:
         # The usual case at a human pace: the prebuilt statement skips construction.
         person_id, only = requests[0]
-        return [
-            await _upsert_one(session, person_id, only.voter, only.tool_id, only.verdict, moment)
-        ]
+        return [_upsert_one(connection, person_id, only.voter, only.tool_id, only.verdict, moment)]
     rows = [
         {
             "person_id": person_id,
@@ -247,8 +269,7 @@ async def _upsert_many(
         for person_id, r in requests
     ]
     # Core, not the ORM's bulk path: the rows go straight into one multi-row statement.
-    connection = await session.connection()
-    result = await connection.execute(_upsert_many_statement(dialect_of(session)), rows)
+    result = connection.execute(_upsert_many_statement(connection.dialect.name), rows)
     touched = {(row.person_id, row.tool_id): bool(row.is_new) for row in result}
     outcomes: list[VoteChange] = []
     for person_id, r in requests:
@@ -269,11 +290,16 @@ _TALLIES = text(
 
 
 async def tallies(session: AsyncSession, tool_ids: Iterable[int]) -> dict[int, Tally]:
+    """``count_tallies`` in an async session."""
+    return await in_session(session, count_tallies, list(tool_ids))
+
+
+def count_tallies(connection: Connection, tool_ids: Iterable[int]) -> dict[int, Tally]:
     """Ship/skip counts per tool; tools without votes get an empty tally."""
     ids = list(tool_ids)
     if not ids:
         return {}
-    rows = await session.execute(_TALLIES, {"ids": ids})
+    rows = connection.execute(_TALLIES, {"ids": ids})
     found = {r[0]: Tally(int(r[1] or 0), int(r[2] or 0)) for r in rows}
     return {tool_id: found.get(tool_id, Tally()) for tool_id in ids}
 

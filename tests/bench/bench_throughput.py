@@ -478,12 +478,24 @@ async def _profiler(pid: int, label: str) -> asyncio.subprocess.Process | None:
     folder = os.environ.get("BENCH_PROFILE")
     if not folder:
         return None
-    Path(folder).mkdir(parents=True, exist_ok=True)
+    await asyncio.to_thread(Path(folder).mkdir, parents=True, exist_ok=True)
     out = Path(folder) / f"{label}-{pid}.txt"
     return await asyncio.create_subprocess_exec(
-        str(Path(sys.executable).with_name("py-spy")), "record", "--pid", str(pid), "--format", "raw", "--rate", "200",
-        "--duration", str(int(DURATION_S)), "--output", str(out), "--nonblocking",
-        stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,
+        str(Path(sys.executable).with_name("py-spy")),
+        "record",
+        "--pid",
+        str(pid),
+        "--format",
+        "raw",
+        "--rate",
+        "200",
+        "--duration",
+        str(int(DURATION_S)),
+        "--output",
+        str(out),
+        "--nonblocking",
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.DEVNULL,
     )
 
 

@@ -147,6 +147,8 @@ class FakeDiscord:
         # created when the answer is made, even if the client is gone by then (aiohttp does
         # not cancel handlers on disconnect), as a request Discord received still posts.
         self.message_delay_s = 0.0
+        # A slow round trip for edits of interaction messages (PATCH /webhooks/...).
+        self.edit_delay_s = 0.0
         self._waiters: list[tuple[Callable[[Call], bool], asyncio.Future[Call]]] = []
         self._runner: web.AppRunner | None = None
         self.port = 0
@@ -301,6 +303,8 @@ class FakeDiscord:
                 self._waiters.remove(waiter)
         if self.message_delay_s and _is_channel_message(request.method, path):
             await asyncio.sleep(self.message_delay_s)
+        if self.edit_delay_s and request.method == "PATCH" and path.startswith("/webhooks/"):
+            await asyncio.sleep(self.edit_delay_s)
         return self._answer(request.method, path.split("/")[1:], body)
 
     def _answer(self, method: str, parts: list[str], body: Any) -> web.StreamResponse:

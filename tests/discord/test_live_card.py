@@ -45,7 +45,8 @@ async def _settled(database: Database, message_id: str, within_s: float = 20.0) 
             await asyncio.sleep(0.05)
 
 
-async def _burst(bots: list[Bot], card: dict[str, Any]) -> None:
+async def _burst(bots: list[Bot], card: dict[str, Any], waves: int = 1) -> None:
+    """Every user clicks Ship on one tool and Skip on the other, in ``waves`` a bit apart."""
     ids = custom_ids(card)
     ship = next(i for i in ids if i.startswith("sos:v:ship:"))
     skip = [i for i in ids if i.startswith("sos:v:skip:")][1]
@@ -62,7 +63,10 @@ async def _burst(bots: list[Bot], card: dict[str, Any]) -> None:
         await fake.dispatch_interaction(interaction, to=n % len(bots))
         await asyncio.wait_for(answered, 10)
 
-    await asyncio.gather(*(send(n, i) for n, i in clicks))
+    size = -(-len(clicks) // waves)
+    for start in range(0, len(clicks), size):
+        await asyncio.gather(*(send(n, i) for n, i in clicks[start : start + size]))
+        await asyncio.sleep(0.1)
 
 
 async def _assert_true(bot: Bot, card: dict[str, Any], within_s: float = 20.0) -> None:
@@ -101,7 +105,11 @@ async def test_rate_limited_edits_are_waited_out_and_the_card_ends_true(bot: Bot
     card = await _card(bot)
     # One edit per second per interaction webhook: redraw loops hit the bucket.
     bot.fake.limits[("PATCH", "webhooks")] = (1, 1.0)
-    await _burst([bot], card)
+    # Clicks that arrive together are marked and drawn as one, so one burst can end in a
+    # single edit. With slow edits, waves land while the card is being drawn and make its
+    # drawer edit again through the same interaction, within the bucket's second.
+    bot.fake.edit_delay_s = 0.2
+    await _burst([bot], card, waves=4)
     await _assert_true(bot, card)
     assert bot.fake.limited, "the bucket was never exceeded"
 

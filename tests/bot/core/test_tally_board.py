@@ -69,12 +69,10 @@ async def test_counts_come_from_memory_until_the_clock_moves(demo_database: Data
         )
     assert await community(service) == (0, 0)
     # Another tool's change leaves Cursor's count in memory; Cursor's own is re-read.
-    async with demo_database.write() as session:
-        before = await tally_clock.now(session)
-        assert await tally_clock.bump(session, [copilot.id]) == before + 1
+    before = await demo_database.run_read(tally_clock.now)
+    assert await demo_database.run_write(tally_clock.bump, [copilot.id]) == before + 1
     assert await community(service) == (0, 0)
-    async with demo_database.write() as session:
-        await tally_clock.bump(session, [cursor.id])
+    await demo_database.run_write(tally_clock.bump, [cursor.id])
     assert await community(service) == (1, 0)
 
 
