@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, case, select, update
+from sqlalchemy import Connection, bindparam, case, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -69,16 +69,44 @@ def _claim_many(
     """Take the claims nobody holds (or whose holder's lease ran out); their versions."""
     now = utcnow()
     claimed = connection.execute(
-        update(CardRefresh)
-        .where(
-            CardRefresh.card_key.in_(card_keys),
-            CardRefresh.version > CardRefresh.drawn,
-            (CardRefresh.owner.is_(None)) | (CardRefresh.lease_until < now),
-        )
-        .values(owner=owner, lease_until=now + timedelta(seconds=lease_s))
-        .returning(CardRefresh.card_key, CardRefresh.version)
+        _CLAIM,
+        {
+            "keys": list(card_keys),
+            "now": now,
+            "owner": owner,
+            "lease_until": now + timedelta(seconds=lease_s),
+        },
     )
     return {row.card_key: int(row.version) for row in claimed}
+
+
+# Built once; the cards, owner and times are parameters.
+_CLAIM = (
+    update(CardRefresh)
+    .where(
+        CardRefresh.card_key.in_(bindparam("keys", expanding=True)),
+        CardRefresh.version > CardRefresh.drawn,
+        (CardRefresh.owner.is_(None)) | (CardRefresh.lease_until < bindparam("now")),
+    )
+    .values(owner=bindparam("owner"), lease_until=bindparam("lease_until"))
+    .returning(CardRefresh.card_key, CardRefresh.version)
+)
+_CURRENT = CardRefresh.version == bindparam("drawn")
+_DRAWN = (
+    update(CardRefresh)
+    .where(CardRefresh.card_key == bindparam("key"), CardRefresh.owner == bindparam("owner"))
+    .values(
+        drawn=bindparam("drawn"),
+        updates=CardRefresh.updates + 1,
+        owner=case((_CURRENT, None), else_=CardRefresh.owner),
+        lease_until=case(
+            (_CURRENT, None),
+            # Typed: inside CASE the driver cannot tell a timestamp from text.
+            else_=bindparam("lease_until", type_=CardRefresh.__table__.c.lease_until.type),
+        ),
+    )
+    .returning(CardRefresh.version)
+)
 
 
 def drawn_release_if_current(
@@ -90,18 +118,9 @@ def drawn_release_if_current(
     Check and release are one statement: a vote that lands just after it finds the
     claim free and redraws itself, so no change is ever left undrawn.
     """
-    current = CardRefresh.version == drawn
     lease: datetime = utcnow() + timedelta(seconds=lease_s)
     result = connection.execute(
-        update(CardRefresh)
-        .where(CardRefresh.card_key == card_key, CardRefresh.owner == owner)
-        .values(
-            drawn=drawn,
-            updates=CardRefresh.updates + 1,
-            owner=case((current, None), else_=CardRefresh.owner),
-            lease_until=case((current, None), else_=lease),
-        )
-        .returning(CardRefresh.version)
+        _DRAWN, {"key": card_key, "owner": owner, "drawn": drawn, "lease_until": lease}
     )
     version = result.scalar_one_or_none()
     if version is None or version == drawn:

@@ -7,10 +7,11 @@ is counted per person, so one human with five Discord servers still counts once.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Sequence
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
-from sqlalchemy import Connection, delete, insert, select, text, tuple_, update
+from sqlalchemy import Connection, bindparam, delete, insert, select, text, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.engine import in_session
@@ -62,7 +63,7 @@ async def resolve_many(
 def resolve_many_sync(
     connection: Connection, identities: Iterable[IdentityKey]
 ) -> dict[IdentityKey, int]:
-    """Persons for many identities in one look-up; the unseen ones are created.
+    """Persons for many identities in one look-up; the unseen ones are created together.
 
     Race-safe on both databases: the identity insert does nothing on conflict, so when
     another process created the same identity first we read theirs and drop our person.
@@ -73,37 +74,50 @@ def resolve_many_sync(
     if not wanted:
         return {}
     found = _lookup(connection, wanted)
-    for identity in wanted:
-        if identity in found:
-            continue
-        person_id = int(
-            connection.execute(
-                insert(Person).values(created_at=utcnow()).returning(Person.id)
-            ).scalar_one()
-        )
-        created = connection.scalar(
-            insert_on_conflict(
-                connection.dialect.name,
-                Identity,
-                {"person_id": person_id, "kind": identity.kind, "key": identity.key},
-                conflict=["kind", "key"],
-            ).returning(Identity.person_id)
-        )
-        if created is None:
-            connection.execute(delete(Person).where(Person.id == person_id))
-            found.update(_lookup(connection, [identity]))
-        else:
-            found[identity] = int(created)
+    unseen = [identity for identity in wanted if identity not in found]
+    if not unseen:
+        return found
+    # One person per unseen identity (one multi-row INSERT), then their identities.
+    moment = utcnow()
+    created_people = connection.execute(
+        _NEW_PERSON, [{"created_at": moment} for _ in unseen]
+    ).scalars()
+    person_ids = sorted(int(p) for p in created_people)
+    rows = [
+        {"person_id": person_id, "kind": identity.kind, "key": identity.key}
+        for person_id, identity in zip(person_ids, unseen, strict=True)
+    ]
+    claimed = connection.execute(_new_identity(connection.dialect.name), rows)
+    for row in claimed:
+        found[IdentityKey(row.kind, row.key)] = int(row.person_id)
+    lost = [identity for identity in unseen if identity not in found]
+    if lost:
+        # Another process created these first: use theirs, drop the people made for them.
+        used = set(found.values())
+        connection.execute(delete(Person).where(Person.id.in_(set(person_ids) - used)))
+        found.update(_lookup(connection, lost))
     return found
 
 
-def _lookup(connection: Connection, wanted: list[IdentityKey]) -> dict[IdentityKey, int]:
-    rows = connection.execute(
-        select(Identity.kind, Identity.key, Identity.person_id).where(
-            tuple_(Identity.kind, Identity.key).in_([tuple(i) for i in wanted])
-        )
+# Built once: executed with a list of rows, as one multi-row statement (insertmanyvalues).
+_NEW_PERSON = insert(Person).returning(Person.id, sort_by_parameter_order=True)
+
+
+@functools.cache
+def _new_identity(dialect: str) -> Any:
+    return insert_on_conflict(dialect, Identity, None, conflict=["kind", "key"]).returning(
+        Identity.kind, Identity.key, Identity.person_id
     )
+
+
+def _lookup(connection: Connection, wanted: list[IdentityKey]) -> dict[IdentityKey, int]:
+    rows = connection.execute(_LOOKUP, {"wanted": [tuple(i) for i in wanted]})
     return {IdentityKey(r.kind, r.key): int(r.person_id) for r in rows}
+
+
+_LOOKUP = select(Identity.kind, Identity.key, Identity.person_id).where(
+    tuple_(Identity.kind, Identity.key).in_(bindparam("wanted", expanding=True))
+)
 
 
 async def identities_of(session: AsyncSession, person_id: int) -> list[IdentityKey]:

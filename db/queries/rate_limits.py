@@ -14,7 +14,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Connection, delete, func, insert, literal, select
+from sqlalchemy import Connection, bindparam, delete, func, insert, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.engine import in_session
@@ -74,31 +74,41 @@ def usage(
     """
     global _calls
     ids = sorted(set(person_ids))
-    generation = select(literal(-1).label("p"), PeopleGeneration.value.label("n")).where(
-        PeopleGeneration.id == 1
-    )
     if rule is None or not ids:
-        only = select(PeopleGeneration.value).where(PeopleGeneration.id == 1)
-        return int(connection.scalar(only) or 0), Counter()
+        return int(connection.scalar(_GENERATION) or 0), Counter()
     cutoff = now - timedelta(seconds=rule.window_s)
     _calls += 1
     if _calls % PRUNE_EVERY == 0:
         # Old events are of no further use; clearing them now and then keeps the table at
         # about one window's worth of rows without a DELETE on every vote's hot path.
         connection.execute(delete(RateEvent).where(RateEvent.at <= cutoff))
-    counts = (
-        select(RateEvent.person_id.label("p"), func.count().label("n"))
-        .where(RateEvent.person_id.in_(ids), RateEvent.scope == scope, RateEvent.at > cutoff)
-        .group_by(RateEvent.person_id)
-    )
     found = 0
     used: Counter[int] = Counter()
-    for person, n in connection.execute(generation.union_all(counts)):
+    rows = connection.execute(_USAGE, {"ids": ids, "scope": scope, "cutoff": cutoff})
+    for person, n in rows:
         if person == -1:
             found = int(n)
         else:
             used[int(person)] = int(n)
     return found, used
+
+
+# Built once (the hot path neither constructs nor re-keys them): the people generation,
+# and each person's actions in the window, in one statement.
+_GENERATION = select(PeopleGeneration.value).where(PeopleGeneration.id == 1)
+_USAGE = (
+    select(literal(-1).label("p"), PeopleGeneration.value.label("n"))
+    .where(PeopleGeneration.id == 1)
+    .union_all(
+        select(RateEvent.person_id.label("p"), func.count().label("n"))
+        .where(
+            RateEvent.person_id.in_(bindparam("ids", expanding=True)),
+            RateEvent.scope == bindparam("scope"),
+            RateEvent.at > bindparam("cutoff"),
+        )
+        .group_by(RateEvent.person_id)
+    )
+)
 
 
 def record(

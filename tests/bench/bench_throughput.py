@@ -97,9 +97,28 @@ class BenchDiscord(FakeDiscord):
 
 
 class BenchSlack(FakeSlack):
-    """The fake Slack, checking only the first answers' blocks (the checks cost the most)."""
+    """The fake Slack, checking only the first answers' blocks (the checks cost the most),
+    and telling the generator when a clicker's private confirmation arrives."""
 
     checked = 50
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.confirmations: dict[tuple[str, str], list[asyncio.Future[float]]] = {}
+
+    def expect_confirmation(self, channel: str, user: str) -> asyncio.Future[float]:
+        future: asyncio.Future[float] = asyncio.get_running_loop().create_future()
+        self.confirmations.setdefault((channel, user), []).append(future)
+        return future
+
+    async def _chat_postEphemeral(self, r: Any, p: dict[str, Any], t: str) -> dict[str, Any]:
+        answer = await super()._chat_postEphemeral(r, p, t)
+        waiting = self.confirmations.get((str(p.get("channel")), str(p.get("user"))))
+        if waiting:
+            future = waiting.pop(0)
+            if not future.done():
+                future.set_result(time.perf_counter())
+        return answer
 
     async def _response(self, request: Any) -> Any:
         from aiohttp import web
@@ -110,7 +129,10 @@ class BenchSlack(FakeSlack):
         if self.checked > 0:
             self.checked -= 1
             self.problems += [f"response_url: {p}" for p in message_problems(payload)]
-        future = self._expected.pop(request.match_info["key"], None)
+        key = request.match_info["key"]
+        # As Slack: an in_channel answer is posted with a ts that later clicks carry.
+        self._apply_response(key, payload)
+        future = self._expected.pop(key, None)
         if future is not None and not future.done():
             future.set_result(SlackCall("response_url", payload, None, at))
         return web.Response(text="ok")
@@ -150,7 +172,8 @@ class Harness:
     tools: list[str]
     rng: random.Random = field(default_factory=lambda: random.Random(17))
     discord_cards: list[dict[str, Any]] = field(default_factory=list)
-    slack_cards: list[list[dict[str, Any]]] = field(default_factory=list)
+    # (channel, ts, blocks) of cards posted in the channel, to click on.
+    slack_cards: list[tuple[str, str, list[dict[str, Any]]]] = field(default_factory=list)
     keys: Any = field(default_factory=lambda: iter(range(10**9)))
 
     def person(self) -> int:
@@ -215,11 +238,15 @@ class Harness:
     async def slack_one(self, samples: Samples) -> None:
         user = f"U{self.person():06d}"
         key = f"r{next(self.keys)}"
-        url = self.slack.response_url(key)
         roll = self.rng.random()
         clicking = roll < 0.3 and bool(self.slack_cards)
+        confirmed: asyncio.Future[float] | None = None
         if clicking:
-            blocks = self.rng.choice(self.slack_cards)
+            channel, ts, blocks = self.rng.choice(self.slack_cards)
+            url = self.slack.response_url(key, channel, ts)
+            # A click is answered by a private confirmation (chat.postEphemeral, or the
+            # response_url); the shared card is redrawn for everyone with chat.update.
+            confirmed = self.slack.expect_confirmation(channel, user)
             buttons = [
                 e
                 for b in blocks
@@ -229,11 +256,19 @@ class Harness:
             ]
             button = self.rng.choice(buttons)
             body = action_body(
-                button["action_id"], button["value"], url, user=user, message_blocks=blocks
+                button["action_id"],
+                button["value"],
+                url,
+                user=user,
+                channel=channel,
+                message_ts=ts,
+                message_blocks=blocks,
             )
         elif roll < 0.4:
+            url = self.slack.response_url(key)
             body = command_body("/tool", self.rng.choice(self.tools), url, user=user)
         else:
+            url = self.slack.response_url(key)
             first, second = self.pair()
             body = command_body("/compare", f'"{first}" vs "{second}"', url, user=user)
         arrived = self.slack.expect_response(key)
@@ -253,10 +288,14 @@ class Harness:
             samples.fail(f"slack: HTTP {status}")
             return
         samples.slack_ack.append(acked - started)
+        if confirmed is not None:
+            await self._click_answered(samples, started, arrived, confirmed)
+            return
         inline = _json(raw)
-        if not clicking and inline.get("blocks"):
+        if inline.get("blocks"):
             # Answered in the ack itself: the card is at Slack when the ack is.
             arrived.cancel()
+            self.slack.acked(key, inline)
             payload, at = inline, acked
         else:
             try:
@@ -266,13 +305,31 @@ class Harness:
                 return
             payload, at = call.payload, call.at
         samples.slack_card.append(at - started)
-        if clicking:
-            if payload.get("replace_original") is not True:
-                samples.fail("slack: a click's answer does not replace the card")
-        elif payload.get("response_type") != "in_channel":
+        posted = self.slack.url_message.get(key)
+        if payload.get("response_type") != "in_channel" or posted is None:
             samples.fail(f"slack: card not in_channel: {str(payload)[:120]}")
         else:
-            self._keep(self.slack_cards, payload["blocks"])
+            self._keep(self.slack_cards, (*posted, payload["blocks"]))
+
+    async def _click_answered(
+        self,
+        samples: Samples,
+        started: float,
+        arrived: asyncio.Future[SlackCall],
+        confirmed: asyncio.Future[float],
+    ) -> None:
+        """A click's answer reached the clicker: the confirmation or a response_url reply."""
+        done, pending = await asyncio.wait(
+            {arrived, confirmed}, timeout=TIMEOUT_S, return_when=asyncio.FIRST_COMPLETED
+        )
+        for future in pending:
+            future.cancel()
+        if not done:
+            samples.fail("slack: a click got no answer within 3 s")
+            return
+        first = done.pop()
+        at = first.result() if first is confirmed else arrived.result().at
+        samples.slack_card.append(float(at) - started)
 
 
 def _json(raw: bytes) -> dict[str, Any]:
@@ -310,6 +367,12 @@ def cpu_seconds(pid: int) -> float:
     """utime + stime of ``pid`` (Linux /proc/<pid>/stat, fields 14 and 15)."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _cpu_split(pid: int) -> tuple[float, float]:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    tick = os.sysconf("SC_CLK_TCK")
+    return int(fields[11]) / tick, int(fields[12]) / tick
 
 
 def peak_rss_mb(pid: int) -> float:
@@ -461,10 +524,21 @@ async def measure(database_url: str, tools: list[str], *, floor: bool) -> Figure
     async def run(harness: Harness, bots: list[asyncio.subprocess.Process]) -> None:
         pid = bots[0].pid
         cpu = cpu_seconds(pid)
+        split = _cpu_split(pid)
         profiler = await _profiler(pid, "floor" if floor else "ours")
+        generator = time.process_time()
         samples = await drive(harness, RATE, DURATION_S)
+        generator = time.process_time() - generator
         if profiler is not None:
             await profiler.wait()
+        user, system = (b - a for a, b in zip(split, _cpu_split(pid), strict=True))
+        # The load generator and the fakes share the machine with the bot: say how busy.
+        print(
+            f"  {'floor' if floor else 'ours'}: load generator used "
+            f"{generator / DURATION_S:.0%} of a core; the bot {user:.1f} s user, "
+            f"{system:.1f} s system",
+            file=sys.stderr,
+        )
         result.update(samples=samples, cpu=cpu_seconds(pid) - cpu, rss=peak_rss_mb(pid))
         if samples.why:
             print(f"  {'floor' if floor else 'ours'}: {samples.why}", file=sys.stderr)
