@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import functools
 
+import discord
+
 from bot.core.text import shorten
 from bot.core.views import (
     BookmarkList,
@@ -18,7 +20,7 @@ from bot.core.views import (
 )
 from bot.discord_bot import embeds
 from bot.discord_bot.buttons import compare_buttons, tool_buttons
-from bot.discord_bot.limits import CONTENT, EmbedSpec
+from bot.discord_bot.limits import CONTENT
 from bot.discord_bot.respond import Outgoing
 
 
@@ -27,30 +29,32 @@ def note(text: str) -> Outgoing:
     return Outgoing(content=shorten(embeds.safe(text), CONTENT), ephemeral=True)
 
 
-# Cards are frozen (hashable) view models that carry their tallies, so a card's text is
-# formatted once per (tools, counts) and reused until a vote changes the counts.
-# Only the specs are cached: discord.py's Embed and View objects are mutable.
+# Cards are frozen (hashable) view models that carry their tallies, so a card is rendered
+# once per (tools, counts) and reused until a vote changes the counts (a new card, a new
+# key). The Embed and View objects are shared: nothing changes them after they are built
+# (discord.py only serializes them, and never stores a stopped view).
 CARD_CACHE = 1024
+Rendered = tuple[tuple[discord.Embed, ...], discord.ui.View]
 
 
 @functools.lru_cache(maxsize=CARD_CACHE)
-def _compare_specs(card: CompareCard) -> tuple[EmbedSpec, ...]:
-    return tuple(embeds.compare_specs(card))
+def _compare_rendered(card: CompareCard) -> Rendered:
+    return tuple(embeds.to_embeds(list(embeds.compare_specs(card)))), compare_buttons(card)
 
 
 @functools.lru_cache(maxsize=CARD_CACHE)
-def _tool_specs(card: ToolCard) -> tuple[EmbedSpec, ...]:
-    return tuple(embeds.tool_specs(card))
+def _tool_rendered(card: ToolCard) -> Rendered:
+    return tuple(embeds.to_embeds(list(embeds.tool_specs(card)))), tool_buttons(card)
 
 
 def compare_message(card: CompareCard) -> Outgoing:
-    specs = list(_compare_specs(card))
-    return Outgoing(embeds=embeds.to_embeds(specs), view=compare_buttons(card), ephemeral=False)
+    parts, view = _compare_rendered(card)
+    return Outgoing(embeds=list(parts), view=view, ephemeral=False)
 
 
 def tool_message(card: ToolCard) -> Outgoing:
-    specs = list(_tool_specs(card))
-    return Outgoing(embeds=embeds.to_embeds(specs), view=tool_buttons(card), ephemeral=False)
+    parts, view = _tool_rendered(card)
+    return Outgoing(embeds=list(parts), view=view, ephemeral=False)
 
 
 def render(reply: Reply) -> Outgoing:

@@ -6,6 +6,7 @@ shortened on a word boundary) or ``mrkdwn.plain`` for plain_text objects.
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from bot.core.views import (
@@ -268,3 +269,11 @@ def render(reply: Reply) -> Message:
             return error_message(reply)
         case _:
             return text_message(reply.message)
+
+
+@functools.lru_cache(maxsize=1024)
+def card_message(card: CompareCard | ToolCard) -> Message:
+    """A card's message, rendered once per (tools, counts): cards are frozen view models
+    carrying their tallies. The result is shared, so nothing may change it (it is only
+    serialized)."""
+    return render(card)

@@ -8,7 +8,6 @@ within a second, which saves Slack a round trip; later, through response_url.
 
 from __future__ import annotations
 
-import functools
 import logging
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
@@ -38,18 +37,13 @@ Work = Callable[[dict[str, Any], AsyncBoltContext], Awaitable[None]]
 IN_ACK = frozenset({"compare", "tool"})
 
 
-@functools.lru_cache(maxsize=1024)
-def _card_message(card: CompareCard | ToolCard) -> blocks.Message:
-    # Cards are frozen view models carrying their tallies: rendered once per (tools,
-    # counts). The result is shared, so nothing may change it (it is only serialized).
-    return blocks.render(card)
-
-
 def payload(answered: Answer) -> dict[str, Any]:
     """The rendered reply, to the channel or to its author only."""
     reply = answered.reply
     message = (
-        _card_message(reply) if isinstance(reply, CompareCard | ToolCard) else blocks.render(reply)
+        blocks.card_message(reply)
+        if isinstance(reply, CompareCard | ToolCard)
+        else blocks.render(reply)
     )
     kind = "in_channel" if answered.visibility == "public" else "ephemeral"
     return {"response_type": kind, "text": message["text"], "blocks": message["blocks"]}

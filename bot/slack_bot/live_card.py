@@ -45,7 +45,7 @@ async def render_card(front: SlackFrontEnd, click: Click) -> blocks.Message | No
     else:
         card = await front.service.tool_by_id(click.tool_id, fresh=True)
     if isinstance(card, CompareCard | ToolCard):
-        return blocks.render(card)
+        return blocks.card_message(card)
     return None
 
 
