@@ -19,8 +19,9 @@ Then the saturation rate (p99 < 100 ms, no errors) of one process and of two sha
 port (HTTP_REUSE_PORT=1, Discord shards split), stepping 100, 200, 300... a second.
 
 BENCH_THROUGHPUT_S (default 15) sets the measured seconds; BENCH_THROUGHPUT_BACKENDS
-(default sqlite,postgresql) the databases; BENCH_PROFILE=<folder> has py-spy sample the
-bot while it is measured; BENCH_SATURATION_STEP_S
+(default sqlite,postgresql) the databases; BENCH_PROFILE=<folder> has py-spy (not a
+dependency: ``.venv/bin/pip install py-spy``) sample the bot while it is measured, into
+raw collapsed stacks; BENCH_SATURATION_STEP_S
 (default 5) the seconds per step; BENCH_SATURATION=0 skips the saturation search.
 """
 
