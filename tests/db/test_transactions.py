@@ -1,0 +1,101 @@
+"""``Database.run_write`` / ``run_read``: whole transactions of plain Core code.
+
+On a SQLite file they run on the sync driver in worker threads (one hand-over per
+transaction); elsewhere in the async connection's greenlet. Either way a write commits
+when its function returns, rolls back when it raises, and concurrent writers never
+lose each other's rows.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Connection, text
+from sqlalchemy.exc import IntegrityError
+
+from db.engine import Database
+from db.queries import tally_clock
+
+
+def _bump_and_fail(connection: Connection, tool_id: int) -> None:
+    tally_clock.bump(connection, [tool_id])
+    raise RuntimeError("after the write")
+
+
+def _tool_ids(connection: Connection) -> list[int]:
+    return [int(r[0]) for r in connection.execute(text("SELECT id FROM tools ORDER BY id"))]
+
+
+def _thread_name(_connection: Connection) -> str:
+    return threading.current_thread().name
+
+
+async def test_a_write_commits_and_a_failed_one_leaves_nothing(demo_database: Database) -> None:
+    database = demo_database
+    first, second = (await database.run_read(_tool_ids))[:2]
+    before = await database.run_read(tally_clock.now)
+    assert await database.run_write(tally_clock.bump, [first]) == before + 1
+    with pytest.raises(RuntimeError, match="after the write"):
+        await database.run_write(_bump_and_fail, second)
+    assert await database.run_read(tally_clock.now) == before + 1
+    assert await database.run_read(tally_clock.changed_since, before) == [first]
+
+
+async def test_concurrent_writers_each_get_their_own_version(demo_database: Database) -> None:
+    database = demo_database
+    tools = await database.run_read(_tool_ids)
+    versions = await asyncio.gather(
+        *(database.run_write(tally_clock.bump, [tools[n % len(tools)]]) for n in range(50))
+    )
+    assert len(set(versions)) == 50
+    assert await database.run_read(tally_clock.now) == max(versions)
+
+
+async def test_async_and_thread_writers_interleave_without_loss(demo_database: Database) -> None:
+    database = demo_database
+    tools = await database.run_read(_tool_ids)
+    before = await database.run_read(tally_clock.now)
+
+    """The async sessions and the sync writer thread queue on one lock (SQLite)."""
+
+    async def through_session() -> None:
+        async with database.write() as session:
+            await session.execute(text("UPDATE tally_clock SET version = version + 1"))
+
+    await asyncio.gather(
+        *(database.run_write(tally_clock.bump, [tools[n]]) for n in range(20)),
+        *(through_session() for _ in range(20)),
+    )
+    assert await database.run_read(tally_clock.now) == before + 40
+
+
+async def test_a_constraint_error_reaches_the_caller(database: Database) -> None:
+    def orphan_vote(connection: Connection) -> None:
+        connection.execute(
+            text(
+                "INSERT INTO votes (person_id, platform, workspace, user_id, tool_id, verdict,"
+                " created_at, updated_at) VALUES (987654, 'x', 'x', 'x', 987654, 'ship',"
+                " CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"
+            )
+        )
+
+    with pytest.raises(IntegrityError):
+        await database.run_write(orphan_vote)
+
+
+async def test_sqlite_files_run_in_worker_threads_and_memory_in_the_loop(tmp_path: Path) -> None:
+    from db.migrate import upgrade
+
+    on_file = Database(f"sqlite+aiosqlite:///{tmp_path / 'w.db'}")
+    in_memory = Database("sqlite+aiosqlite:///:memory:")
+    try:
+        await upgrade(on_file)
+        assert (await on_file.run_write(_thread_name)).startswith("sqlite-writer")
+        assert (await on_file.run_read(_thread_name)).startswith("sqlite-reader")
+        assert await in_memory.run_write(_thread_name) == threading.current_thread().name
+    finally:
+        await on_file.dispose()
+        await in_memory.dispose()
