@@ -115,7 +115,11 @@ class CardRefresher:
 
 
 def _record_drawn(connection: Connection, drawn: list[_Drawn], lease_s: float) -> list[int | None]:
-    return [
-        queries.drawn_release_if_current(connection, d.card_key, d.owner, d.version, lease_s)
-        for d in drawn
-    ]
+    # Rows are updated in key order, as claims take them: two transactions locking the
+    # same cards in different orders would deadlock on PostgreSQL.
+    pending: dict[str, int | None] = {}
+    for d in sorted(drawn, key=lambda d: d.card_key):
+        pending[d.card_key] = queries.drawn_release_if_current(
+            connection, d.card_key, d.owner, d.version, lease_s
+        )
+    return [pending[d.card_key] for d in drawn]

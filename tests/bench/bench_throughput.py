@@ -33,11 +33,12 @@ import json
 import os
 import random
 import sys
+import tempfile
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import aiohttp
 
@@ -426,29 +427,33 @@ def _env(discord: FakeDiscord, slack: FakeSlack, port: int, database_url: str) -
     }
 
 
-async def _spawn(floor: bool, env: dict[str, str]) -> asyncio.subprocess.Process:
+async def _spawn(floor: bool, env: dict[str, str], log: IO[bytes]) -> asyncio.subprocess.Process:
+    """The bot (or the floor), its standard error to ``log``: an overloaded bot logs a lot,
+    and a pipe nobody reads until the end would fill and stop it mid-write."""
     if not floor:
-        return await spawn_run(env)
+        return await spawn_run(env, stderr=log)
     return await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
         "tests.bench.floor_bot",
         stdin=asyncio.subprocess.DEVNULL,
-        stderr=asyncio.subprocess.PIPE,
+        stderr=log,
         env=env,
     )
 
 
-async def _stop(process: asyncio.subprocess.Process) -> int:
+async def _stop(process: asyncio.subprocess.Process, log: IO[bytes]) -> int:
     """Stops it and counts the tracebacks it printed."""
     if process.returncode is None:
         process.terminate()
     try:
-        _, stderr = await asyncio.wait_for(process.communicate(), 20)
+        await asyncio.wait_for(process.wait(), 20)
     except TimeoutError:
         process.kill()
-        _, stderr = await process.communicate()
-    text = (stderr or b"").decode(errors="replace")
+        await process.wait()
+    log.seek(0)
+    text = log.read().decode(errors="replace")
+    log.close()
     if "Traceback" in text:
         print(text[-3000:], file=sys.stderr)
     return text.count("Traceback")
@@ -483,6 +488,7 @@ async def _session(
     port = free_port()
     http = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0))
     bots: list[asyncio.subprocess.Process] = []
+    logs: list[IO[bytes]] = []
     tracebacks = 0
     try:
         for n in range(processes):
@@ -493,7 +499,8 @@ async def _session(
                     "DISCORD_SHARD_COUNT": str(processes),
                     "DISCORD_SHARD_IDS": str(n),
                 }
-            bots.append(await _spawn(floor, env))
+            logs.append(tempfile.TemporaryFile())  # noqa: SIM115 (closed by _stop)
+            bots.append(await _spawn(floor, env, logs[-1]))
             await _healthy(http, port, bots[-1])
         await discord.wait_identified(processes, within_s=60)
         harness = Harness(discord, slack, http, port, tools)
@@ -509,8 +516,8 @@ async def _session(
         await run(harness, bots)
     finally:
         await http.close()
-        for bot in bots:
-            tracebacks += await _stop(bot)
+        for bot, log in zip(bots, logs, strict=True):
+            tracebacks += await _stop(bot, log)
         tracebacks += len(slack.problems)
         if slack.problems:
             print(f"  fake Slack: {slack.problems[:3]}", file=sys.stderr)
