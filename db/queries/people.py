@@ -11,7 +11,7 @@ import functools
 from collections.abc import Iterable, Sequence
 from typing import Any, NamedTuple
 
-from sqlalchemy import Connection, bindparam, delete, insert, select, text, tuple_, update
+from sqlalchemy import Connection, bindparam, delete, insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.engine import in_session
@@ -111,12 +111,20 @@ def _new_identity(dialect: str) -> Any:
 
 
 def _lookup(connection: Connection, wanted: list[IdentityKey]) -> dict[IdentityKey, int]:
-    rows = connection.execute(_LOOKUP, {"wanted": [tuple(i) for i in wanted]})
-    return {IdentityKey(r.kind, r.key): int(r.person_id) for r in rows}
+    kinds = sorted({i.kind for i in wanted})
+    keys = sorted({i.key for i in wanted})
+    rows = connection.execute(_LOOKUP, {"kinds": kinds, "keys": keys})
+    asked = set(wanted)
+    # The two IN lists match every kind with every key: keep the pairs asked for.
+    found = {IdentityKey(r.kind, r.key): int(r.person_id) for r in rows}
+    return {identity: person for identity, person in found.items() if identity in asked}
 
 
+# Two IN lists, not a row-value IN: SQLite answers (kind, key) IN (VALUES ...) by scanning
+# every identity, but searches the (kind, key) index for kind IN (...) AND key IN (...).
 _LOOKUP = select(Identity.kind, Identity.key, Identity.person_id).where(
-    tuple_(Identity.kind, Identity.key).in_(bindparam("wanted", expanding=True))
+    Identity.kind.in_(bindparam("kinds", expanding=True)),
+    Identity.key.in_(bindparam("keys", expanding=True)),
 )
 
 
