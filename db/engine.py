@@ -38,6 +38,7 @@ SQLITE_BUSY_TIMEOUT_MS = 10_000
 _SQLITE_SIDE_FILES = ("-wal", "-shm", "-journal")
 # Threads reading a SQLite file on the sync driver (WAL: readers never wait for the writer).
 SQLITE_READ_THREADS = 4
+SQLITE_ASYNC_CONNECTIONS = 8
 P = ParamSpec("P")
 R = TypeVar("R")
 Work = Callable[Concatenate[Connection, P], R]
@@ -91,8 +92,12 @@ class Database:
         in_memory = parsed.database in (None, "", ":memory:")
         if self.is_sqlite and not in_memory:
             # A fixed set of connections: overflow ones would be opened and closed under
-            # load, each with its own thread and PRAGMAs.
-            kwargs.update(pool_size=pool_size, max_overflow=0, pool_timeout=30)
+            # load, each with its own thread and PRAGMAs. Few: the hot path runs on the
+            # sync driver's threads (run_write/run_read), and every connection keeps a
+            # thread and a page cache of its own.
+            kwargs.update(
+                pool_size=min(pool_size, SQLITE_ASYNC_CONNECTIONS), max_overflow=0, pool_timeout=30
+            )
         elif not self.is_sqlite:
             kwargs.update(pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
             if schema:

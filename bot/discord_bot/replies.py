@@ -33,7 +33,7 @@ def note(text: str) -> Outgoing:
 # once per (tools, counts) and reused until a vote changes the counts (a new card, a new
 # key). The Embed and View objects are shared: nothing changes them after they are built
 # (discord.py only serializes them, and never stores a stopped view).
-CARD_CACHE = 1024
+CARD_CACHE = 256
 Rendered = tuple[tuple[discord.Embed, ...], discord.ui.View]
 
 

@@ -271,7 +271,7 @@ def render(reply: Reply) -> Message:
             return text_message(reply.message)
 
 
-@functools.lru_cache(maxsize=1024)
+@functools.lru_cache(maxsize=256)
 def card_message(card: CompareCard | ToolCard) -> Message:
     """A card's message, rendered once per (tools, counts): cards are frozen view models
     carrying their tallies. The result is shared, so nothing may change it (it is only
