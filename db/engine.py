@@ -10,8 +10,10 @@ transactions with ``run_write`` / ``run_read``: a plain function of a Core
 ``Connection``. On a SQLite file it runs in a worker thread on the sync driver, so a
 transaction costs one hand-over between threads; through aiosqlite every statement
 (cursor, execute, fetch, close) is a hand-over of its own, about 25 per vote, and
-those hand-overs were most of a vote's cost. Elsewhere it runs in the async
-connection's greenlet (``run_sync``), which on PostgreSQL is what asyncpg does anyway.
+those hand-overs were most of a vote's cost. Writes asked for while the writer is busy
+share its next transaction (group commit: one BEGIN, one COMMIT, one hand-over).
+Elsewhere it runs in the async connection's greenlet (``run_sync``), which on
+PostgreSQL is what asyncpg does anyway.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from collections.abc import AsyncIterator, Callable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcontext
 from pathlib import Path
-from typing import Any, Concatenate, ParamSpec, TypeVar
+from typing import Any, Concatenate, ParamSpec, TypeVar, cast
 
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
@@ -32,6 +34,7 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from db.batching import Batcher
 from db.private_files import FILE_MODE, create_private
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
@@ -42,6 +45,8 @@ SQLITE_ASYNC_CONNECTIONS = 8
 P = ParamSpec("P")
 R = TypeVar("R")
 Work = Callable[Concatenate[Connection, P], R]
+# What one function of a write group did: (True, its result) or (False, its exception).
+Outcome = tuple[bool, Any]
 
 
 class _SyncSqlite:
@@ -61,9 +66,16 @@ class _SyncSqlite:
         self.writer = ThreadPoolExecutor(1, thread_name_prefix="sqlite-writer")
         self.readers = ThreadPoolExecutor(SQLITE_READ_THREADS, thread_name_prefix="sqlite-reader")
 
-    def write(self, work: Callable[[Connection], R]) -> R:
-        with self.writer_engine.begin() as connection:
-            return work(connection)
+    def write_group(self, works: list[Callable[[Connection], Any]]) -> list[Outcome]:
+        """All of them in one transaction (one BEGIN and COMMIT); when one raises, the
+        transaction is rolled back and each runs again in its own, so the rest commit."""
+        try:
+            with self.writer_engine.begin() as connection:
+                return [(True, work(connection)) for work in works]
+        except Exception as exc:
+            if len(works) == 1:
+                return [(False, exc)]
+        return [self.write_group([work])[0] for work in works]
 
     def read(self, work: Callable[[Connection], R]) -> R:
         with self.engine.connect() as connection:
@@ -114,6 +126,10 @@ class Database:
         self._write_lock = asyncio.Lock() if self.is_sqlite else None
         self._write_engine = self.engine.execution_options(sqlite_immediate=True)
         self._sync = _SyncSqlite(url) if self.is_sqlite and not in_memory else None
+        # Group commit: transactions asked for while the writer is busy run as one.
+        self._write_groups: Batcher[Callable[[Connection], Any], Outcome] = Batcher(
+            self._write_group, key=id
+        )
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncSession]:
@@ -131,15 +147,21 @@ class Database:
     async def run_write(self, work: Work[P, R], *args: P.args, **kwargs: P.kwargs) -> R:
         """``work(connection, ...)`` in one write transaction: committed when it returns,
         rolled back when it raises. ``work`` is plain (sync) code on a Core connection."""
+        if self._sync is not None:
+            ok, value = await self._write_groups.submit(_bound(work, args, kwargs))
+            if not ok:
+                raise value
+            return cast(R, value)
         lock: AbstractAsyncContextManager[Any] = self._write_lock or nullcontext()
-        async with lock:
-            if self._sync is not None:
-                sync = self._sync
-                call = _bound(work, args, kwargs)
-                loop = asyncio.get_running_loop()
-                return await loop.run_in_executor(sync.writer, sync.write, call)
-            async with self._write_engine.begin() as connection:
-                return await connection.run_sync(work, *args, **kwargs)
+        async with lock, self._write_engine.begin() as connection:
+            return await connection.run_sync(work, *args, **kwargs)
+
+    async def _write_group(self, works: list[Callable[[Connection], Any]]) -> list[Outcome]:
+        assert self._sync is not None and self._write_lock is not None
+        sync = self._sync
+        async with self._write_lock:
+            loop = asyncio.get_running_loop()
+            return await loop.run_in_executor(sync.writer, sync.write_group, works)
 
     async def run_read(self, work: Work[P, R], *args: P.args, **kwargs: P.kwargs) -> R:
         """``work(connection, ...)`` for queries; nothing it does is committed."""

@@ -99,3 +99,23 @@ async def test_sqlite_files_run_in_worker_threads_and_memory_in_the_loop(tmp_pat
     finally:
         await on_file.dispose()
         await in_memory.dispose()
+
+
+async def test_one_failing_write_among_many_at_once_costs_the_others_nothing(
+    demo_database: Database,
+) -> None:
+    """SQLite runs writes that arrive together as one transaction (group commit): one that
+    fails must not take the rest down with it, nor leave its own write behind."""
+    database = demo_database
+    tools = await database.run_read(_tool_ids)
+    before = await database.run_read(tally_clock.now)
+    outcomes = await asyncio.gather(
+        *(database.run_write(tally_clock.bump, [tools[n]]) for n in range(10)),
+        database.run_write(_bump_and_fail, tools[10]),
+        return_exceptions=True,
+    )
+    assert isinstance(outcomes[-1], RuntimeError)
+    assert sorted(outcomes[:-1]) == list(range(before + 1, before + 11))  # type: ignore[type-var]
+    assert await database.run_read(tally_clock.now) == before + 10
+    changed = await database.run_read(tally_clock.changed_since, before)
+    assert sorted(changed) == sorted(tools[:10])
