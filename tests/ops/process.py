@@ -91,6 +91,22 @@ class BotProcess:
         return code, time.monotonic() - started
 
 
+async def stop_all(processes: list[asyncio.subprocess.Process], logs: list[Path]) -> None:
+    """SIGTERM each; every one must exit 0 within 15 s (the failure shows their logs)."""
+    for process in processes:
+        process.send_signal(signal.SIGTERM)
+    codes = [await asyncio.wait_for(p.wait(), 15) for p in processes]
+    assert codes == [0] * len(processes), [log.read_text() for log in logs]
+
+
+async def kill_leftovers(processes: list[asyncio.subprocess.Process]) -> None:
+    """Kill whatever is still running (a test that failed before stopping them)."""
+    for process in processes:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
+
+
 def clean_env(**extra: str) -> dict[str, str]:
     env = {
         k: v

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import signal
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +20,14 @@ from db.catalog import import_catalog
 from db.engine import Database
 from db.migrate import upgrade
 from tests import postgres
-from tests.ops.process import clean_env, free_port, spawn_run, wait_healthy
+from tests.ops.process import (
+    clean_env,
+    free_port,
+    kill_leftovers,
+    spawn_run,
+    stop_all,
+    wait_healthy,
+)
 from tests.slack.fake_slack import FakeSlack
 from tests.slack.signing import SIGNING_SECRET, TEAM, command_body, sign
 
@@ -110,15 +116,9 @@ async def test_two_processes_share_one_port(tmp_path: Path) -> None:
         assert sum(answered) == COMMANDS, answered
         assert all(a > 0 for a in answered), f"one process answered everything: {answered}"
 
-        for process in processes:
-            process.send_signal(signal.SIGTERM)
-        codes = [await asyncio.wait_for(p.wait(), 15) for p in processes]
-        assert codes == [0, 0], [(tmp_path / f"bot{n}.log").read_text() for n in range(2)]
+        await stop_all(processes, [tmp_path / f"bot{n}.log" for n in range(2)])
     finally:
-        for process in processes:
-            if process.returncode is None:
-                process.kill()
-                await process.wait()
+        await kill_leftovers(processes)
         await http.close()
         await slack.stop()
         await database.dispose()

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import signal
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -23,7 +22,14 @@ from tests import postgres
 from tests.digest.conftest import add_subscribers, add_week_news
 from tests.digest.smtp_sink import SmtpSink
 from tests.discord.fake_discord import FakeDiscord
-from tests.ops.process import clean_env, free_port, spawn_run, wait_healthy
+from tests.ops.process import (
+    clean_env,
+    free_port,
+    kill_leftovers,
+    spawn_run,
+    stop_all,
+    wait_healthy,
+)
 from tests.slack.fake_slack import FakeSlack
 from tests.slack.signing import SIGNING_SECRET, TEAM, command_body, sign
 
@@ -138,15 +144,9 @@ async def test_two_processes_share_one_postgres(pg_database: str, tmp_path: Path
                 await response.text()
             )
 
-        for process in processes:
-            process.send_signal(signal.SIGTERM)
-        codes = [await asyncio.wait_for(p.wait(), 15) for p in processes]
-        assert codes == [0, 0], [(tmp_path / f"bot{n}.log").read_text() for n in range(2)]
+        await stop_all(processes, [tmp_path / f"bot{n}.log" for n in range(2)])
     finally:
-        for process in processes:
-            if process.returncode is None:
-                process.kill()
-                await process.wait()
+        await kill_leftovers(processes)
         await http.close()
         await sink.stop()
         await slack.stop()

@@ -7,7 +7,6 @@ limit of 10. Slack requests alternate between the two, as behind a load balancer
 from __future__ import annotations
 
 import asyncio
-import signal
 from pathlib import Path
 
 import aiohttp
@@ -19,7 +18,14 @@ from db.engine import Database
 from db.migrate import upgrade
 from db.models import Tool, Vote
 from tests import postgres
-from tests.ops.process import clean_env, free_port, spawn_run, wait_healthy
+from tests.ops.process import (
+    clean_env,
+    free_port,
+    kill_leftovers,
+    spawn_run,
+    stop_all,
+    wait_healthy,
+)
 from tests.ops.test_two_processes import slack_command
 from tests.slack.fake_slack import FakeSlack
 from tests.slack.signing import SIGNING_SECRET, TEAM, command_body
@@ -74,15 +80,9 @@ async def test_the_vote_limit_holds_across_two_processes(pg_database: str, tmp_p
         async with database.read() as session:
             assert await session.scalar(select(func.count(Vote.id))) == 10
 
-        for process in processes:
-            process.send_signal(signal.SIGTERM)
-        codes = [await asyncio.wait_for(p.wait(), 15) for p in processes]
-        assert codes == [0, 0], [(tmp_path / f"bot{n}.log").read_text() for n in range(2)]
+        await stop_all(processes, [tmp_path / f"bot{n}.log" for n in range(2)])
     finally:
-        for process in processes:
-            if process.returncode is None:
-                process.kill()
-                await process.wait()
+        await kill_leftovers(processes)
         await http.close()
         await slack.stop()
         await database.dispose()
