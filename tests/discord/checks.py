@@ -49,7 +49,13 @@ def is_ephemeral(message: dict[str, Any]) -> bool:
 
 
 def custom_ids(message: dict[str, Any]) -> list[str]:
-    return [b["custom_id"] for row in message.get("components") or [] for b in row["components"]]
+    """The ids of the buttons that send us interactions (link buttons carry a url instead)."""
+    return [
+        b["custom_id"]
+        for row in message.get("components") or []
+        for b in row["components"]
+        if "custom_id" in b
+    ]
 
 
 def text_of(message: dict[str, Any]) -> str:
