@@ -149,7 +149,7 @@ class CommandService:
     async def _cards(self, slugs: list[str], *, fresh: bool = False) -> dict[str, ToolCard]:
         tools = await self._tools(slugs)
         ids = [t.id for t in tools.values()]
-        tallies = await (self._counted(ids) if fresh else self._tallies(ids))
+        tallies = await self.tally_board.tallies(ids, current=fresh)
         return {slug: self._card(tool, tallies[tool.id]) for slug, tool in tools.items()}
 
     def _card(self, tool: Tool, tally: Tally) -> ToolCard:
@@ -162,13 +162,6 @@ class CommandService:
                 )
             self._base_cards[tool.slug] = base
         return dataclasses.replace(base, community=CommunityTally(tally.ship, tally.skip))
-
-    async def _tallies(self, tool_ids: list[int]) -> dict[int, Tally]:
-        return await self.tally_board.tallies(tool_ids)
-
-    async def _counted(self, tool_ids: list[int]) -> dict[int, Tally]:
-        """Counted in the database now: the board may not have seen another process's vote."""
-        return await self.database.run_read(vote_queries.count_tallies, tool_ids)
 
     def note_tally(self, tool_id: int, tally: Tally) -> None:
         """Remember a tool's tally just counted after a vote (read after its commit)."""
@@ -204,7 +197,7 @@ class CommandService:
         # Recording the request (batched with others) and counting votes run side by side.
         _, tallies = await asyncio.gather(
             self._compare_log.submit(log_entry),
-            self._tallies([t.id for t in tools.values()]) if ready else _no_tallies(),
+            self.tally_board.tallies([t.id for t in tools.values()]) if ready else _no_tallies(),
         )
         if isinstance(a, ErrorView):
             return a
@@ -227,8 +220,8 @@ class CommandService:
     ) -> CompareCard | ErrorView:
         """Re-render a comparison card from tool ids.
 
-        ``fresh`` counts the votes in the database instead of trusting the in-memory board:
-        a card redraw must show every vote committed before it, from any process.
+        ``fresh``: a card redraw must show every vote committed before it, from any
+        process, so the board looks at the tally clock first (TallyBoard ``current``).
         """
         first, second = await self._tool_by_id(first_id), await self._tool_by_id(second_id)
         if first is None or second is None:

@@ -44,6 +44,16 @@ def now(connection: Connection) -> int:
     return int(connection.execute(_NOW).scalar_one_or_none() or 0)
 
 
+_CHANGES = text("SELECT tool_id, version FROM tally_changes WHERE version > :since").bindparams(
+    bindparam("since")
+)
+
+
+def changes_since(connection: Connection, version: int) -> dict[int, int]:
+    """Tools whose votes changed after ``version``, each with the version of its last change."""
+    return {int(r[0]): int(r[1]) for r in connection.execute(_CHANGES, {"since": version})}
+
+
 def changed_since(connection: Connection, version: int) -> list[int]:
     """Tools whose votes changed after ``version``."""
     return [int(r[0]) for r in connection.execute(_CHANGED, {"since": version})]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
 
@@ -55,6 +55,9 @@ class Voter:
 class Tally:
     ship: int = 0
     skip: int = 0
+    # The tally clock's version these counts are true at (None: not known). Not part of
+    # equality: two tallies with the same counts are the same tally.
+    as_of: int | None = field(default=None, compare=False)
 
 
 # One statement for every case, on both SQLite (3.35+) and PostgreSQL: the WHERE keeps a
@@ -176,11 +179,12 @@ def _cast_batch(
     changed = [
         r.tool_id for r, o in zip(requests, outcomes, strict=True) if o in ("counted", "changed")
     ]
-    if changed:
-        # In the same transaction: other processes see the clock move with the votes.
-        tally_clock.bump(connection, changed)
+    # In the same transaction: other processes see the clock move with the votes, and
+    # the counts are true as of the version this batch moved the clock to.
+    # A batch of repeated votes moves nothing; its counts are true as of the clock as is.
+    version = tally_clock.bump(connection, changed) if changed else tally_clock.now(connection)
     # In the same transaction: one BEGIN/COMMIT less per batch than a separate read.
-    counts = count_tallies(connection, {r.tool_id for r in requests})
+    counts = count_tallies(connection, {r.tool_id for r in requests}, as_of=version)
     return outcomes, persons, generation, counts
 
 
@@ -294,14 +298,19 @@ async def tallies(session: AsyncSession, tool_ids: Iterable[int]) -> dict[int, T
     return await in_session(session, count_tallies, list(tool_ids))
 
 
-def count_tallies(connection: Connection, tool_ids: Iterable[int]) -> dict[int, Tally]:
-    """Ship/skip counts per tool; tools without votes get an empty tally."""
+def count_tallies(
+    connection: Connection, tool_ids: Iterable[int], *, as_of: int | None = None
+) -> dict[int, Tally]:
+    """Ship/skip counts per tool; tools without votes get an empty tally.
+
+    ``as_of``: the tally clock's version the caller knows these counts to be true at.
+    """
     ids = list(tool_ids)
     if not ids:
         return {}
     rows = connection.execute(_TALLIES, {"ids": ids})
-    found = {r[0]: Tally(int(r[1] or 0), int(r[2] or 0)) for r in rows}
-    return {tool_id: found.get(tool_id, Tally()) for tool_id in ids}
+    found = {r[0]: Tally(int(r[1] or 0), int(r[2] or 0), as_of) for r in rows}
+    return {tool_id: found.get(tool_id, Tally(as_of=as_of)) for tool_id in ids}
 
 
 async def votes_of(session: AsyncSession, voter: Voter, tool_ids: Iterable[int]) -> dict[int, str]:

@@ -87,7 +87,7 @@ def click_body(app: RunningApp, ts: str, button: dict[str, Any], user: str, key:
 async def truth(app: RunningApp, button: dict[str, Any]) -> list[dict[str, Any]]:
     """The card's blocks rendered from the database now."""
     first, second = (int(x) for x in button["value"].split(":")[1:])
-    card = await app.runtime.service.compare_by_id(first, second)
+    card = await app.runtime.service.compare_by_id(first, second, fresh=True)
     return list(blocks.render(card)["blocks"])  # type: ignore[arg-type]
 
 
