@@ -19,6 +19,7 @@ PostgreSQL is what asyncpg does anyway.
 from __future__ import annotations
 
 import asyncio
+import threading
 from collections.abc import AsyncIterator, Callable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcontext
@@ -33,6 +34,7 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
+from sqlalchemy.pool import NullPool
 
 from db.batching import Batcher
 from db.private_files import FILE_MODE, create_private
@@ -50,27 +52,44 @@ Outcome = tuple[bool, Any]
 
 
 class _SyncSqlite:
-    """The same SQLite file on the sync driver: one writer thread and a few reader threads."""
+    """The same SQLite file on the sync driver: one writer thread and a few reader threads.
+
+    Each thread keeps one connection for good: checking one out of the pool and back in
+    (with its reset) for every transaction cost as much as a small transaction itself.
+    """
 
     def __init__(self, url: str) -> None:
         sync_url = make_url(url).set(drivername="sqlite+pysqlite")
-        # Connections move between the pool's threads; sqlite3 is built thread-safe.
+        # Connections are made in the pool's threads and closed from the closing one.
         self.engine: Engine = create_engine(
             sync_url,
-            pool_size=SQLITE_READ_THREADS + 1,
-            max_overflow=0,
+            poolclass=NullPool,
             connect_args={"check_same_thread": False},
         )
         _configure_sqlite_sync(self.engine)
         self.writer_engine = self.engine.execution_options(sqlite_immediate=True)
         self.writer = ThreadPoolExecutor(1, thread_name_prefix="sqlite-writer")
         self.readers = ThreadPoolExecutor(SQLITE_READ_THREADS, thread_name_prefix="sqlite-reader")
+        self._local = threading.local()
+        self._opened: list[Connection] = []
+        self._opened_lock = threading.Lock()
+
+    def _connection(self, engine: Engine) -> Connection:
+        """This thread's connection, opened on first use or after it was invalidated."""
+        connection: Connection | None = getattr(self._local, "connection", None)
+        if connection is None or connection.closed or connection.invalidated:
+            connection = engine.connect()
+            self._local.connection = connection
+            with self._opened_lock:
+                self._opened.append(connection)
+        return connection
 
     def write_group(self, works: list[Callable[[Connection], Any]]) -> list[Outcome]:
         """All of them in one transaction (one BEGIN and COMMIT); when one raises, the
         transaction is rolled back and each runs again in its own, so the rest commit."""
+        connection = self._connection(self.writer_engine)
         try:
-            with self.writer_engine.begin() as connection:
+            with connection.begin():
                 return [(True, work(connection)) for work in works]
         except Exception as exc:
             if len(works) == 1:
@@ -78,15 +97,20 @@ class _SyncSqlite:
         return [self.write_group([work])[0] for work in works]
 
     def read(self, work: Callable[[Connection], R]) -> R:
-        with self.engine.connect() as connection:
-            try:
-                return work(connection)
-            finally:
-                connection.rollback()
+        connection = self._connection(self.engine)
+        transaction = connection.begin()
+        try:
+            return work(connection)
+        finally:
+            transaction.rollback()
 
     def close(self) -> None:
         self.writer.shutdown(wait=True)
         self.readers.shutdown(wait=True)
+        with self._opened_lock:
+            for connection in self._opened:
+                connection.close()
+            self._opened.clear()
         self.engine.dispose()
 
 
@@ -212,10 +236,14 @@ def _private_sqlite_file(path: Path) -> None:
 
 
 def _configure_sqlite(engine: AsyncEngine) -> None:
-    _configure_sqlite_sync(engine.sync_engine)
+    _configure_sqlite_sync(engine.sync_engine, on_the_driver=False)
 
 
-def _configure_sqlite_sync(sync_engine: Engine) -> None:
+def _configure_sqlite_sync(sync_engine: Engine, *, on_the_driver: bool = True) -> None:
+    """PRAGMAs per connection, and our BEGIN. ``on_the_driver``: the engine runs on the
+    sync driver (pysqlite), whose connection can take the BEGIN straight; aiosqlite's
+    can't (its execute is a coroutine)."""
+
     @event.listens_for(sync_engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         # Take transaction control from the driver so we can choose the BEGIN mode.
@@ -230,4 +258,10 @@ def _configure_sqlite_sync(sync_engine: Engine) -> None:
     @event.listens_for(sync_engine, "begin")
     def _on_begin(connection: Any) -> None:
         immediate = connection.get_execution_options().get("sqlite_immediate", False)
-        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+        begin = "BEGIN IMMEDIATE" if immediate else "BEGIN"
+        if on_the_driver:
+            # A BEGIN per transaction needs none of the statement machinery (compilation
+            # cache, result set-up) that exec_driver_sql goes through.
+            connection.connection.driver_connection.execute(begin)
+        else:
+            connection.exec_driver_sql(begin)

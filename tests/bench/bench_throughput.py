@@ -21,7 +21,7 @@ port (HTTP_REUSE_PORT=1, Discord shards split), stepping 100, 200, 300... a seco
 BENCH_THROUGHPUT_S (default 15) sets the measured seconds; BENCH_THROUGHPUT_BACKENDS
 (default sqlite,postgresql) the databases; BENCH_PROFILE=<folder> has py-spy (not a
 dependency: ``.venv/bin/pip install py-spy``) sample the bot while it is measured, into
-raw collapsed stacks; BENCH_SATURATION_STEP_S
+raw collapsed stacks (BENCH_PROFILE_GIL=1: only the thread holding the GIL); BENCH_SATURATION_STEP_S
 (default 5) the seconds per step; BENCH_SATURATION=0 skips the saturation search.
 """
 
@@ -576,6 +576,8 @@ async def _profiler(pid: int, label: str) -> asyncio.subprocess.Process | None:
         "--output",
         str(out),
         "--nonblocking",
+        # BENCH_PROFILE_GIL=1: only the thread holding the GIL, i.e. where Python CPU goes.
+        *(["--gil"] if os.environ.get("BENCH_PROFILE_GIL") == "1" else []),
         stdout=asyncio.subprocess.DEVNULL,
         stderr=asyncio.subprocess.DEVNULL,
     )

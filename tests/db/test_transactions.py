@@ -72,16 +72,18 @@ async def test_async_and_thread_writers_interleave_without_loss(demo_database: D
     assert await database.run_read(tally_clock.now) == before + 40
 
 
-async def test_a_constraint_error_reaches_the_caller(database: Database) -> None:
-    def orphan_vote(connection: Connection) -> None:
-        connection.execute(
-            text(
-                "INSERT INTO votes (person_id, platform, workspace, user_id, tool_id, verdict,"
-                " created_at, updated_at) VALUES (987654, 'x', 'x', 'x', 987654, 'ship',"
-                " CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"
-            )
+def orphan_vote(connection: Connection) -> None:
+    """A vote for a person and a tool that don't exist: the foreign keys refuse it."""
+    connection.execute(
+        text(
+            "INSERT INTO votes (person_id, platform, workspace, user_id, tool_id, verdict,"
+            " created_at, updated_at) VALUES (987654, 'x', 'x', 'x', 987654, 'ship',"
+            " CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"
         )
+    )
 
+
+async def test_a_constraint_error_reaches_the_caller(database: Database) -> None:
     with pytest.raises(IntegrityError):
         await database.run_write(orphan_vote)
 
@@ -99,6 +101,33 @@ async def test_sqlite_files_run_in_worker_threads_and_memory_in_the_loop(tmp_pat
     finally:
         await on_file.dispose()
         await in_memory.dispose()
+
+
+async def test_each_sqlite_thread_keeps_one_connection_and_closes_it_on_dispose(
+    tmp_path: Path,
+) -> None:
+    """Connections are held per thread (no pool round trip per transaction), after a
+    failed transaction too, and all of them are closed when the database is disposed."""
+    from db.engine import SQLITE_READ_THREADS
+    from db.migrate import upgrade
+
+    database = Database(f"sqlite+aiosqlite:///{tmp_path / 'c.db'}")
+    sync = database._sync
+    assert sync is not None
+    try:
+        await upgrade(database)
+        for _ in range(3):
+            await asyncio.gather(
+                *(database.run_read(tally_clock.now) for _ in range(20)),
+                *(database.run_write(tally_clock.bump, []) for _ in range(20)),
+            )
+        with pytest.raises(IntegrityError):
+            await database.run_write(orphan_vote)
+        assert await database.run_write(tally_clock.bump, []) == 61
+        assert len(sync._opened) <= 1 + SQLITE_READ_THREADS
+    finally:
+        await database.dispose()
+    assert sync._opened == []
 
 
 async def test_one_failing_write_among_many_at_once_costs_the_others_nothing(
