@@ -22,7 +22,9 @@ BENCH_THROUGHPUT_S (default 15) sets the measured seconds; BENCH_THROUGHPUT_BACK
 (default sqlite,postgresql) the databases; BENCH_PROFILE=<folder> has py-spy (not a
 dependency: ``.venv/bin/pip install py-spy``) sample the bot while it is measured, into
 raw collapsed stacks (BENCH_PROFILE_GIL=1: only the thread holding the GIL); BENCH_SATURATION_STEP_S
-(default 5) the seconds per step; BENCH_SATURATION=0 skips the saturation search.
+(default 5) the seconds per step; BENCH_SATURATION=0 skips the saturation search; BENCH_THROUGHPUT_ONLY=discord (or slack) drives
+one platform and BENCH_THROUGHPUT_KIND=click|vote|card one kind of interaction (after the
+warm-up's mix), to see what each costs.
 """
 
 from __future__ import annotations
@@ -63,6 +65,9 @@ WARM_UP_S = 3.0
 WARM_UP_RATE = 30  # per platform: gentle, so no backlog spills into the measurement
 RATE = int(os.environ.get("BENCH_THROUGHPUT_RATE", "200"))  # per platform
 BACKENDS = os.environ.get("BENCH_THROUGHPUT_BACKENDS", "sqlite,postgresql").split(",")
+# Profiling aids: one platform only, and one kind of interaction only (click, vote, card).
+ONLY = os.environ.get("BENCH_THROUGHPUT_ONLY", "discord,slack").split(",")
+KIND = os.environ.get("BENCH_THROUGHPUT_KIND", "")
 TIMEOUT_S = 3.0  # Discord's and Slack's windows
 # A second guild on the other shard of two: with two processes each gets half the traffic.
 GUILDS = (GUILD_ID, GUILD_ID + (1 << 22))
@@ -173,6 +178,7 @@ class Harness:
     port: int
     tools: list[str]
     rng: random.Random = field(default_factory=lambda: random.Random(17))
+    warming: bool = False
     discord_cards: list[dict[str, Any]] = field(default_factory=list)
     # (channel, ts, blocks) of cards posted in the channel, to click on.
     slack_cards: list[tuple[str, str, list[dict[str, Any]]]] = field(default_factory=list)
@@ -185,6 +191,11 @@ class Harness:
         first, second = self.rng.sample(self.tools, 2)
         return first, second
 
+    def _roll(self) -> float:
+        """Which kind of interaction: clicks below 0.3, Discord /vote below 0.5, else cards."""
+        roll = self.rng.random()
+        return roll if self.warming else {"click": 0.1, "vote": 0.4, "card": 0.9}.get(KIND, roll)
+
     @staticmethod
     def _keep(pool: list[Any], item: Any) -> None:
         pool.append(item)
@@ -196,7 +207,7 @@ class Harness:
     async def discord_one(self, samples: Samples) -> None:
         user = str(760000000000000000 + self.person())
         guild = self.rng.choice(GUILDS)
-        roll = self.rng.random()
+        roll = self._roll()
         if roll < 0.3 and self.discord_cards:
             card = self.rng.choice(self.discord_cards)
             votes = [
@@ -240,7 +251,7 @@ class Harness:
     async def slack_one(self, samples: Samples) -> None:
         user = f"U{self.person():06d}"
         key = f"r{next(self.keys)}"
-        roll = self.rng.random()
+        roll = self._roll()
         clicking = roll < 0.3 and bool(self.slack_cards)
         confirmed: asyncio.Future[float] | None = None
         if clicking:
@@ -359,7 +370,8 @@ async def drive(harness: Harness, rate: float, seconds: float) -> Samples:
             launched = due
             await asyncio.sleep(0.004)
 
-    await asyncio.gather(ticker(harness.discord_one), ticker(harness.slack_one))
+    platforms = {"discord": harness.discord_one, "slack": harness.slack_one}
+    await asyncio.gather(*(ticker(one) for name, one in platforms.items() if name in ONLY))
     while tasks:
         await asyncio.gather(*list(tasks), return_exceptions=True)
     return samples
@@ -511,7 +523,9 @@ async def _session(
         for _ in range(10):
             await harness.discord_one(Samples())
             await harness.slack_one(Samples())
+        harness.warming = True
         await drive(harness, WARM_UP_RATE, WARM_UP_S)
+        harness.warming = False
         await asyncio.sleep(1.0)
         await run(harness, bots)
     finally:
