@@ -186,6 +186,9 @@ async def test_run_wires_one_sender_into_every_consumer(
             assert schedule.ready() is not None
             assert schedule._deps is digest
         finally:
+            # As the runner stops: drain first (a catch-up run may be under way, e.g. on
+            # a Monday after the digest's hour), then cancel.
+            await schedule.drain()
             started.cancel()
             await asyncio.gather(started, return_exceptions=True)
         assert web_deps is digest and runtime.digest_runtime() is digest
