@@ -7,7 +7,7 @@ import dataclasses
 import functools
 import logging
 from collections.abc import Awaitable, Callable
-from typing import cast
+from typing import TypeVar, cast
 
 from sqlalchemy.exc import IntegrityError
 
@@ -61,6 +61,8 @@ from db.queries.votes import Tally, VoteOutcome, VoteRequest
 
 log = logging.getLogger(__name__)
 TOOL_CACHE_SIZE = 2_000
+BUILT_CARDS = 4_096
+T = TypeVar("T", ToolCard, CompareCard)
 
 # Every registry command runs inside the one guard, counted under its name.
 _HANDLERS = {spec.name: guarded(spec.name, spec.handler) for spec in REGISTRY}
@@ -93,6 +95,10 @@ class CommandService:
         self._tool_cache: dict[str, Tool] = {}
         # Cards without community numbers, built once per catalog generation.
         self._base_cards: dict[str, ToolCard] = {}
+        # Cards with their counts and pairs of them, as last built for this catalog
+        # generation: most requests repeat a card whose counts have not moved, and the same
+        # object again also hits the renderers' caches without a deep comparison.
+        self._built: dict[tuple[str | int, ...], ToolCard | CompareCard] = {}
         self._critic_order: list[str] | None = None
         self._cache_generation = -1
         self._votes: Batcher[VoteRequest, tuple[VoteOutcome, Tally]] = Batcher(
@@ -132,6 +138,7 @@ class CommandService:
         if self._cache_generation != self.index.generation:
             self._tool_cache.clear()
             self._base_cards.clear()
+            self._built.clear()
             self._critic_order = None
             self._cache_generation = self.index.generation
         missing = [slug for slug in slugs if slug not in self._tool_cache]
@@ -152,7 +159,16 @@ class CommandService:
         tallies = await self.tally_board.tallies(ids, current=fresh)
         return {slug: self._card(tool, tallies[tool.id]) for slug, tool in tools.items()}
 
+    def _remember(self, key: tuple[str | int, ...], card: T) -> T:
+        if len(self._built) >= BUILT_CARDS:
+            self._built.clear()
+        self._built[key] = card
+        return card
+
     def _card(self, tool: Tool, tally: Tally) -> ToolCard:
+        built = self._built.get((tool.slug, tally.ship, tally.skip))
+        if isinstance(built, ToolCard):
+            return built
         base = self._base_cards.get(tool.slug)
         if base is None:
             base = tool_card(tool, Tally())
@@ -161,7 +177,8 @@ class CommandService:
                     base, page_url=links.tool_url(self.public_url, tool.slug)
                 )
             self._base_cards[tool.slug] = base
-        return dataclasses.replace(base, community=CommunityTally(tally.ship, tally.skip))
+        card = dataclasses.replace(base, community=CommunityTally(tally.ship, tally.skip))
+        return self._remember((tool.slug, tally.ship, tally.skip), card)
 
     def note_tally(self, tool_id: int, tally: Tally) -> None:
         """Remember a tool's tally just counted after a vote (read after its commit)."""
@@ -232,12 +249,23 @@ class CommandService:
         return self._pair(cards[first.slug], cards[second.slug])
 
     def _pair(self, first: ToolCard, second: ToolCard) -> CompareCard:
-        card = compare_card(first, second, self._critic_order or [])
-        if not self.public_url:
-            return card
-        return dataclasses.replace(
-            card, page_url=links.compare_url(self.public_url, first.slug, second.slug)
+        key = (
+            first.slug,
+            first.community.ship,
+            first.community.skip,
+            second.slug,
+            second.community.ship,
+            second.community.skip,
         )
+        built = self._built.get(key)
+        if isinstance(built, CompareCard):
+            return built
+        card = compare_card(first, second, self._critic_order or [])
+        if self.public_url:
+            card = dataclasses.replace(
+                card, page_url=links.compare_url(self.public_url, first.slug, second.slug)
+            )
+        return self._remember(key, card)
 
     @answers_when_down
     async def tool(self, ctx: CommandContext, name: str) -> ToolCard | ErrorView:
