@@ -8,8 +8,8 @@ from pathlib import Path
 
 from db.catalog import import_catalog
 from db.engine import Database
-from db.migrate import upgrade
 from db.queries.tools import is_catalog_empty
+from db.schema_version import at_head
 
 log = logging.getLogger(__name__)
 # Package data of ``db``, found the same way from a wheel as from the checkout. Setuptools
@@ -27,7 +27,11 @@ async def prepare_database(
     """
     database = Database(url)
     try:
-        await upgrade(database)
+        if not await at_head(database):
+            # Imported only when there is something to migrate (see db.schema_version).
+            from db.migrate import upgrade
+
+            await upgrade(database)
         if catalog_path is not None:
             summary = await import_catalog(database, catalog_path)
             log.info("catalog %s imported: %s", catalog_path, summary)
