@@ -78,9 +78,14 @@ class _SyncSqlite:
         """This thread's connection, opened on first use or after it was invalidated."""
         connection: Connection | None = getattr(self._local, "connection", None)
         if connection is None or connection.closed or connection.invalidated:
+            dead = connection
             connection = engine.connect()
             self._local.connection = connection
             with self._opened_lock:
+                if dead is not None:
+                    # Closed now, not at dispose: a failing disk must not pile them up.
+                    dead.close()
+                    self._opened.remove(dead)
                 self._opened.append(connection)
         return connection
 

@@ -2,7 +2,7 @@
 
 Write side: ``bump(connection, tool_ids)`` inside the transaction that changes votes, so
 the clock moves exactly when the change commits. Read side: ``now`` (one row by primary
-key, cheap) and ``changed_since`` (an index range on ``tally_changes.version``).
+key, cheap) and ``changes_since`` (an index range on ``tally_changes.version``).
 Plain functions of a Core connection (see db.engine.Database.run_write); async code
 in an open session calls them through ``in_session``.
 """
@@ -21,9 +21,6 @@ _MARK = text(
     """
 )
 _NOW = text("SELECT version FROM tally_clock WHERE id = 1")
-_CHANGED = text("SELECT tool_id FROM tally_changes WHERE version > :since").bindparams(
-    bindparam("since")
-)
 
 
 def bump(connection: Connection, tool_ids: Iterable[int]) -> int:
@@ -52,8 +49,3 @@ _CHANGES = text("SELECT tool_id, version FROM tally_changes WHERE version > :sin
 def changes_since(connection: Connection, version: int) -> dict[int, int]:
     """Tools whose votes changed after ``version``, each with the version of its last change."""
     return {int(r[0]): int(r[1]) for r in connection.execute(_CHANGES, {"since": version})}
-
-
-def changed_since(connection: Connection, version: int) -> list[int]:
-    """Tools whose votes changed after ``version``."""
-    return [int(r[0]) for r in connection.execute(_CHANGED, {"since": version})]

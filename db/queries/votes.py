@@ -179,9 +179,8 @@ def _cast_batch(
     changed = [
         r.tool_id for r, o in zip(requests, outcomes, strict=True) if o in ("counted", "changed")
     ]
-    # In the same transaction: other processes see the clock move with the votes, and
-    # the counts are true as of the version this batch moved the clock to.
-    # A batch of repeated votes moves nothing; its counts are true as of the clock as is.
+    # In the same transaction: other processes see the clock move with the votes, and the
+    # counts are true as of the version this batch moved it to (as is, if nothing changed).
     version = tally_clock.bump(connection, changed) if changed else tally_clock.now(connection)
     # In the same transaction: one BEGIN/COMMIT less per batch than a separate read.
     counts = count_tallies(connection, {r.tool_id for r in requests}, as_of=version)

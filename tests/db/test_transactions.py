@@ -41,7 +41,7 @@ async def test_a_write_commits_and_a_failed_one_leaves_nothing(demo_database: Da
     with pytest.raises(RuntimeError, match="after the write"):
         await database.run_write(_bump_and_fail, second)
     assert await database.run_read(tally_clock.now) == before + 1
-    assert await database.run_read(tally_clock.changed_since, before) == [first]
+    assert list(await database.run_read(tally_clock.changes_since, before)) == [first]
 
 
 async def test_concurrent_writers_each_get_their_own_version(demo_database: Database) -> None:
@@ -146,5 +146,5 @@ async def test_one_failing_write_among_many_at_once_costs_the_others_nothing(
     assert isinstance(outcomes[-1], RuntimeError)
     assert sorted(outcomes[:-1]) == list(range(before + 1, before + 11))  # type: ignore[type-var]
     assert await database.run_read(tally_clock.now) == before + 10
-    changed = await database.run_read(tally_clock.changed_since, before)
+    changed = list(await database.run_read(tally_clock.changes_since, before))
     assert sorted(changed) == sorted(tools[:10])
