@@ -7,6 +7,7 @@ from typing import Any
 from db.models import Bookmark
 from tests.slack.conftest import RunningApp
 from tests.slack.db_checks import count, votes
+from tests.slack.fake_slack import Call
 from tests.slack.signing import CHANNEL, TEAM, action_body
 from tests.slack.test_commands import command
 
@@ -14,7 +15,8 @@ from tests.slack.test_commands import command
 async def card_buttons(app: RunningApp) -> dict[str, dict[str, Any]]:
     """Post a comparison and return its buttons by action id (each knows its card).
 
-    The card comes in the ack, so the first response_url call is a click's redraw.
+    The card comes in the ack when it is ready in time, else at the card's response_url;
+    a click's redraw is found by the click's own key (``redraw_of``).
     """
     card = await command(app, "/compare", "cursor vs copilot", "card")
     blocks: list[dict[str, Any]] = card["blocks"]  # type: ignore[assignment]
@@ -46,6 +48,22 @@ async def click(
     assert response.status == 200
 
 
+async def redraw_of(app: RunningApp, key: str) -> dict[str, Any]:
+    """The redraw a click answered at its own response_url (not the card, not a note)."""
+
+    def redraws(calls: list[Call]) -> list[Call]:
+        return [
+            c
+            for c in calls
+            if c.method == "response_url"
+            and c.payload.get("_key") == key
+            and "replace_original" in c.payload
+            and c.payload.get("response_type") != "ephemeral"
+        ]
+
+    return redraws(await app.fake.wait_for(lambda calls: bool(redraws(calls))))[-1].payload
+
+
 def community_text(payload: dict[str, Any]) -> str:
     return str([b for b in payload["blocks"] if b["type"] == "section"][1:3])
 
@@ -55,7 +73,7 @@ async def test_ship_click_counts_redraws_and_confirms(running: RunningApp) -> No
     ship = next(b for a, b in buttons.items() if a.startswith("sos:vote:ship:"))
     tool_id = int(ship["action_id"].rsplit(":", 1)[1])
     await click(running, ship, "k1")
-    redraw = (await running.fake.wait_calls("response_url", 1))[-1].payload
+    redraw = await redraw_of(running, "k1")
     ephemeral = (await running.fake.wait_calls("chat.postEphemeral"))[0]
     assert redraw["replace_original"] is True
     assert "100% ship · 1 vote (1 ship / 0 skip)" in community_text(redraw)
@@ -136,7 +154,7 @@ async def test_click_on_a_card_without_its_blocks_rerenders_it(running: RunningA
     buttons = await card_buttons(running)
     skip = next(b for a, b in buttons.items() if a.startswith("sos:vote:skip:"))
     await click(running, skip, "old", with_card=False)
-    redraw = (await running.fake.wait_calls("response_url", 1))[-1].payload
+    redraw = await redraw_of(running, "old")
     assert redraw["replace_original"] is True
     assert redraw["blocks"][0]["text"]["text"] == "Cursor vs GitHub Copilot"
     assert "0% ship · 1 vote (0 ship / 1 skip)" in community_text(redraw)
@@ -147,6 +165,6 @@ async def test_in_place_update_changes_only_the_clicked_tool(running: RunningApp
     card = next(iter(buttons.values()))["_card"]
     ship = next(b for a, b in buttons.items() if a.startswith("sos:vote:ship:"))
     await click(running, ship, "one")
-    redraw = (await running.fake.wait_calls("response_url", 1))[-1].payload
+    redraw = await redraw_of(running, "one")
     changed = [i for i, (a, b) in enumerate(zip(card, redraw["blocks"], strict=True)) if a != b]
     assert changed == [3]  # the first tool's section, nothing else
