@@ -7,18 +7,26 @@ SQLite's sleeping busy handler, which would cost up to 100 ms per collision.
 
 The hot path (votes, compare log, Slack replay keys, card claims, tallies) runs whole
 transactions with ``run_write`` / ``run_read``: a plain function of a Core
-``Connection``. On a SQLite file it runs in a worker thread on the sync driver, so a
-transaction costs one hand-over between threads; through aiosqlite every statement
-(cursor, execute, fetch, close) is a hand-over of its own, about 25 per vote, and
-those hand-overs were most of a vote's cost. Writes asked for while the writer is busy
-share its next transaction (group commit: one BEGIN, one COMMIT, one hand-over).
-Elsewhere it runs in the async connection's greenlet (``run_sync``), which on
-PostgreSQL is what asyncpg does anyway.
+``Connection``. On a SQLite file it runs on the sync driver, right on the event loop's
+thread: its transactions are a few small statements against the page cache (WAL,
+synchronous=NORMAL: a commit does not wait for the disk), cheaper than handing them to
+a thread. A worker thread paid for the hand-over and, under load, for the GIL passed
+back and forth on every statement (the sqlite3 module lets go of it around each step),
+which made a vote wait tens of milliseconds on a busy loop. Through aiosqlite every
+statement (cursor, execute, fetch, close) is a hand-over of its own, about 25 per vote.
+
+The loop never waits on SQLite: its connections have no busy timeout, so when another
+process holds the write lock the transaction goes to the writer thread (which waits
+for it), and they never checkpoint (the writer thread does, every so many commits).
+Writes asked for while one is running share the next transaction (group commit: one
+BEGIN, one COMMIT). Elsewhere it runs in the async connection's greenlet (``run_sync``),
+which on PostgreSQL is what asyncpg does anyway.
 """
 
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 import threading
 from collections.abc import AsyncIterator, Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -44,6 +52,9 @@ _SQLITE_SIDE_FILES = ("-wal", "-shm", "-journal")
 # Threads reading a SQLite file on the sync driver (WAL: readers never wait for the writer).
 SQLITE_READ_THREADS = 4
 SQLITE_ASYNC_CONNECTIONS = 8
+# The writer thread checkpoints the WAL after this many commits on the loop's connection
+# (SQLite's own automatic checkpoint comes at about 1000 pages).
+CHECKPOINT_EVERY = 200
 P = ParamSpec("P")
 R = TypeVar("R")
 Work = Callable[Concatenate[Connection, P], R]
@@ -51,10 +62,15 @@ Work = Callable[Concatenate[Connection, P], R]
 Outcome = tuple[bool, Any]
 
 
-class _SyncSqlite:
-    """The same SQLite file on the sync driver: one writer thread and a few reader threads.
+class _Busy(Exception):
+    """Another process holds SQLite's write lock: the loop does not wait for it."""
 
-    Each thread keeps one connection for good: checking one out of the pool and back in
+
+class _SyncSqlite:
+    """The same SQLite file on the sync driver: used right on the event loop, with one
+    writer thread and a few reader threads for when the loop must not wait.
+
+    Each thread keeps its connections for good: checking one out of the pool and back in
     (with its reset) for every transaction cost as much as a small transaction itself.
     """
 
@@ -73,41 +89,52 @@ class _SyncSqlite:
         self._local = threading.local()
         self._opened: list[Connection] = []
         self._opened_lock = threading.Lock()
+        self._commits_here = 0
 
-    def _connection(self, engine: Engine) -> Connection:
-        """This thread's connection, opened on first use or after it was invalidated."""
-        connection: Connection | None = getattr(self._local, "connection", None)
+    def _connection(self, engine: Engine, slot: str = "connection") -> Connection:
+        """This thread's connection in ``slot``, opened on first use or after it was
+        invalidated."""
+        connection: Connection | None = getattr(self._local, slot, None)
         if connection is None or connection.closed or connection.invalidated:
             dead = connection
             connection = engine.connect()
-            self._local.connection = connection
+            setattr(self._local, slot, connection)
             with self._opened_lock:
                 if dead is not None:
                     # Closed now, not at dispose: a failing disk must not pile them up.
                     dead.close()
                     self._opened.remove(dead)
                 self._opened.append(connection)
+            if slot != "connection":
+                _never_wait(connection)
         return connection
 
     def write_group(self, works: list[Callable[[Connection], Any]]) -> list[Outcome]:
         """All of them in one transaction (one BEGIN and COMMIT); when one raises, the
         transaction is rolled back and each runs again in its own, so the rest commit."""
-        connection = self._connection(self.writer_engine)
-        try:
-            with connection.begin():
-                return [(True, work(connection)) for work in works]
-        except Exception as exc:
-            if len(works) == 1:
-                return [(False, exc)]
-        return [self.write_group([work])[0] for work in works]
+        return _write_group(self._connection(self.writer_engine), works)
+
+    def write_group_here(self, works: list[Callable[[Connection], Any]]) -> list[Outcome]:
+        """``write_group`` on this thread's no-wait connection; raises ``_Busy`` (having
+        run nothing) while another process holds the write lock."""
+        connection = self._connection(self.writer_engine, "here_writer")
+        outcomes = _write_group(connection, works, no_wait=True)
+        self._commits_here += 1
+        if self._commits_here % CHECKPOINT_EVERY == 0:
+            self.writer.submit(self._checkpoint)
+        return outcomes
+
+    def _checkpoint(self) -> None:
+        # PASSIVE: copies what it can without waiting for (or blocking) anyone.
+        _driver(self._connection(self.engine)).execute("PRAGMA wal_checkpoint(PASSIVE)")
 
     def read(self, work: Callable[[Connection], R]) -> R:
-        connection = self._connection(self.engine)
-        transaction = connection.begin()
-        try:
-            return work(connection)
-        finally:
-            transaction.rollback()
+        return _read(self._connection(self.engine), work)
+
+    def read_here(self, work: Callable[[Connection], R]) -> R:
+        """``read`` on this thread's no-wait connection; raises ``_Busy`` if SQLite would
+        have to wait (rare in WAL mode: while another connection recovers the log)."""
+        return _read(self._connection(self.engine, "here_reader"), work, no_wait=True)
 
     def close(self) -> None:
         self.writer.shutdown(wait=True)
@@ -117,6 +144,53 @@ class _SyncSqlite:
                 connection.close()
             self._opened.clear()
         self.engine.dispose()
+
+
+def _driver(connection: Connection) -> sqlite3.Connection:
+    return cast(sqlite3.Connection, connection.connection.driver_connection)
+
+
+def _never_wait(connection: Connection) -> None:
+    """No busy timeout (SQLITE_BUSY at once) and no automatic checkpoints."""
+    driver = _driver(connection)
+    driver.execute("PRAGMA busy_timeout=0")
+    driver.execute("PRAGMA wal_autocheckpoint=0")
+
+
+def _begin(connection: Connection, statement: str, *, no_wait: bool) -> None:
+    """BEGIN straight on the driver (the begin listener then adds none); ``_Busy`` when
+    ``no_wait`` and the database is locked."""
+    driver = _driver(connection)
+    try:
+        driver.execute(statement)
+    except sqlite3.OperationalError as exc:
+        if no_wait and exc.sqlite_errorcode == sqlite3.SQLITE_BUSY:
+            raise _Busy from exc
+        raise
+
+
+def _write_group(
+    connection: Connection, works: list[Callable[[Connection], Any]], *, no_wait: bool = False
+) -> list[Outcome]:
+    try:
+        _begin(connection, "BEGIN IMMEDIATE", no_wait=no_wait)
+        with connection.begin():
+            return [(True, work(connection)) for work in works]
+    except _Busy:
+        raise
+    except Exception as exc:
+        if len(works) == 1:
+            return [(False, exc)]
+    return [_write_group(connection, [work], no_wait=no_wait)[0] for work in works]
+
+
+def _read(connection: Connection, work: Callable[[Connection], R], *, no_wait: bool = False) -> R:
+    _begin(connection, "BEGIN", no_wait=no_wait)
+    transaction = connection.begin()
+    try:
+        return work(connection)
+    finally:
+        transaction.rollback()
 
 
 class Database:
@@ -189,15 +263,22 @@ class Database:
         assert self._sync is not None and self._write_lock is not None
         sync = self._sync
         async with self._write_lock:
-            loop = asyncio.get_running_loop()
-            return await loop.run_in_executor(sync.writer, sync.write_group, works)
+            try:
+                return sync.write_group_here(works)
+            except _Busy:
+                loop = asyncio.get_running_loop()
+                return await loop.run_in_executor(sync.writer, sync.write_group, works)
 
     async def run_read(self, work: Work[P, R], *args: P.args, **kwargs: P.kwargs) -> R:
         """``work(connection, ...)`` for queries; nothing it does is committed."""
         if self._sync is not None:
             sync = self._sync
             call = _bound(work, args, kwargs)
-            return await asyncio.get_running_loop().run_in_executor(sync.readers, sync.read, call)
+            try:
+                return sync.read_here(call)
+            except _Busy:
+                loop = asyncio.get_running_loop()
+                return await loop.run_in_executor(sync.readers, sync.read, call)
         async with self.engine.connect() as connection:
             return await connection.run_sync(work, *args, **kwargs)
 
@@ -265,8 +346,11 @@ def _configure_sqlite_sync(sync_engine: Engine, *, on_the_driver: bool = True) -
         immediate = connection.get_execution_options().get("sqlite_immediate", False)
         begin = "BEGIN IMMEDIATE" if immediate else "BEGIN"
         if on_the_driver:
-            # A BEGIN per transaction needs none of the statement machinery (compilation
-            # cache, result set-up) that exec_driver_sql goes through.
-            connection.connection.driver_connection.execute(begin)
+            driver = connection.connection.driver_connection
+            # run_write/run_read begin on the driver themselves (see _begin). A BEGIN per
+            # transaction needs none of the statement machinery (compilation cache, result
+            # set-up) that exec_driver_sql goes through.
+            if not driver.in_transaction:
+                driver.execute(begin)
         else:
             connection.exec_driver_sql(begin)

@@ -10,16 +10,16 @@ and the last update always shows the final tallies.
 The claim is a lease: a process that dies mid-draw blocks nothing for longer than
 ``lease_s``; the next vote on the card takes over.
 
-Marks and claims that arrive together share one transaction, as do the records of
-finished draws (db.batching): under load, a write per click was what the single
-SQLite writer queued on. Several votes on one card in a batch add up to one claim.
+A click marks its card and tries the claim in the vote's own transaction
+(``VoteRequest.card_key``) and hands the claim here (``redraw``); ``changed`` marks and
+claims on its own. Marks and claims that arrive together share one transaction, as do
+the records of finished draws (db.batching): under load, a write per click was what the
+single SQLite writer queued on. Several votes on one card in a batch add up to one claim.
 """
 
 from __future__ import annotations
 
 import logging
-import uuid
-from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
@@ -28,10 +28,9 @@ from sqlalchemy import Connection
 from db.batching import Batcher
 from db.engine import Database
 from db.queries import card_refresh as queries
+from db.queries.card_refresh import LEASE_S, CardClaim
 
 log = logging.getLogger(__name__)
-# Long enough for a draw that waits out a 429 or two; a crashed owner blocks this long.
-LEASE_S = 60.0
 Draw = Callable[[], Awaitable[bool]]
 """Render the card from the database now and send it; False when it could not be sent."""
 
@@ -56,45 +55,46 @@ class CardRefresher:
     def __init__(self, database: Database, *, lease_s: float = LEASE_S) -> None:
         self.database = database
         self.lease_s = lease_s
-        self._changes: Batcher[_Change, tuple[str, int] | None] = Batcher(
-            self._mark_and_claim, key=id
-        )
+        self._changes: Batcher[_Change, CardClaim | None] = Batcher(self._mark_and_claim, key=id)
         self._drawn: Batcher[_Drawn, int | None] = Batcher(
             self._record_drawn, key=lambda d: d.card_key
         )
 
     async def changed(self, card_key: str, draw: Draw) -> None:
         """A vote landed on ``card_key``: redraw now, or leave it to the current drawer."""
-        claimed = await self._changes.submit(_Change(card_key))
-        if claimed is not None:
-            owner, version = claimed
-            await self._draw_until_true(card_key, owner, version, draw)
+        claim = await self._changes.submit(_Change(card_key))
+        if claim is not None:
+            await self.redraw(claim, draw)
 
-    async def _mark_and_claim(self, changes: list[_Change]) -> list[tuple[str, int] | None]:
-        """One transaction: every card's changes counted, free claims taken by one owner.
+    async def redraw(self, claim: CardClaim, draw: Draw, *, drawn: bool = False) -> None:
+        """Holding ``claim``: draw until the card shows its newest version, then let go.
 
-        Of several changes to one card, the first gets the claim; its draw shows them all.
+        ``drawn``: the caller already put ``claim.version`` (or newer) on screen.
         """
-        owner = uuid.uuid4().hex
-        counts = Counter(change.card_key for change in changes)
-        claimed = await self.database.run_write(
-            queries.bump_and_claim_many, counts, owner, self.lease_s
-        )
-        results: list[tuple[str, int] | None] = []
-        for change in changes:
-            version = claimed.pop(change.card_key, None)
-            results.append(None if version is None else (owner, version))
-        return results
+        await self._draw_until_true(claim.card_key, claim.owner, claim.version, draw, drawn)
+
+    async def release(self, claim: CardClaim) -> None:
+        """Give ``claim`` up undrawn: the next vote on the card redraws it."""
+        await self._release(claim.card_key, claim.owner)
+
+    async def _mark_and_claim(self, changes: list[_Change]) -> list[CardClaim | None]:
+        """One transaction: every card's changes counted, free claims taken by one owner."""
+        keys = [change.card_key for change in changes]
+        return await self.database.run_write(queries.mark_and_claim, keys, self.lease_s)
 
     async def _record_drawn(self, drawn: list[_Drawn]) -> list[int | None]:
         return await self.database.run_write(_record_drawn, drawn, self.lease_s)
 
-    async def _draw_until_true(self, card_key: str, owner: str, version: int, draw: Draw) -> None:
+    async def _draw_until_true(
+        self, card_key: str, owner: str, version: int, draw: Draw, drawn: bool
+    ) -> None:
         pending: int | None = version
         try:
             while pending is not None:
                 # The version is read before rendering, so the draw shows at least it.
-                if not await draw():
+                if drawn:
+                    drawn = False
+                elif not await draw():
                     log.warning("card %s could not be redrawn; the next vote retries", card_key)
                     break
                 pending = await self._drawn.submit(_Drawn(card_key, owner, pending))

@@ -57,7 +57,7 @@ from db.queries.people import IdentityCache
 from db.queries.rate_limits import RateLimit
 from db.queries.requests import CompareLog
 from db.queries.tools import ToolName
-from db.queries.votes import Tally, VoteOutcome, VoteRequest
+from db.queries.votes import Cast, Tally, VoteRequest
 
 log = logging.getLogger(__name__)
 TOOL_CACHE_SIZE = 2_000
@@ -101,7 +101,7 @@ class CommandService:
         self._built: dict[tuple[str | int, ...], ToolCard | CompareCard] = {}
         self._critic_order: list[str] | None = None
         self._cache_generation = -1
-        self._votes: Batcher[VoteRequest, tuple[VoteOutcome, Tally]] = Batcher(
+        self._votes: Batcher[VoteRequest, Cast] = Batcher(
             functools.partial(
                 vote_queries.cast_votes, database, limit=self.vote_limit, cache=self._people
             ),
@@ -296,22 +296,26 @@ class CommandService:
 
     @answers_when_down
     async def vote_by_id(
-        self, ctx: CommandContext, tool_id: int, verdict: Verdict
+        self, ctx: CommandContext, tool_id: int, verdict: Verdict, card_key: str | None = None
     ) -> VoteResult | ErrorView:
-        """A vote from a button: the tool may have left the catalog since the card was sent."""
+        """A vote from a button: the tool may have left the catalog since the card was sent.
+
+        ``card_key``: the live card clicked; the result carries the claim to redraw it when
+        the vote took it (bot.core.card_refresher).
+        """
         found = await self._tool_by_id(tool_id)
         if found is None:
             return _gone()
-        return await self._vote(ctx, found, verdict)
+        return await self._vote(ctx, found, verdict, card_key)
 
     async def _vote(
-        self, ctx: CommandContext, tool: ToolName, verdict: Verdict
+        self, ctx: CommandContext, tool: ToolName, verdict: Verdict, card_key: str | None = None
     ) -> VoteResult | ErrorView:
         limited = not self._local_votes.allow(ctx.voter.identity)
-        outcome, tally = (
-            ("limited", Tally())
+        outcome, tally, claim = (
+            Cast("limited", Tally())
             if limited
-            else await self._votes.submit(VoteRequest(ctx.voter, tool.id, verdict))
+            else await self._votes.submit(VoteRequest(ctx.voter, tool.id, verdict, card_key))
         )
         if outcome == "limited":
             return ErrorView(
@@ -323,7 +327,7 @@ class CommandService:
         # The tally read in the vote's own transaction: this process's cards show it at once.
         self.note_tally(tool.id, tally)
         community = CommunityTally(tally.ship, tally.skip)
-        return VoteResult(tool.slug, tool.name, verdict, outcome, community)
+        return VoteResult(tool.slug, tool.name, verdict, outcome, community, claim)
 
     @answers_when_down
     async def bookmark(self, ctx: CommandContext, name: str) -> BookmarkResult | ErrorView:

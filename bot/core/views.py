@@ -7,7 +7,10 @@ embeds, blocks or terminal tables, and parses its own input back into calls.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
+
+if TYPE_CHECKING:
+    from db.queries.card_refresh import CardClaim
 
 Verdict = Literal["ship", "skip"]
 VoteOutcome = Literal["counted", "changed", "unchanged"]
@@ -157,6 +160,9 @@ class VoteResult:
     verdict: Verdict
     outcome: VoteOutcome
     community: CommunityTally
+    # Not shown: for the adapter, the right to redraw the live card the vote was cast on,
+    # when the vote's transaction took it (see bot.core.card_refresher).
+    claim: CardClaim | None = field(default=None, compare=False, repr=False)
 
     @property
     def message(self) -> str:

@@ -7,18 +7,25 @@ picks the shards this process runs (several processes can share one database).
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Any
 
 import discord
 from discord import app_commands
 
-from bot.core.card_refresher import CardRefresher
+from bot.core.card_refresher import CardRefresher, Draw
 from bot.core.service import CommandService
-from bot.core.views import CompareCard, ErrorView, ToolCard, Verdict
+from bot.core.views import CompareCard, ErrorView, ToolCard, Verdict, VoteResult
 from bot.discord_bot.buttons import BookmarkButton, CardRef, VoteButton
 from bot.discord_bot.commands import build_commands, context_of
-from bot.discord_bot.live_card import card_drawer, card_key
+from bot.discord_bot.live_card import (
+    answer_with_card,
+    card_drawer,
+    card_key,
+    claim_of,
+    nothing_to_draw,
+)
 from bot.discord_bot.replies import compare_message, note, render, tool_message
 from bot.discord_bot.respond import (
     ANSWER_WITHIN_S,
@@ -31,7 +38,7 @@ from bot.discord_bot.sync import sync_if_changed
 from bot.settings import DiscordSettings
 
 log = logging.getLogger(__name__)
-VOTE_ACK_WITHIN_S = 0.02
+VOTE_ACK_WITHIN_S = 0.04
 INCOMPLETE = "That command was incomplete or out of date. Try again from the command list."
 
 
@@ -109,29 +116,65 @@ class ShipOrSkipClient(discord.AutoShardedClient):
     ) -> None:
         ctx = context_of(interaction)
         response: discord.InteractionResponse[discord.Client] = interaction.response  # type: ignore[assignment]
+        key = card_key(interaction)
+
+        async def vote() -> tuple[VoteResult | ErrorView, Outgoing | None]:
+            result = await self.service.vote_by_id(ctx, tool_id, verdict, key)
+            # The click that is to redraw the card can carry it in its own answer.
+            if isinstance(result, VoteResult) and (key is None or result.claim is not None):
+                return result, await self._card(card)
+            return result, None
 
         async def defer() -> None:
             await response.defer()  # DEFERRED_UPDATE_MESSAGE: the card is @original now
 
-        # The card is redrawn by the refresher anyway, so the click is acked as soon as a
-        # vote is not instant: a burst on one card queues votes behind each other.
-        result = await timeboxed(
-            self.service.vote_by_id(ctx, tool_id, verdict),
-            min(self.answer_within_s, VOTE_ACK_WITHIN_S),
-            defer,
-        )
-        if isinstance(result, ErrorView):
-            await send_personal(interaction, note(result.full_text))
-            return
-        if not response.is_done():
-            await defer()
-        await interaction.followup.send(ephemeral=True, **note(result.message).kwargs())
-        draw = card_drawer(interaction, lambda: self._card(card))
-        key = card_key(interaction)
+        # Acked as soon as a vote is not instant: a burst on one card queues votes behind
+        # each other, and a deferred click is still confirmed and its card still redrawn.
+        voting = asyncio.ensure_future(vote())
+        try:
+            result, fresh = await timeboxed(
+                voting, min(self.answer_within_s, VOTE_ACK_WITHIN_S), defer
+            )
+            if isinstance(result, ErrorView):
+                await send_personal(interaction, note(result.full_text))
+                return
+            draw, drawn = await self._answer_click(interaction, result, fresh, card)
+        except Exception:
+            # Discord refused an answer: a claim the vote took is given back at once, so
+            # the next click redraws the card instead of waiting out the lease.
+            claim = await claim_of(voting)
+            if claim is not None:
+                await self.cards.release(claim)
+            raise
         if key is None:
-            await draw()
-        else:
-            await self.cards.changed(key, draw)
+            if not drawn:
+                await draw()
+        elif result.claim is not None:
+            await self.cards.redraw(result.claim, draw, drawn=drawn)
+
+    async def _answer_click(
+        self,
+        interaction: discord.Interaction,
+        result: VoteResult,
+        fresh: Outgoing | None,
+        card: CardRef,
+    ) -> tuple[Draw, bool]:
+        """Answer a counted click; returns how to redraw its card and whether it just was."""
+        response: discord.InteractionResponse[discord.Client] = interaction.response  # type: ignore[assignment]
+        confirmation = note(result.message).kwargs()
+        draw = card_drawer(interaction, lambda: self._card(card))
+        if response.is_done():
+            await interaction.followup.send(ephemeral=True, **confirmation)
+            return draw, False
+        if fresh is not None:
+            # UPDATE_MESSAGE: the answer is the redrawn card, which is @original from now on.
+            drawn = await answer_with_card(response, fresh)
+            await interaction.followup.send(ephemeral=True, **confirmation)
+            return draw, drawn
+        # Another click is redrawing the card (or its tool is gone): the answer is the
+        # private confirmation, which is @original from now on, so nothing may edit it.
+        await response.send_message(ephemeral=True, **confirmation)
+        return nothing_to_draw, True
 
     async def _card(self, card: CardRef) -> Outgoing | None:
         """The card re-rendered with fresh numbers, or None when one of its tools is gone."""

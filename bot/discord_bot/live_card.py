@@ -1,21 +1,27 @@
 """Redrawing a Discord card after a vote, through the platform-neutral card refresher.
 
-A click is answered at once with DEFERRED_UPDATE_MESSAGE, which makes the card the
-interaction's ``@original``; the refresher then edits it, one edit in flight per card
-(across processes), each rendered from the database when sent. Edits therefore never
-land out of order, and the last one shows the final tallies. discord.py's HTTPClient
-keeps to the route buckets (and waits out any 429's ``retry_after``) for every edit.
+The click whose vote took the card's claim answers with UPDATE_MESSAGE carrying the
+redrawn card; one whose vote was slow answers with DEFERRED_UPDATE_MESSAGE. Either
+makes the card the interaction's ``@original``, which the refresher then edits while
+votes keep arriving: one edit in flight per card (across processes), each rendered
+from the database when sent. Edits therefore never land out of order, and the last
+one shows the final tallies. The other clicks on a card being redrawn answer with
+their private confirmation only. discord.py's HTTPClient keeps to the route buckets
+(and waits out any 429's ``retry_after``) for every edit.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 
 import discord
 
 from bot.core.card_refresher import Draw
+from bot.core.views import ErrorView, VoteResult
 from bot.discord_bot.respond import Outgoing
+from db.queries.card_refresh import CardClaim
 
 log = logging.getLogger(__name__)
 
@@ -26,6 +32,35 @@ def card_key(interaction: discord.Interaction) -> str | None:
     if message is None or message.flags.ephemeral:
         return None
     return f"discord:{interaction.channel_id}:{message.id}"
+
+
+async def answer_with_card(
+    response: discord.InteractionResponse[discord.Client], fresh: Outgoing
+) -> bool:
+    """Answer a click with the redrawn card (UPDATE_MESSAGE); False if Discord refused."""
+    try:
+        await response.edit_message(**fresh.kwargs())
+    except discord.HTTPException as exc:
+        # The interaction expired or is unknown; the refresher's edit reports it again.
+        log.warning("could not answer a click with its card: %s %s", exc.status, exc.text)
+        return False
+    return True
+
+
+async def claim_of(
+    voting: asyncio.Future[tuple[VoteResult | ErrorView, Outgoing | None]],
+) -> CardClaim | None:
+    """The claim a click's vote took, once the vote is over (None: it took none)."""
+    try:
+        result, _ = await voting
+    except Exception:
+        return None
+    return result.claim if isinstance(result, VoteResult) else None
+
+
+async def nothing_to_draw() -> bool:
+    """The draw of a click that cannot edit the card: the card stays as it was."""
+    return True
 
 
 def card_drawer(

@@ -24,7 +24,7 @@ from bot.core.views import (
 )
 from bot.slack_bot import blocks
 from bot.slack_bot.context import from_action
-from bot.slack_bot.live_card import redraw
+from bot.slack_bot.live_card import card_key, redraw
 from bot.slack_bot.respond import Responder
 
 if TYPE_CHECKING:
@@ -103,7 +103,9 @@ def _on_click(front: SlackFrontEnd) -> Any:
             return
         result: VoteResult | BookmarkResult | ErrorView
         if click.kind == "vote" and click.verdict is not None:
-            result = await front.service.vote_by_id(ctx, click.tool_id, click.verdict)
+            result = await front.service.vote_by_id(
+                ctx, click.tool_id, click.verdict, card_key(body)
+            )
         else:
             result = await front.service.bookmark_by_id(ctx, click.tool_id, click.want)
         if isinstance(result, ErrorView):
@@ -112,7 +114,9 @@ def _on_click(front: SlackFrontEnd) -> Any:
         confirm = _confirm(front, context.bot_token, respond, body, result.message)
         if isinstance(result, VoteResult):
             # The private confirmation and the public redraw don't wait for each other.
-            await asyncio.gather(confirm, redraw(front, context.bot_token, body, click, respond))
+            await asyncio.gather(
+                confirm, redraw(front, context.bot_token, body, click, respond, result.claim)
+            )
         else:
             await confirm
 

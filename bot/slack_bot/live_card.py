@@ -17,6 +17,7 @@ from bot.core.card_refresher import Draw
 from bot.core.views import CompareCard, Reply, ToolCard
 from bot.slack_bot import blocks
 from bot.slack_bot.respond import Responder
+from db.queries.card_refresh import CardClaim
 
 if TYPE_CHECKING:
     from bot.slack_bot.actions import Click
@@ -75,14 +76,19 @@ def card_drawer(
 
 
 async def redraw(
-    front: SlackFrontEnd, token: str | None, body: dict[str, Any], click: Click, respond: Responder
+    front: SlackFrontEnd,
+    token: str | None,
+    body: dict[str, Any],
+    click: Click,
+    respond: Responder,
+    claim: CardClaim | None,
 ) -> None:
-    """After a vote: the refresher redraws the shared card (or the click's own copy)."""
-    draw = card_drawer(front, token, body, click, respond)
-    key = card_key(body)
-    if key is None:
+    """After a vote: redraw the shared card when the vote took its claim (else whoever
+    holds the claim draws this vote too), or the click's own ephemeral copy."""
+    if card_key(body) is None:
         message = await render_card(front, click)
         if message is not None:
             await respond(replace_original=True, text=message["text"], blocks=message["blocks"])
         return
-    await front.cards.changed(key, draw)
+    if claim is not None:
+        await front.cards.redraw(claim, card_drawer(front, token, body, click, respond))

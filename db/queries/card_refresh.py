@@ -9,7 +9,10 @@ async ones for code holding a session.
 from __future__ import annotations
 
 import functools
+import uuid
+from collections import Counter
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -20,6 +23,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from db.engine import in_session
 from db.live_models import CardRefresh
 from db.models import utcnow
+
+# Long enough for a draw that waits out a 429 or two; a crashed owner blocks this long.
+LEASE_S = 60.0
 
 
 @functools.cache
@@ -61,6 +67,32 @@ def bump_and_claim_many(
     ]
     connection.execute(_bump_statement(connection.dialect.name), rows)
     return _claim_many(connection, list(changes), owner, lease_s)
+
+
+@dataclass(frozen=True, slots=True)
+class CardClaim:
+    """The right to redraw ``card_key`` (until the lease runs out), taken at ``version``."""
+
+    card_key: str
+    owner: str
+    version: int
+
+
+def mark_and_claim(
+    connection: Connection, card_keys: Sequence[str | None], lease_s: float
+) -> list[CardClaim | None]:
+    """One mark per entry (None: no card), then the free claims, for one new owner.
+
+    Of several marks on one card, the first gets the claim: its draw shows them all.
+    """
+    owner = uuid.uuid4().hex
+    counts = Counter(key for key in card_keys if key is not None)
+    claimed = bump_and_claim_many(connection, counts, owner, lease_s)
+    claims: list[CardClaim | None] = []
+    for key in card_keys:
+        version = None if key is None else claimed.pop(key, None)
+        claims.append(None if key is None or version is None else CardClaim(key, owner, version))
+    return claims
 
 
 def _claim_many(

@@ -6,7 +6,7 @@ import functools
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 from sqlalchemy import Connection, bindparam, select, text
 from sqlalchemy.exc import IntegrityError
@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from db.engine import Database, in_session
 from db.models import Identity, Vote, utcnow
 from db.queries import rate_limits, tally_clock
+from db.queries.card_refresh import LEASE_S, CardClaim, mark_and_claim
 from db.queries.people import (
     IdentityCache,
     IdentityKey,
@@ -127,6 +128,16 @@ class VoteRequest:
     voter: Voter
     tool_id: int
     verdict: str
+    # The live card the vote was cast on (a click), marked changed in the vote's own
+    # transaction, which also takes the claim to redraw it when nobody holds it.
+    card_key: str | None = None
+
+
+class Cast(NamedTuple):
+    outcome: VoteOutcome
+    tally: Tally
+    # The claim to redraw the request's card, when this vote took it.
+    claim: CardClaim | None = None
 
 
 async def cast_votes(
@@ -134,8 +145,10 @@ async def cast_votes(
     requests: list[VoteRequest],
     limit: RateLimit | None = None,
     cache: IdentityCache | None = None,
-) -> list[tuple[VoteOutcome, Tally]]:
-    """Apply many votes in one transaction; returns (outcome, new tally) per request.
+    claim_lease_s: float = LEASE_S,
+) -> list[Cast]:
+    """Apply many votes in one transaction; returns the outcome, the new tally and the
+    card claim (see ``VoteRequest.card_key``) per request.
 
     At most one request per (voter, tool) may be in ``requests``. The outcome is None
     for a tool that has left the catalog, "limited" for a person over ``limit`` (kept in
@@ -147,21 +160,24 @@ async def cast_votes(
         # the SQLite writer thread (db.engine.Database.run_write).
         identities = [r.voter.identity for r in requests]
         cached = (cache.get_many(identities), cache.generation) if cache is not None else None
-        outcomes, persons, generation, counts = await database.run_write(
-            _cast_batch, requests, limit, cached
+        outcomes, persons, generation, counts, claims = await database.run_write(
+            _cast_batch, requests, limit, cached, claim_lease_s
         )
     except IntegrityError:
         if len(requests) == 1:
-            return [(None, Tally())]
+            return [Cast(None, Tally())]
         # A foreign key refused one of them: apply one by one so the others still count.
-        results: list[tuple[VoteOutcome, Tally]] = []
+        results: list[Cast] = []
         for request in requests:
-            results.extend(await cast_votes(database, [request], limit, cache))
+            results.extend(await cast_votes(database, [request], limit, cache, claim_lease_s))
         return results
     if cache is not None:
         # Committed: these people exist as of ``generation``.
         cache.remember(persons, generation)
-    return [(outcome, counts[r.tool_id]) for outcome, r in zip(outcomes, requests, strict=True)]
+    return [
+        Cast(outcome, counts[r.tool_id], claim)
+        for outcome, r, claim in zip(outcomes, requests, claims, strict=True)
+    ]
 
 
 # People found in the identity cache (None: some unknown) and the generation it holds.
@@ -173,8 +189,12 @@ def _cast_batch(
     requests: list[VoteRequest],
     limit: RateLimit | None,
     cached: Cached | None,
-) -> tuple[list[VoteOutcome], dict[IdentityKey, int], int, dict[int, Tally]]:
-    """One transaction: the votes, the tally clock, and the tallies as they now stand."""
+    claim_lease_s: float,
+) -> tuple[
+    list[VoteOutcome], dict[IdentityKey, int], int, dict[int, Tally], list[CardClaim | None]
+]:
+    """One transaction: the votes, the tally clock, the tallies as they now stand and the
+    claims on the cards voted on."""
     outcomes, persons, generation = _apply(connection, requests, limit, cached)
     changed = [
         r.tool_id for r, o in zip(requests, outcomes, strict=True) if o in ("counted", "changed")
@@ -184,7 +204,14 @@ def _cast_batch(
     version = tally_clock.bump(connection, changed) if changed else tally_clock.now(connection)
     # In the same transaction: one BEGIN/COMMIT less per batch than a separate read.
     counts = count_tallies(connection, {r.tool_id for r in requests}, as_of=version)
-    return outcomes, persons, generation, counts
+    # A repeated vote marks its card too: a click is also a request to see true numbers.
+    cards = [
+        r.card_key if o != "limited" else None for r, o in zip(requests, outcomes, strict=True)
+    ]
+    claims: list[CardClaim | None] = (
+        mark_and_claim(connection, cards, claim_lease_s) if any(cards) else [None] * len(requests)
+    )
+    return outcomes, persons, generation, counts, claims
 
 
 def _apply(

@@ -155,6 +155,8 @@ class Samples:
     sent: int = 0
     errors: int = 0
     why: list[str] = field(default_factory=list)
+    # Discord click callbacks by type: 7 the redrawn card, 6 deferred, 4 the confirmation.
+    click_answers: dict[Any, int] = field(default_factory=dict)
 
     def fail(self, reason: str) -> None:
         self.errors += 1
@@ -219,7 +221,9 @@ class Harness:
                 if str(c.get("custom_id", "")).startswith("sos:v:")
             ]
             interaction = click(self.rng.choice(votes), card, user_id=user, guild_id=guild)
-            expected: tuple[int, ...] = (7, 6)
+            # The redrawn card, a deferral, or (another click is redrawing) the ephemeral
+            # confirmation.
+            expected: tuple[int, ...] = (7, 6, 4)
         elif roll < 0.5:
             tool = self.rng.choice(self.tools)
             choice = self.rng.choice(("ship", "skip"))
@@ -240,10 +244,21 @@ class Harness:
             return
         samples.discord.append(call.at - sent)
         body = call.body or {}
+        if interaction["type"] == 3:
+            samples.click_answers[body.get("type")] = (
+                samples.click_answers.get(body.get("type"), 0) + 1
+            )
         if body.get("type") not in expected:
             samples.fail(f"discord: callback type {body.get('type')} for {interaction['type']}")
             return
         data = body.get("data") or {}
+        if (
+            interaction["type"] == 3
+            and body.get("type") == 4
+            and not int(data.get("flags") or 0) & 64
+        ):
+            samples.fail("discord: a click answered with a public message")
+            return
         if body.get("type") == 4 and data.get("components") and not data.get("flags"):
             message = message_object(str(CHANNEL_ID), data)
             self._keep(self.discord_cards, message)
@@ -551,8 +566,17 @@ async def measure(database_url: str, tools: list[str], *, floor: bool) -> Figure
         split = _cpu_split(pid)
         profiler = await _profiler(pid, "floor" if floor else "ours")
         generator = time.process_time()
+        calls_before = len(harness.discord.calls)
         samples = await drive(harness, RATE, DURATION_S)
         generator = time.process_time() - generator
+        if os.environ.get("BENCH_COUNT_CALLS"):
+            from collections import Counter
+
+            made = Counter(
+                (c.method, c.path.split("/")[1], c.path.rsplit("/", 1)[-1][:12])
+                for c in harness.discord.calls[calls_before:]
+            )
+            print(f"  discord calls: {dict(made)}", file=sys.stderr)
         if profiler is not None:
             await profiler.wait()
         user, system = (b - a for a, b in zip(split, _cpu_split(pid), strict=True))
@@ -566,6 +590,12 @@ async def measure(database_url: str, tools: list[str], *, floor: bool) -> Figure
         result.update(samples=samples, cpu=cpu_seconds(pid) - cpu, rss=peak_rss_mb(pid))
         if samples.why:
             print(f"  {'floor' if floor else 'ours'}: {samples.why}", file=sys.stderr)
+        if samples.click_answers:
+            print(
+                f"  {'floor' if floor else 'ours'}: Discord click answers by callback type "
+                f"{dict(sorted(samples.click_answers.items()))}",
+                file=sys.stderr,
+            )
 
     tracebacks = await _session(database_url, tools, floor=floor, processes=1, run=run)
     return figures(result["samples"], result["rss"], result["cpu"], tracebacks)

@@ -1,7 +1,8 @@
 """``Database.run_write`` / ``run_read``: whole transactions of plain Core code.
 
-On a SQLite file they run on the sync driver in worker threads (one hand-over per
-transaction); elsewhere in the async connection's greenlet. Either way a write commits
+On a SQLite file they run on the sync driver on the event loop's thread (in the writer
+thread while another process holds the write lock); elsewhere in the async
+connection's greenlet. Either way a write commits
 when its function returns, rolls back when it raises, and concurrent writers never
 lose each other's rows.
 """
@@ -9,6 +10,7 @@ lose each other's rows.
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 import threading
 from pathlib import Path
 
@@ -88,19 +90,60 @@ async def test_a_constraint_error_reaches_the_caller(database: Database) -> None
         await database.run_write(orphan_vote)
 
 
-async def test_sqlite_files_run_in_worker_threads_and_memory_in_the_loop(tmp_path: Path) -> None:
+async def test_sqlite_runs_on_the_loop_and_a_locked_file_waits_in_the_writer_thread(
+    tmp_path: Path,
+) -> None:
     from db.migrate import upgrade
 
-    on_file = Database(f"sqlite+aiosqlite:///{tmp_path / 'w.db'}")
+    path = tmp_path / "w.db"
+    on_file = Database(f"sqlite+aiosqlite:///{path}")
     in_memory = Database("sqlite+aiosqlite:///:memory:")
+    here = threading.current_thread().name
     try:
         await upgrade(on_file)
-        assert (await on_file.run_write(_thread_name)).startswith("sqlite-writer")
-        assert (await on_file.run_read(_thread_name)).startswith("sqlite-reader")
-        assert await in_memory.run_write(_thread_name) == threading.current_thread().name
+        assert await on_file.run_write(_thread_name) == here
+        assert await on_file.run_read(_thread_name) == here
+        assert await in_memory.run_write(_thread_name) == here
+        # Another process takes the write lock: the write waits for it, but not on the loop.
+        other = sqlite3.connect(path, isolation_level=None)
+        try:
+            other.execute("BEGIN IMMEDIATE")
+            waiting = asyncio.ensure_future(on_file.run_write(_thread_name))
+            await asyncio.sleep(0.2)
+            assert not waiting.done()
+            assert await on_file.run_read(_thread_name) == here  # the loop goes on
+            other.execute("ROLLBACK")
+        finally:
+            other.close()
+        assert (await asyncio.wait_for(waiting, 5)).startswith("sqlite-writer")
+        assert await on_file.run_write(_thread_name) == here  # and back on the loop
     finally:
         await on_file.dispose()
         await in_memory.dispose()
+
+
+async def test_the_loops_commits_are_checkpointed_by_the_writer_thread(tmp_path: Path) -> None:
+    """The loop's connection never checkpoints (that may wait on the disk); the writer
+    thread does, every CHECKPOINT_EVERY commits, so the log does not grow without end."""
+    from db.engine import CHECKPOINT_EVERY
+    from db.migrate import upgrade
+
+    path = tmp_path / "c.db"
+    database = Database(f"sqlite+aiosqlite:///{path}")
+    try:
+        await upgrade(database)
+        wal = path.with_name(path.name + "-wal")
+        sizes = []
+        for n in range(1, 4 * CHECKPOINT_EVERY + 1):
+            await database.run_write(tally_clock.bump, [])
+            if n % 50 == 0:
+                sizes.append(wal.stat().st_size)
+                await asyncio.sleep(0.01)  # the checkpoint runs while the loop goes on
+        # Each commit adds a page or more (4 KB) to the log; checkpoints let it restart.
+        assert max(sizes) < CHECKPOINT_EVERY * 3 * 4200, sizes
+        assert sizes[-1] < 4 * CHECKPOINT_EVERY * 4096, sizes
+    finally:
+        await database.dispose()
 
 
 async def test_each_sqlite_thread_keeps_one_connection_and_closes_it_on_dispose(
@@ -124,7 +167,8 @@ async def test_each_sqlite_thread_keeps_one_connection_and_closes_it_on_dispose(
         with pytest.raises(IntegrityError):
             await database.run_write(orphan_vote)
         assert await database.run_write(tally_clock.bump, []) == 61
-        assert len(sync._opened) <= 1 + SQLITE_READ_THREADS
+        # The loop's writer and reader, the writer thread's and the reader threads'.
+        assert len(sync._opened) <= 3 + SQLITE_READ_THREADS
     finally:
         await database.dispose()
     assert sync._opened == []

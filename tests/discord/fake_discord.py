@@ -129,6 +129,14 @@ class FakeDiscord:
         self.interaction_channel: dict[str, str] = {}
         self.interaction_message: dict[str, str] = {}  # token -> the clicked message's id
         self.edits: dict[str, int] = {}  # message id -> times edited
+        # As documented: one initial response per interaction, within 3 s of the event;
+        # a second one is refused (400, 40060) and a late one finds the token gone (404,
+        # 10062). Interaction id -> when it was dispatched / answered.
+        self.dispatched_at: dict[str, float] = {}
+        self.acknowledged: set[str] = set()
+        self.response_deadline_s = 3.0
+        self.refused_callbacks: list[tuple[str, int]] = []  # (interaction id, error code)
+        self.invalid_tokens: set[str] = set()  # past the deadline: the webhook is gone too
         # Per-route buckets (method, resource, top-level id) -> (requests, window seconds);
         # over a bucket Discord answers 429 with Retry-After, X-RateLimit-* and a JSON body.
         self.limits: dict[tuple[str, str], tuple[int, float]] = {}
@@ -268,6 +276,7 @@ class FakeDiscord:
     ) -> None:
         """Deliver over the gateway; ``to`` picks one of several connected bots."""
         self.interaction_channel[interaction["token"]] = interaction["channel_id"]
+        self.dispatched_at[interaction["id"]] = time.monotonic()
         if interaction.get("message"):
             self.interaction_message[interaction["token"]] = interaction["message"]["id"]
         if to is None:
@@ -309,6 +318,8 @@ class FakeDiscord:
 
     def _answer(self, method: str, parts: list[str], body: Any) -> web.StreamResponse:
         route = (method, *parts)
+        if parts[:1] == ["webhooks"] and len(parts) > 2 and parts[2] in self.invalid_tokens:
+            return _json({"message": "Unknown Webhook", "code": 10015}, status=404)
         match route:
             case ("GET", "gateway", "bot"):
                 return _json(
@@ -388,6 +399,19 @@ class FakeDiscord:
         return _json(synced)
 
     def _callback(self, interaction_id: str, token: str, body: dict[str, Any]) -> web.Response:
+        dispatched = self.dispatched_at.get(interaction_id)
+        if dispatched is not None and time.monotonic() - dispatched > self.response_deadline_s:
+            self.refused_callbacks.append((interaction_id, 10062))
+            if interaction_id not in self.acknowledged:
+                self.invalid_tokens.add(token)
+            return _json({"message": "Unknown interaction", "code": 10062}, status=404)
+        if interaction_id in self.acknowledged:
+            self.refused_callbacks.append((interaction_id, 40060))
+            return _json(
+                {"message": "Interaction has already been acknowledged.", "code": 40060},
+                status=400,
+            )
+        self.acknowledged.add(interaction_id)
         kind, data = body["type"], body.get("data") or {}
         interaction = {
             "id": interaction_id,

@@ -5,9 +5,12 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+import pytest
 from sqlalchemy import delete, func, select
 
+from bot.discord_bot import client
 from db.models import Bookmark, Tool, Vote
+from db.queries.card_refresh import bump_and_claim, card_state
 from tests.discord.checks import assert_no_pings, assert_within_limits, custom_ids, is_ephemeral
 from tests.discord.conftest import WAIT_S, Bot
 from tests.discord.payloads import click, slash
@@ -32,17 +35,19 @@ async def _votes(bot: Bot) -> list[tuple[str, str]]:
     return [(v.user_id, v.verdict) for v in rows]
 
 
-async def test_ship_click_updates_the_card_and_confirms_privately(bot: Bot) -> None:
+async def test_ship_click_updates_the_card_and_confirms_privately(
+    bot: Bot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A vote within the ack window (a generous one: this is the first, cold vote).
+    monkeypatch.setattr(client, "VOTE_ACK_WITHIN_S", 2.0)
     card = await _card(bot)
     ship = _button(card, "sos:v:ship:")
     interaction = click(ship, card)
-    edited = bot.expect_webhook(interaction, "PATCH")
     callback, followup = await bot.send_and_followup(interaction)
-    assert callback.body["type"] == 6  # DEFERRED_UPDATE_MESSAGE: the card is edited next
-    edit = await asyncio.wait_for(edited, 10)
-    assert edit.path.endswith("/messages/@original")
-    assert_no_pings(edit.body)
-    assert_within_limits(edit.body)
+    # UPDATE_MESSAGE: the click's own answer is the redrawn card, with no edit after it.
+    assert callback.body["type"] == 7
+    assert_no_pings(callback.body["data"])
+    assert_within_limits(callback.body["data"])
     updated = bot.fake.messages[card["id"]]
     community = {f["name"]: f["value"] for f in updated["embeds"][1]["fields"]}["Community"]
     assert community == "100% ship · 1 vote (1 ship / 0 skip)"
@@ -51,6 +56,55 @@ async def test_ship_click_updates_the_card_and_confirms_privately(bot: Bot) -> N
     assert_no_pings(followup.body)
     assert "Counted your ship vote for Claude 4 Sonnet" in followup.body["content"]
     assert await _votes(bot) == [("750000000000000001", "ship")]
+    await asyncio.sleep(0.2)
+    assert bot.fake.edits[card["id"]] == 1  # the answer only: no PATCH of @original
+    assert not bot.fake.refused_callbacks
+
+
+async def test_a_slow_vote_is_deferred_then_the_card_is_edited(
+    bot: Bot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Any vote slower than the ack window (here: every vote) is acked first.
+    monkeypatch.setattr(client, "VOTE_ACK_WITHIN_S", 0.0)
+    card = await _card(bot)
+    interaction = click(_button(card, "sos:v:ship:"), card)
+    edited = bot.expect_webhook(interaction, "PATCH")
+    confirmed = bot.expect_webhook(interaction, "POST")
+    callback = await bot.send(interaction)
+    assert callback.body["type"] == 6  # DEFERRED_UPDATE_MESSAGE: the card is edited next
+    edit = await asyncio.wait_for(edited, WAIT_S)
+    assert edit.path.endswith("/messages/@original")
+    assert_no_pings(edit.body)
+    assert_within_limits(edit.body)
+    updated = bot.fake.messages[card["id"]]
+    community = {f["name"]: f["value"] for f in updated["embeds"][1]["fields"]}["Community"]
+    assert community == "100% ship · 1 vote (1 ship / 0 skip)"
+    followup = await asyncio.wait_for(confirmed, WAIT_S)
+    assert is_ephemeral(followup.body)
+    assert "Counted your ship vote for Claude 4 Sonnet" in followup.body["content"]
+    assert not bot.fake.refused_callbacks
+
+
+async def test_a_click_while_the_card_is_being_drawn_answers_with_the_confirmation(
+    bot: Bot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(client, "VOTE_ACK_WITHIN_S", 2.0)  # a cold first vote is slow
+    card = await _card(bot)
+    ship = _button(card, "sos:v:ship:")
+    key = f"discord:{card['channel_id']}:{card['id']}"
+    # Another process holds the claim: this click's vote marks the card for it.
+    async with bot.runtime.database.write() as session:
+        assert await bump_and_claim(session, key, "another-process", 60) == 1
+    callback = await bot.send(click(ship, card, user_id="750000000000000002"))
+    # CHANNEL_MESSAGE_WITH_SOURCE, ephemeral: the vote's confirmation, the card untouched.
+    assert callback.body["type"] == 4 and is_ephemeral(callback.body["data"])
+    assert "Counted your ship vote" in callback.body["data"]["content"]
+    assert_no_pings(callback.body["data"])
+    await asyncio.sleep(0.2)
+    assert card["id"] not in bot.fake.edits
+    async with bot.runtime.database.read() as session:
+        state = await card_state(session, key)
+    assert state is not None and state.version == 2 and state.owner == "another-process"
 
 
 async def test_second_click_changes_the_vote(bot: Bot) -> None:
@@ -130,7 +184,7 @@ async def test_card_buttons_work_after_a_restart(bot: Bot) -> None:
     await bot.stop()
     await bot.start()
     callback, followup = await bot.send_and_followup(click(_button(card, "sos:v:skip:"), card))
-    assert callback.body["type"] == 6
+    assert callback.body["type"] in (6, 7)  # deferred, or answered with the redrawn card
     assert "Counted your skip vote" in followup.body["content"]
     assert await _votes(bot) == [("750000000000000001", "skip")]
 
@@ -162,3 +216,27 @@ async def test_slow_answers_are_deferred_then_edited(bot: Bot) -> None:
     deferred = await bot.send(press)
     assert deferred.body["type"] == 6  # DEFERRED_UPDATE_MESSAGE
     assert (await asyncio.wait_for(updated, 10)).body["embeds"][1]["title"] == FIRST
+
+
+async def test_a_click_discord_refuses_gives_the_card_claim_back(
+    bot: Bot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(client, "VOTE_ACK_WITHIN_S", 2.0)
+    card = await _card(bot)
+    key = f"discord:{card['channel_id']}:{card['id']}"
+    # The answer comes too late for Discord (the 3 s window, here 0): 404 Unknown interaction.
+    bot.fake.response_deadline_s = 0.0
+    await bot.send(click(_button(card, "sos:v:ship:"), card))
+    async with asyncio.timeout(WAIT_S):
+        while True:
+            async with bot.runtime.database.read() as session:
+                state = await card_state(session, key)
+            if state is not None and state.owner is None:
+                break
+            await asyncio.sleep(0.05)
+    assert bot.fake.refused_callbacks and bot.fake.refused_callbacks[0][1] == 10062
+    assert await _votes(bot) == [("750000000000000001", "ship")]  # the vote itself stands
+    # The next click is free to redraw the card instead of waiting out the lease.
+    bot.fake.response_deadline_s = 3.0
+    callback = await bot.send(click(_button(card, "sos:v:skip:"), card, user_id="7500002"))
+    assert callback.body["type"] == 7

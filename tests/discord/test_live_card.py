@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from bot.core.service import CommandService
+from bot.discord_bot import client
 from bot.runner import Runtime
 from db.engine import Database
 from db.queries.card_refresh import card_state
@@ -95,13 +96,28 @@ async def test_burst_on_one_card_ends_true(bot: Bot) -> None:
     await _burst([bot], card)
     await _assert_true(bot, card)
     assert 1 <= bot.fake.edits[card["id"]] <= 16
+    # Every clicker is confirmed privately once: in a follow-up, or (while another click
+    # redraws the card) as the click's own ephemeral answer.
     followups = [
-        c for c in bot.fake.calls if c.method == "POST" and c.path.startswith("/webhooks/")
+        c.body for c in bot.fake.calls if c.method == "POST" and c.path.startswith("/webhooks/")
     ]
-    assert len(followups) == 16 and all(c.body["flags"] & 64 for c in followups)
+    answers = [
+        c.body["data"]
+        for c in bot.fake.calls
+        if c.path.startswith("/interactions/")
+        and c.body["type"] == 4
+        and not c.body["data"].get("components")  # not the /compare card itself
+    ]
+    confirmations = followups + answers
+    assert len(confirmations) == 16 and all(int(m["flags"]) & 64 for m in confirmations)
+    assert not bot.fake.refused_callbacks
 
 
-async def test_rate_limited_edits_are_waited_out_and_the_card_ends_true(bot: Bot) -> None:
+async def test_rate_limited_edits_are_waited_out_and_the_card_ends_true(
+    bot: Bot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Every click deferred (as under load), so the card is only ever redrawn by edits.
+    monkeypatch.setattr(client, "VOTE_ACK_WITHIN_S", 0.0)
     card = await _card(bot)
     # One edit per second per interaction webhook: redraw loops hit the bucket.
     bot.fake.limits[("PATCH", "webhooks")] = (1, 1.0)

@@ -174,7 +174,7 @@ async def test_vote_rate_limit_holds_across_two_processes(demo_database: Databas
         async def vote(i: int, tool_id: int) -> bool:
             database = demo_database if i % 2 else second
             request = VoteRequest(DISCORD_SERVER.voter, tool_id, "ship")
-            [(outcome, _)] = await cast_votes(database, [request], rule)
+            [(outcome, _, _)] = await cast_votes(database, [request], rule)
             return outcome != "limited"
 
         accepted = await asyncio.gather(*(vote(i, t) for i, t in enumerate(tool_ids)))
