@@ -14,11 +14,12 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Connection, bindparam, delete, func, insert, literal, select
+from sqlalchemy import Connection, delete
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from db.direct_sql import Statement
 from db.engine import in_session
-from db.models import PeopleGeneration, RateEvent, utcnow
+from db.models import RateEvent, utcnow
 from db.queries.people import lock_people_sync
 
 PRUNE_EVERY = 64
@@ -75,7 +76,8 @@ def usage(
     global _calls
     ids = sorted(set(person_ids))
     if rule is None or not ids:
-        return int(connection.scalar(_GENERATION) or 0), Counter()
+        row = _GENERATION.first(connection)
+        return (int(row[0] or 0) if row is not None else 0), Counter()
     cutoff = now - timedelta(seconds=rule.window_s)
     _calls += 1
     if _calls % PRUNE_EVERY == 0:
@@ -84,7 +86,7 @@ def usage(
         connection.execute(delete(RateEvent).where(RateEvent.at <= cutoff))
     found = 0
     used: Counter[int] = Counter()
-    rows = connection.execute(_USAGE, {"ids": ids, "scope": scope, "cutoff": cutoff})
+    rows = _USAGE.rows(connection, {"ids": ids, "scope": scope, "cutoff": cutoff})
     for person, n in rows:
         if person == -1:
             found = int(n)
@@ -93,21 +95,20 @@ def usage(
     return found, used
 
 
-# Built once (the hot path neither constructs nor re-keys them): the people generation,
-# and each person's actions in the window, in one statement.
-_GENERATION = select(PeopleGeneration.value).where(PeopleGeneration.id == 1)
-_USAGE = (
-    select(literal(-1).label("p"), PeopleGeneration.value.label("n"))
-    .where(PeopleGeneration.id == 1)
-    .union_all(
-        select(RateEvent.person_id.label("p"), func.count().label("n"))
-        .where(
-            RateEvent.person_id.in_(bindparam("ids", expanding=True)),
-            RateEvent.scope == bindparam("scope"),
-            RateEvent.at > bindparam("cutoff"),
-        )
-        .group_by(RateEvent.person_id)
-    )
+# The people generation, and each person's actions in the window, in one statement.
+_GENERATION = Statement("SELECT value FROM people_generation WHERE id = 1")
+_USAGE = Statement(
+    """
+    SELECT -1 AS p, value AS n FROM people_generation WHERE id = 1
+    UNION ALL
+    SELECT person_id AS p, count(*) AS n FROM rate_events
+    WHERE person_id IN :ids AND scope = :scope AND at > :cutoff
+    GROUP BY person_id
+    """,
+    lists=["ids"],
+)
+_RECORD = Statement(
+    "INSERT INTO rate_events (person_id, scope, at) VALUES (:person_id, :scope, :at)"
 )
 
 
@@ -134,7 +135,6 @@ def record(
         for p, ok in zip(person_ids, allowed, strict=True)
         if ok
     ]
-    if admitted:
-        # One INSERT for the batch (SQLAlchemy's insertmanyvalues), not one per vote.
-        connection.execute(insert(RateEvent), admitted)
+    # One executemany for the batch, not a statement per vote.
+    _RECORD.many(connection, admitted)
     return allowed

@@ -11,16 +11,18 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import Connection, bindparam, text
+from sqlalchemy import Connection
 
-_BUMP = text("UPDATE tally_clock SET version = version + 1 WHERE id = 1 RETURNING version")
-_MARK = text(
+from db.direct_sql import Statement
+
+_BUMP = Statement("UPDATE tally_clock SET version = version + 1 WHERE id = 1 RETURNING version")
+_MARK = Statement(
     """
     INSERT INTO tally_changes (tool_id, version) VALUES (:tool_id, :version)
     ON CONFLICT (tool_id) DO UPDATE SET version = excluded.version
     """
 )
-_NOW = text("SELECT version FROM tally_clock WHERE id = 1")
+_NOW = Statement("SELECT version FROM tally_clock WHERE id = 1")
 
 
 def bump(connection: Connection, tool_ids: Iterable[int]) -> int:
@@ -29,23 +31,21 @@ def bump(connection: Connection, tool_ids: Iterable[int]) -> int:
     The UPDATE takes the clock row's lock until commit, so on PostgreSQL vote writes
     get their versions in commit order and a reader never skips a change.
     """
-    version = int(connection.execute(_BUMP).scalar_one())
+    [[version]] = _BUMP.rows(connection)
     marks = [{"tool_id": tool_id, "version": version} for tool_id in sorted(set(tool_ids))]
-    if marks:
-        connection.execute(_MARK, marks)
-    return version
+    _MARK.many(connection, marks)
+    return int(version)
 
 
 def now(connection: Connection) -> int:
     """The clock's current version (0 before any vote)."""
-    return int(connection.execute(_NOW).scalar_one_or_none() or 0)
+    row = _NOW.first(connection)
+    return int(row[0] or 0) if row is not None else 0
 
 
-_CHANGES = text("SELECT tool_id, version FROM tally_changes WHERE version > :since").bindparams(
-    bindparam("since")
-)
+_CHANGES = Statement("SELECT tool_id, version FROM tally_changes WHERE version > :since")
 
 
 def changes_since(connection: Connection, version: int) -> dict[int, int]:
     """Tools whose votes changed after ``version``, each with the version of its last change."""
-    return {int(r[0]): int(r[1]) for r in connection.execute(_CHANGES, {"since": version})}
+    return {int(r[0]): int(r[1]) for r in _CHANGES.rows(connection, {"since": version})}

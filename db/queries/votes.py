@@ -8,10 +8,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal, NamedTuple
 
-from sqlalchemy import Connection, bindparam, select, text
+from sqlalchemy import Connection, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from db.direct_sql import Statement
 from db.engine import Database, in_session
 from db.models import Identity, Vote, utcnow
 from db.queries import rate_limits, tally_clock
@@ -66,7 +67,7 @@ class Tally:
 # no row (unchanged), created == updated (a new vote), otherwise a changed vote.
 # The conflict target is the person, so a vote from another server, a DM or a linked
 # account replaces that person's vote instead of adding one.
-_UPSERT = text(
+_UPSERT = Statement(
     """
     INSERT INTO votes
         (person_id, platform, workspace, user_id, tool_id, verdict, created_at, updated_at)
@@ -105,8 +106,8 @@ def _cast_one(
 def _upsert_one(
     connection: Connection, person_id: int, voter: Voter, tool_id: int, verdict: str, now: datetime
 ) -> VoteChange:
-    result = connection.execute(
-        _UPSERT,
+    row = _UPSERT.first(
+        connection,
         {
             "person_id": person_id,
             "platform": voter.platform,
@@ -117,10 +118,9 @@ def _upsert_one(
             "now": now,
         },
     )
-    row = result.first()
     if row is None:
         return "unchanged"
-    return "counted" if row.is_new else "changed"
+    return "counted" if row[0] else "changed"
 
 
 @dataclass(frozen=True, slots=True)
@@ -309,14 +309,15 @@ def _upsert_many(
 
 
 # Prebuilt so the hot path neither constructs nor recompiles the statement.
-_TALLIES = text(
+_TALLIES = Statement(
     """
     SELECT tool_id,
            sum(CASE WHEN verdict = 'ship' THEN 1 ELSE 0 END) AS ship,
            sum(CASE WHEN verdict = 'skip' THEN 1 ELSE 0 END) AS skip
     FROM votes WHERE tool_id IN :ids GROUP BY tool_id
-    """
-).bindparams(bindparam("ids", expanding=True))
+    """,
+    lists=["ids"],
+)
 
 
 async def tallies(session: AsyncSession, tool_ids: Iterable[int]) -> dict[int, Tally]:
@@ -334,7 +335,7 @@ def count_tallies(
     ids = list(tool_ids)
     if not ids:
         return {}
-    rows = connection.execute(_TALLIES, {"ids": ids})
+    rows = _TALLIES.rows(connection, {"ids": ids})
     found = {r[0]: Tally(int(r[1] or 0), int(r[2] or 0), as_of) for r in rows}
     return {tool_id: found.get(tool_id, Tally(as_of=as_of)) for tool_id in ids}
 

@@ -1,0 +1,89 @@
+"""Hot-path statements that skip SQLAlchemy's execution machinery on SQLite.
+
+A small statement on SQLite takes about 30 µs in the driver and about 110 µs more in
+SQLAlchemy's execution context (compiled-cache look-up, parameter processing, result
+set-up), so a vote's five statements cost several times the work SQLite does. On
+SQLite these run on the DBAPI cursor of the connection the transaction already holds;
+on PostgreSQL, where a round trip costs more than that machinery, through SQLAlchemy
+as ``text()``. The SQL is written once, for both.
+
+Parameters are named (``:name``). A list value is a list for ``IN :name`` (rendered as
+SQLAlchemy renders an expanding parameter). Datetimes are stored in SQLAlchemy's SQLite
+format, so rows written here and through the ORM compare as equals.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, TextClause, bindparam, text
+
+Params = Mapping[str, Any]
+# SQLAlchemy's SQLite DATETIME storage format (UTC; the zone is not stored).
+_SQLITE_DATETIME = "%Y-%m-%d %H:%M:%S.%f"
+
+
+class Statement:
+    """One SQL text; ``lists`` names the parameters that are lists for ``IN``."""
+
+    def __init__(self, sql: str, *, lists: Sequence[str] = ()) -> None:
+        self.sql = sql
+        self.lists = tuple(lists)
+        clause: TextClause = text(sql)
+        if self.lists:
+            clause = clause.bindparams(*(bindparam(name, expanding=True) for name in lists))
+        self.clause = clause
+        self._patterns = {name: re.compile(rf":{name}\b") for name in self.lists}
+
+    def rows(self, connection: Connection, params: Params | None = None) -> list[Sequence[Any]]:
+        """Every row of the result (RETURNING or SELECT)."""
+        params = params or {}
+        if connection.dialect.name != "sqlite":
+            return list(connection.execute(self.clause, dict(params)).all())
+        sql, values = self._for_sqlite(params)
+        cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+        try:
+            cursor.execute(sql, values)
+            return list(cursor.fetchall())
+        finally:
+            cursor.close()
+
+    def first(self, connection: Connection, params: Params | None = None) -> Sequence[Any] | None:
+        found = self.rows(connection, params)
+        return found[0] if found else None
+
+    def many(self, connection: Connection, rows: Sequence[Params]) -> None:
+        """The statement once per row, as one executemany (no RETURNING)."""
+        if not rows:
+            return
+        if connection.dialect.name != "sqlite":
+            connection.execute(self.clause, [dict(r) for r in rows])
+            return
+        assert not self.lists, "executemany takes no list parameters"
+        cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+        try:
+            cursor.executemany(self.sql, [_sqlite_values(r) for r in rows])
+        finally:
+            cursor.close()
+
+    def _for_sqlite(self, params: Params) -> tuple[str, dict[str, Any]]:
+        values = _sqlite_values(params)
+        sql = self.sql
+        for name in self.lists:
+            items = list(values.pop(name))
+            names = [f"{name}_{i}" for i in range(len(items))]
+            # An empty list matches nothing, as SQLAlchemy renders it.
+            rendered = "(" + ", ".join(f":{n}" for n in names) + ")" if items else "(NULL)"
+            sql = self._patterns[name].sub(rendered, sql)
+            values.update(zip(names, items, strict=True))
+        return sql, values
+
+
+def _sqlite_values(params: Params) -> dict[str, Any]:
+    return {
+        key: value.strftime(_SQLITE_DATETIME) if isinstance(value, datetime) else value
+        for key, value in params.items()
+    }

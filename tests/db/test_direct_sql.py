@@ -1,0 +1,69 @@
+"""Statements on the driver (SQLite) or through SQLAlchemy (PostgreSQL) read and write the
+same rows as the ORM does: datetimes compare equal, lists work in IN, both databases."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import Connection, select
+
+from db.direct_sql import Statement
+from db.engine import Database
+from db.models import RateEvent, Vote, utcnow
+from db.queries.votes import Voter, VoteRequest, cast_votes
+
+_EVENTS = Statement(
+    "SELECT person_id FROM rate_events WHERE person_id IN :ids AND at > :after ORDER BY 1",
+    lists=["ids"],
+)
+_ADD = Statement("INSERT INTO rate_events (person_id, scope, at) VALUES (:person_id, 'x', :at)")
+
+
+async def test_a_direct_vote_is_read_back_by_the_orm_with_its_time(
+    demo_database: Database,
+) -> None:
+    before = utcnow()
+    [cast] = await cast_votes(demo_database, [VoteRequest(Voter("discord", "g", "u1"), 1, "ship")])
+    assert cast.outcome == "counted"
+    after = utcnow()
+    async with demo_database.read() as session:
+        vote = await session.scalar(select(Vote).where(Vote.user_id == "u1"))
+        assert vote is not None
+        # The ORM's own comparisons place it between the moments around the vote.
+        between = await session.scalar(
+            select(Vote.id).where(Vote.created_at >= before, Vote.created_at <= after)
+        )
+    assert between == vote.id
+    assert abs(vote.created_at.replace(tzinfo=before.tzinfo) - before) < timedelta(seconds=5)
+
+
+def _round_trip(connection: Connection, person_ids: list[int]) -> tuple[list[int], list[int]]:
+    now = utcnow()
+    _ADD.many(connection, [{"person_id": p, "at": now} for p in person_ids])
+    found = [
+        int(r[0])
+        for r in _EVENTS.rows(connection, {"ids": person_ids, "after": now - timedelta(seconds=1)})
+    ]
+    none = [int(r[0]) for r in _EVENTS.rows(connection, {"ids": [], "after": now})]
+    return found, none
+
+
+async def test_lists_datetimes_and_executemany_on_both_databases(
+    demo_database: Database,
+) -> None:
+    [cast] = await cast_votes(demo_database, [VoteRequest(Voter("discord", "g", "u2"), 1, "ship")])
+    async with demo_database.read() as session:
+        person = await session.scalar(select(Vote.person_id).where(Vote.user_id == "u2"))
+    assert person is not None and cast.outcome == "counted"
+    found, none = await demo_database.run_write(_round_trip, [person])
+    assert found == [person] and none == []
+    async with demo_database.read() as session:
+        # Written directly, filtered by the ORM: the stored time is in the ORM's format.
+        stored = await session.scalar(
+            select(RateEvent.id).where(
+                RateEvent.scope == "x",
+                RateEvent.at > utcnow() - timedelta(minutes=1),
+                RateEvent.at <= utcnow(),
+            )
+        )
+    assert stored is not None
