@@ -11,9 +11,10 @@ import functools
 from collections.abc import Iterable, Sequence
 from typing import Any, NamedTuple
 
-from sqlalchemy import Connection, bindparam, delete, insert, select, text, update
+from sqlalchemy import Connection, delete, insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from db.direct_sql import Statement
 from db.engine import in_session
 from db.models import Identity, PeopleGeneration, Person, utcnow
 from db.queries.upsert import insert_on_conflict
@@ -113,18 +114,18 @@ def _new_identity(dialect: str) -> Any:
 def _lookup(connection: Connection, wanted: list[IdentityKey]) -> dict[IdentityKey, int]:
     kinds = sorted({i.kind for i in wanted})
     keys = sorted({i.key for i in wanted})
-    rows = connection.execute(_LOOKUP, {"kinds": kinds, "keys": keys})
+    rows = _LOOKUP.rows(connection, {"kinds": kinds, "keys": keys})
     asked = set(wanted)
     # The two IN lists match every kind with every key: keep the pairs asked for.
-    found = {IdentityKey(r.kind, r.key): int(r.person_id) for r in rows}
+    found = {IdentityKey(r[0], r[1]): int(r[2]) for r in rows}
     return {identity: person for identity, person in found.items() if identity in asked}
 
 
 # Two IN lists, not a row-value IN: SQLite answers (kind, key) IN (VALUES ...) by scanning
 # every identity, but searches the (kind, key) index for kind IN (...) AND key IN (...).
-_LOOKUP = select(Identity.kind, Identity.key, Identity.person_id).where(
-    Identity.kind.in_(bindparam("kinds", expanding=True)),
-    Identity.key.in_(bindparam("keys", expanding=True)),
+_LOOKUP = Statement(
+    "SELECT kind, key, person_id FROM identities WHERE kind IN :kinds AND key IN :keys",
+    lists=["kinds", "keys"],
 )
 
 
@@ -143,7 +144,7 @@ _PERSON_LOCKS = 5005
 _LOCK_PEOPLE = text(
     "SELECT count(pg_advisory_xact_lock(:ns, k)) FROM unnest(CAST(:ids AS integer[])) AS k"
 )
-_GENERATION = text("SELECT value FROM people_generation WHERE id = 1")
+_GENERATION = Statement("SELECT value FROM people_generation WHERE id = 1")
 
 
 async def lock_people(session: AsyncSession, person_ids: Iterable[int]) -> None:
@@ -163,7 +164,8 @@ def lock_people_sync(connection: Connection, person_ids: Iterable[int]) -> None:
 
 
 def generation(connection: Connection) -> int:
-    return int(connection.scalar(_GENERATION) or 0)
+    row = _GENERATION.first(connection)
+    return int(row[0] or 0) if row is not None else 0
 
 
 async def bump_generation(session: AsyncSession) -> None:

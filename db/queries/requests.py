@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import cast
 
-from sqlalchemy import Connection, Table, insert
+from sqlalchemy import Connection
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from db.direct_sql import Statement
 from db.engine import Database
 from db.models import CompareRequest, utcnow
 from db.queries.people import resolve, resolve_many_sync
@@ -43,9 +43,16 @@ class CompareLog:
     second: tuple[str, int | None]
 
 
-# A Core statement on the table, built once: the batch is one executemany, with no
-# ORM objects, identity map or unit-of-work flush (they cost more than the insert).
-_INSERT = insert(cast(Table, CompareRequest.__table__))
+# The batch is one executemany, with no ORM objects, identity map or unit-of-work flush
+# (they cost more than the insert).
+_INSERT = Statement(
+    """
+    INSERT INTO compare_requests (person_id, platform, workspace, user_id, first_query,
+        first_tool_id, second_query, second_tool_id, created_at)
+    VALUES (:person_id, :platform, :workspace, :user_id, :first_query,
+        :first_tool_id, :second_query, :second_tool_id, :created_at)
+    """
+)
 
 
 async def record_compares(database: Database, entries: list[CompareLog]) -> list[None]:
@@ -73,4 +80,4 @@ def _record_batch(connection: Connection, entries: list[CompareLog]) -> None:
         }
         for e in entries
     ]
-    connection.execute(_INSERT, rows)
+    _INSERT.many(connection, rows)
