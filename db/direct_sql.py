@@ -19,7 +19,8 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, TextClause, bindparam, text
+from sqlalchemy import Connection, Executable, bindparam, text
+from sqlalchemy.exc import DBAPIError, StatementError
 
 Params = Mapping[str, Any]
 # SQLAlchemy's SQLite DATETIME storage format (UTC; the zone is not stored).
@@ -27,14 +28,24 @@ _SQLITE_DATETIME = "%Y-%m-%d %H:%M:%S.%f"
 
 
 class Statement:
-    """One SQL text; ``lists`` names the parameters that are lists for ``IN``."""
+    """One SQL text; ``lists`` names the parameters that are lists for ``IN``.
 
-    def __init__(self, sql: str, *, lists: Sequence[str] = ()) -> None:
+    ``elsewhere``: the statement for other databases, when the SQL can't serve both (a
+    typed parameter, say, which SQLite's CAST would turn into a number).
+    """
+
+    def __init__(
+        self, sql: str, *, lists: Sequence[str] = (), elsewhere: Executable | None = None
+    ) -> None:
         self.sql = sql
         self.lists = tuple(lists)
-        clause: TextClause = text(sql)
-        if self.lists:
-            clause = clause.bindparams(*(bindparam(name, expanding=True) for name in lists))
+        clause: Executable
+        if elsewhere is not None:
+            clause = elsewhere
+        else:
+            clause = text(sql)
+            if self.lists:
+                clause = clause.bindparams(*(bindparam(name, expanding=True) for name in lists))
         self.clause = clause
         self._patterns = {name: re.compile(rf":{name}\b") for name in self.lists}
 
@@ -48,6 +59,8 @@ class Statement:
         try:
             cursor.execute(sql, values)
             return list(cursor.fetchall())
+        except connection.dialect.loaded_dbapi.Error as exc:
+            raise _as_sqlalchemy(connection, sql, values, exc) from exc
         finally:
             cursor.close()
 
@@ -64,8 +77,11 @@ class Statement:
             return
         assert not self.lists, "executemany takes no list parameters"
         cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+        values = [_sqlite_values(r) for r in rows]
         try:
-            cursor.executemany(self.sql, [_sqlite_values(r) for r in rows])
+            cursor.executemany(self.sql, values)
+        except connection.dialect.loaded_dbapi.Error as exc:
+            raise _as_sqlalchemy(connection, self.sql, values, exc) from exc
         finally:
             cursor.close()
 
@@ -80,6 +96,14 @@ class Statement:
             sql = self._patterns[name].sub(rendered, sql)
             values.update(zip(names, items, strict=True))
         return sql, values
+
+
+def _as_sqlalchemy(connection: Connection, sql: str, params: Any, exc: Exception) -> StatementError:
+    """The driver's error as SQLAlchemy raises it (IntegrityError, OperationalError...), so
+    callers handle one family of exceptions whichever way the statement ran."""
+    return DBAPIError.instance(
+        sql, params, exc, connection.dialect.loaded_dbapi.Error, dialect=connection.dialect
+    )
 
 
 def _sqlite_values(params: Params) -> dict[str, Any]:

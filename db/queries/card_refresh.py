@@ -8,18 +8,17 @@ async ones for code holding a session.
 
 from __future__ import annotations
 
-import functools
 import uuid
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
 from sqlalchemy import Connection, bindparam, case, select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from db.direct_sql import Statement
 from db.engine import in_session
 from db.live_models import CardRefresh
 from db.models import utcnow
@@ -28,15 +27,18 @@ from db.models import utcnow
 LEASE_S = 60.0
 
 
-@functools.cache
-def _bump_statement(dialect: str) -> Any:
-    """Built once per dialect; the cards and their change counts are its parameters."""
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = insert(CardRefresh)
-    return statement.on_conflict_do_update(
+_BUMP_STATEMENT = postgresql.insert(CardRefresh)
+_BUMP = Statement(
+    """
+    INSERT INTO card_refresh (card_key, version, drawn, updates, owner, lease_until)
+    VALUES (:card_key, :version, :drawn, :updates, :owner, :lease_until)
+    ON CONFLICT (card_key) DO UPDATE SET version = card_refresh.version + excluded.version
+    """,
+    elsewhere=_BUMP_STATEMENT.on_conflict_do_update(
         index_elements=[CardRefresh.card_key],
-        set_={"version": CardRefresh.version + statement.excluded.version},
-    )
+        set_={"version": CardRefresh.version + _BUMP_STATEMENT.excluded.version},
+    ),
+)
 
 
 async def bump_and_claim(
@@ -65,7 +67,7 @@ def bump_and_claim_many(
         }
         for key, n in sorted(changes.items())  # in key order: two writers never deadlock
     ]
-    connection.execute(_bump_statement(connection.dialect.name), rows)
+    _BUMP.many(connection, rows)
     return _claim_many(connection, list(changes), owner, lease_s)
 
 
@@ -100,8 +102,8 @@ def _claim_many(
 ) -> dict[str, int]:
     """Take the claims nobody holds (or whose holder's lease ran out); their versions."""
     now = utcnow()
-    claimed = connection.execute(
-        _CLAIM,
+    claimed = _CLAIM.rows(
+        connection,
         {
             "keys": list(card_keys),
             "now": now,
@@ -109,23 +111,36 @@ def _claim_many(
             "lease_until": now + timedelta(seconds=lease_s),
         },
     )
-    return {row.card_key: int(row.version) for row in claimed}
+    return {row[0]: int(row[1]) for row in claimed}
 
 
 # Built once; the cards, owner and times are parameters.
-_CLAIM = (
-    update(CardRefresh)
+_CLAIM = Statement(
+    """
+    UPDATE card_refresh SET owner = :owner, lease_until = :lease_until
+    WHERE card_key IN :keys AND version > drawn AND (owner IS NULL OR lease_until < :now)
+    RETURNING card_key, version
+    """,
+    lists=["keys"],
+    elsewhere=update(CardRefresh)
     .where(
         CardRefresh.card_key.in_(bindparam("keys", expanding=True)),
         CardRefresh.version > CardRefresh.drawn,
         (CardRefresh.owner.is_(None)) | (CardRefresh.lease_until < bindparam("now")),
     )
     .values(owner=bindparam("owner"), lease_until=bindparam("lease_until"))
-    .returning(CardRefresh.card_key, CardRefresh.version)
+    .returning(CardRefresh.card_key, CardRefresh.version),
 )
 _CURRENT = CardRefresh.version == bindparam("drawn")
-_DRAWN = (
-    update(CardRefresh)
+_DRAWN = Statement(
+    """
+    UPDATE card_refresh SET drawn = :drawn, updates = updates + 1,
+        owner = CASE WHEN version = :drawn THEN NULL ELSE owner END,
+        lease_until = CASE WHEN version = :drawn THEN NULL ELSE :lease_until END
+    WHERE card_key = :key AND owner = :owner
+    RETURNING version
+    """,
+    elsewhere=update(CardRefresh)
     .where(CardRefresh.card_key == bindparam("key"), CardRefresh.owner == bindparam("owner"))
     .values(
         drawn=bindparam("drawn"),
@@ -137,7 +152,7 @@ _DRAWN = (
             else_=bindparam("lease_until", type_=CardRefresh.__table__.c.lease_until.type),
         ),
     )
-    .returning(CardRefresh.version)
+    .returning(CardRefresh.version),
 )
 
 
@@ -151,13 +166,12 @@ def drawn_release_if_current(
     claim free and redraws itself, so no change is ever left undrawn.
     """
     lease: datetime = utcnow() + timedelta(seconds=lease_s)
-    result = connection.execute(
-        _DRAWN, {"key": card_key, "owner": owner, "drawn": drawn, "lease_until": lease}
+    row = _DRAWN.first(
+        connection, {"key": card_key, "owner": owner, "drawn": drawn, "lease_until": lease}
     )
-    version = result.scalar_one_or_none()
-    if version is None or version == drawn:
+    if row is None or row[0] == drawn:
         return None
-    return int(version)
+    return int(row[0])
 
 
 def release(connection: Connection, card_key: str, owner: str) -> None:

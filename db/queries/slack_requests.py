@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import Connection, delete
 
+from db.direct_sql import Statement
 from db.live_models import SlackRequestSeen
 from db.models import utcnow
 from db.queries.upsert import insert_on_conflict
@@ -22,6 +23,14 @@ def _record_statement(dialect: str) -> Any:
     )
 
 
+_RECORD_ONE = Statement(
+    """
+    INSERT INTO slack_requests_seen (request_key, seen_at) VALUES (:request_key, :seen_at)
+    ON CONFLICT (request_key) DO NOTHING RETURNING request_key
+    """
+)
+
+
 def first_sightings(connection: Connection, request_keys: Sequence[str]) -> set[str]:
     """Record the requests; returns the keys seen for the first time (the others are repeats).
 
@@ -30,6 +39,14 @@ def first_sightings(connection: Connection, request_keys: Sequence[str]) -> set[
     if not request_keys:
         return set()
     moment = utcnow()
+    if connection.dialect.name == "sqlite":
+        # On the driver, a statement per key costs less than one multi-row statement
+        # through SQLAlchemy (db.direct_sql); SQLite has no round trip to save.
+        return {
+            key
+            for key in request_keys
+            if _RECORD_ONE.first(connection, {"request_key": key, "seen_at": moment})
+        }
     result = connection.execute(
         _record_statement(connection.dialect.name),
         [{"request_key": key, "seen_at": moment} for key in request_keys],

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import Connection, select
+from sqlalchemy.exc import IntegrityError
 
 from db.direct_sql import Statement
 from db.engine import Database
@@ -67,3 +69,10 @@ async def test_lists_datetimes_and_executemany_on_both_databases(
             )
         )
     assert stored is not None
+
+
+async def test_a_driver_error_reaches_callers_as_sqlalchemys(demo_database: Database) -> None:
+    """Callers catch SQLAlchemy's IntegrityError (a tool gone from the catalog, say)
+    whichever way the statement ran."""
+    with pytest.raises(IntegrityError):
+        await demo_database.run_write(_round_trip, [987_654_321])  # no such person
