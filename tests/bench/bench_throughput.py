@@ -24,7 +24,9 @@ dependency: ``.venv/bin/pip install py-spy``) sample the bot while it is measure
 raw collapsed stacks (BENCH_PROFILE_GIL=1: only the thread holding the GIL); BENCH_SATURATION_STEP_S
 (default 5) the seconds per step; BENCH_SATURATION=0 skips the saturation search; BENCH_THROUGHPUT_ONLY=discord (or slack) drives
 one platform and BENCH_THROUGHPUT_KIND=click|vote|card one kind of interaction (after the
-warm-up's mix), to see what each costs.
+warm-up's mix), to see what each costs; BENCH_COUNT_CALLS=1 prints the Discord REST calls
+made while measured. CPU per interaction means something only below saturation: a
+saturated bot uses one core whatever it does.
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ import random
 import sys
 import tempfile
 import time
+from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -68,6 +71,8 @@ BACKENDS = os.environ.get("BENCH_THROUGHPUT_BACKENDS", "sqlite,postgresql").spli
 # Profiling aids: one platform only, and one kind of interaction only (click, vote, card).
 ONLY = os.environ.get("BENCH_THROUGHPUT_ONLY", "discord,slack").split(",")
 KIND = os.environ.get("BENCH_THROUGHPUT_KIND", "")
+# BENCH_COUNT_CALLS=1: print the Discord REST calls the bot made while measured.
+COUNT_CALLS = os.environ.get("BENCH_COUNT_CALLS", "") == "1"
 TIMEOUT_S = 3.0  # Discord's and Slack's windows
 # A second guild on the other shard of two: with two processes each gets half the traffic.
 GUILDS = (GUILD_ID, GUILD_ID + (1 << 22))
@@ -569,9 +574,7 @@ async def measure(database_url: str, tools: list[str], *, floor: bool) -> Figure
         calls_before = len(harness.discord.calls)
         samples = await drive(harness, RATE, DURATION_S)
         generator = time.process_time() - generator
-        if os.environ.get("BENCH_COUNT_CALLS"):
-            from collections import Counter
-
+        if COUNT_CALLS:
             made = Counter(
                 (c.method, c.path.split("/")[1], c.path.rsplit("/", 1)[-1][:12])
                 for c in harness.discord.calls[calls_before:]
