@@ -26,6 +26,7 @@ which on PostgreSQL is what asyncpg does anyway.
 from __future__ import annotations
 
 import asyncio
+import logging
 import sqlite3
 import threading
 from collections.abc import AsyncIterator, Callable
@@ -47,6 +48,7 @@ from sqlalchemy.pool import NullPool
 from db.batching import Batcher
 from db.private_files import FILE_MODE, create_private
 
+log = logging.getLogger(__name__)
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 _SQLITE_SIDE_FILES = ("-wal", "-shm", "-journal")
 # Threads reading a SQLite file on the sync driver (WAL: readers never wait for the writer).
@@ -125,8 +127,12 @@ class _SyncSqlite:
         return outcomes
 
     def _checkpoint(self) -> None:
-        # PASSIVE: copies what it can without waiting for (or blocking) anyone.
-        _driver(self._connection(self.engine)).execute("PRAGMA wal_checkpoint(PASSIVE)")
+        # PASSIVE: copies what it can without waiting for (or blocking) anyone. Nobody
+        # awaits it, so a failure (a full disk, say) is logged here; the next one retries.
+        try:
+            _driver(self._connection(self.engine)).execute("PRAGMA wal_checkpoint(PASSIVE)")
+        except sqlite3.Error as exc:
+            log.warning("SQLite checkpoint failed: %s", exc)
 
     def read(self, work: Callable[[Connection], R]) -> R:
         return _read(self._connection(self.engine), work)

@@ -37,14 +37,9 @@ def card_key(interaction: discord.Interaction) -> str | None:
 async def answer_with_card(
     response: discord.InteractionResponse[discord.Client], fresh: Outgoing
 ) -> bool:
-    """Answer a click with the redrawn card (UPDATE_MESSAGE); False if Discord refused."""
-    try:
-        await response.edit_message(**fresh.kwargs())
-    except discord.HTTPException as exc:
-        # The interaction expired or is unknown; the refresher's edit reports it again.
-        log.warning("could not answer a click with its card: %s %s", exc.status, exc.text)
-        return False
-    return True
+    """Answer a click with the redrawn card (UPDATE_MESSAGE); False if Discord refused
+    (the interaction expired or is unknown)."""
+    return await _sent(response.edit_message(**fresh.kwargs()), "answer a click with its card")
 
 
 async def claim_of(
@@ -70,12 +65,16 @@ def card_drawer(
         fresh = await render()
         if fresh is None:
             return True  # a tool left the catalog: the card stays as it was
-        try:
-            await interaction.edit_original_response(**fresh.kwargs())
-        except discord.HTTPException as exc:
-            # An expired interaction token (15 minutes) or a deleted message.
-            log.warning("could not edit card: %s %s", exc.status, exc.text)
-            return False
-        return True
+        # False for an expired interaction token (15 minutes) or a deleted message.
+        return await _sent(interaction.edit_original_response(**fresh.kwargs()), "edit card")
 
     return draw
+
+
+async def _sent(sending: Awaitable[object], what: str) -> bool:
+    try:
+        await sending
+    except discord.HTTPException as exc:
+        log.warning("could not %s: %s %s", what, exc.status, exc.text)
+        return False
+    return True
