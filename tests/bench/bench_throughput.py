@@ -82,6 +82,8 @@ GUILDS = (GUILD_ID, GUILD_ID + (1 << 22))
 PEOPLE = int(os.environ.get("BENCH_THROUGHPUT_PEOPLE", "5000"))
 SLACK_TOKEN = "xoxb-throughput"
 SATURATION_P99_MS = 100.0
+# A bot using this much of a core while measured is saturated: its CPU row is not a cost.
+SATURATED_SHARE = 0.9
 TARGETS = {"discord_p99": 50.0, "ack_p99": 50.0, "card_p99": 100.0, "rss": 150.0, "cpu": 2.0}
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 
@@ -428,6 +430,9 @@ class Figures:
     interactions: int
     rss_mb: float
     cpu_ms: float
+    # Share of one core the bot used while measured; near 1, the bot was saturated and
+    # its CPU per interaction is one core divided by the rate, not what it costs.
+    core_share: float
 
 
 def figures(samples: Samples, rss: float, cpu_s: float, tracebacks: int) -> Figures:
@@ -441,6 +446,7 @@ def figures(samples: Samples, rss: float, cpu_s: float, tracebacks: int) -> Figu
         interactions=samples.sent,
         rss_mb=rss,
         cpu_ms=cpu_s * 1000 / max(samples.sent, 1),
+        core_share=cpu_s / DURATION_S,
     )
 
 
@@ -676,6 +682,7 @@ def _compare_row(
 def rows_for(backend: str, ours: Figures, floor: Figures) -> list[dict[str, Any]]:
     t = TARGETS
     load = f"({ours.interactions:,} interactions, {DURATION_S:.0f} s)"
+    saturated = ours.core_share >= SATURATED_SHARE
     return [
         _compare_row(
             "Discord callback p50", backend, ours.discord_p50, floor.discord_p50, "ms", "-", True
@@ -725,13 +732,14 @@ def rows_for(backend: str, ours: Figures, floor: Figures) -> list[dict[str, Any]
             ours.rss_mb <= t["rss"],
         ),
         _compare_row(
-            "bot CPU per interaction",
+            "bot CPU per interaction"
+            + (f" (saturated: {ours.core_share:.0%} of a core)" if saturated else ""),
             backend,
             ours.cpu_ms,
             floor.cpu_ms,
             "ms",
             f"<= {t['cpu']:.0f}x floor",
-            ours.cpu_ms <= t["cpu"] * floor.cpu_ms,
+            not saturated and ours.cpu_ms <= t["cpu"] * floor.cpu_ms,
         ),
     ]
 
