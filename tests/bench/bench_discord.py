@@ -73,7 +73,12 @@ async def _load(
             }
             votes = [i for i in custom_ids(body["data"]) if i.startswith("sos:v:")]
             answer = await send(click(rng.choice(votes), message, user_id=user_id))
-            if answer is not None and answer["type"] != 6:  # DEFERRED_UPDATE_MESSAGE
+            # The redrawn card (UPDATE_MESSAGE), a deferral, or (while another click
+            # redraws the card) the ephemeral confirmation.
+            if answer is not None and not (
+                answer["type"] in (6, 7)
+                or (answer["type"] == 4 and int(answer["data"].get("flags") or 0) & 64)
+            ):
                 errors += 1
             await asyncio.sleep(rng.uniform(*think_s))
 

@@ -210,9 +210,17 @@ async def _discord(backend: str, rows: list[dict[str, Any]]) -> None:
                 try:
                     call = await asyncio.wait_for(acked, 3.0)
                     acks.append(call.at - started)
-                    errors += call.body["type"] != 6
-                    followup = await asyncio.wait_for(confirmed, 10.0)
-                    followups += bool(followup.body["flags"] & 64)
+                    kind = call.body["type"]
+                    if kind == 4:
+                        # The card is being redrawn by another click: the answer is the
+                        # private confirmation itself.
+                        confirmed.cancel()
+                        message = call.body["data"]
+                    else:
+                        # The redrawn card (7) or a deferral (6), then a followup.
+                        errors += kind not in (6, 7)
+                        message = (await asyncio.wait_for(confirmed, 10.0)).body
+                    followups += bool(int(message.get("flags") or 0) & 64)
                 except TimeoutError:
                     errors += 1
 
