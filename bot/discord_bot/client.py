@@ -38,7 +38,7 @@ from bot.discord_bot.sync import sync_if_changed
 from bot.settings import DiscordSettings
 
 log = logging.getLogger(__name__)
-VOTE_ACK_WITHIN_S = 0.04
+VOTE_ACK_WITHIN_S = 0.02
 INCOMPLETE = "That command was incomplete or out of date. Try again from the command list."
 
 
