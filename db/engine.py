@@ -64,8 +64,10 @@ Work = Callable[Concatenate[Connection, P], R]
 Outcome = tuple[bool, Any]
 
 
-class _Busy(Exception):
-    """Another process holds SQLite's write lock: the loop does not wait for it."""
+class _NotOnTheLoop(Exception):
+    """For a worker thread, nothing having run: another process holds SQLite's lock (the
+    loop does not wait for it), or a write group failed and is to be rerun one by one (a
+    lock taken between two reruns must not make a committed one run again)."""
 
 
 class _SyncSqlite:
@@ -117,8 +119,9 @@ class _SyncSqlite:
         return _write_group(self._connection(self.writer_engine), works)
 
     def write_group_here(self, works: list[Callable[[Connection], Any]]) -> list[Outcome]:
-        """``write_group`` on this thread's no-wait connection; raises ``_Busy`` (having
-        run nothing) while another process holds the write lock."""
+        """``write_group`` on this thread's no-wait connection; raises ``_NotOnTheLoop``
+        (having run nothing) while another process holds the write lock, or when the group
+        failed and must be rerun one by one."""
         connection = self._connection(self.writer_engine, "here_writer")
         outcomes = _write_group(connection, works, no_wait=True)
         self._commits_here += 1
@@ -138,7 +141,7 @@ class _SyncSqlite:
         return _read(self._connection(self.engine), work)
 
     def read_here(self, work: Callable[[Connection], R]) -> R:
-        """``read`` on this thread's no-wait connection; raises ``_Busy`` if SQLite would
+        """``read`` on this thread's no-wait connection; raises ``_NotOnTheLoop`` if SQLite would
         have to wait (rare in WAL mode: while another connection recovers the log)."""
         return _read(self._connection(self.engine, "here_reader"), work, no_wait=True)
 
@@ -164,14 +167,14 @@ def _never_wait(connection: Connection) -> None:
 
 
 def _begin(connection: Connection, statement: str, *, no_wait: bool) -> None:
-    """BEGIN straight on the driver (the begin listener then adds none); ``_Busy`` when
+    """BEGIN straight on the driver (the begin listener then adds none); ``_NotOnTheLoop`` when
     ``no_wait`` and the database is locked."""
     driver = _driver(connection)
     try:
         driver.execute(statement)
     except sqlite3.OperationalError as exc:
         if no_wait and exc.sqlite_errorcode == sqlite3.SQLITE_BUSY:
-            raise _Busy from exc
+            raise _NotOnTheLoop from exc
         raise
 
 
@@ -182,12 +185,14 @@ def _write_group(
         _begin(connection, "BEGIN IMMEDIATE", no_wait=no_wait)
         with connection.begin():
             return [(True, work(connection)) for work in works]
-    except _Busy:
+    except _NotOnTheLoop:
         raise
     except Exception as exc:
         if len(works) == 1:
             return [(False, exc)]
-    return [_write_group(connection, [work], no_wait=no_wait)[0] for work in works]
+        if no_wait:
+            raise _NotOnTheLoop from exc
+    return [_write_group(connection, [work])[0] for work in works]
 
 
 def _read(connection: Connection, work: Callable[[Connection], R], *, no_wait: bool = False) -> R:
@@ -271,7 +276,7 @@ class Database:
         async with self._write_lock:
             try:
                 return sync.write_group_here(works)
-            except _Busy:
+            except _NotOnTheLoop:
                 loop = asyncio.get_running_loop()
                 return await loop.run_in_executor(sync.writer, sync.write_group, works)
 
@@ -282,7 +287,7 @@ class Database:
             call = _bound(work, args, kwargs)
             try:
                 return sync.read_here(call)
-            except _Busy:
+            except _NotOnTheLoop:
                 loop = asyncio.get_running_loop()
                 return await loop.run_in_executor(sync.readers, sync.read, call)
         async with self.engine.connect() as connection:
