@@ -47,6 +47,7 @@ class Statement:
             if self.lists:
                 clause = clause.bindparams(*(bindparam(name, expanding=True) for name in lists))
         self.clause = clause
+        self._many_returns = elsewhere is not None
         self._patterns = {name: re.compile(rf":{name}\b") for name in self.lists}
 
     def rows(self, connection: Connection, params: Params | None = None) -> list[Sequence[Any]]:
@@ -67,6 +68,35 @@ class Statement:
     def first(self, connection: Connection, params: Params | None = None) -> Sequence[Any] | None:
         found = self.rows(connection, params)
         return found[0] if found else None
+
+    def each(self, connection: Connection, rows: Sequence[Params]) -> list[Sequence[Any]]:
+        """The statement once per row, in order, and every row each one returned.
+
+        For an INSERT ... RETURNING of many rows: on SQLite, one execute per row on one
+        cursor (a multi-row RETURNING comes back in no set order); elsewhere ``elsewhere``
+        as one executemany, which SQLAlchemy sends as one multi-row statement (a text()
+        statement returns no rows from an executemany: without ``elsewhere``, one per row).
+        """
+        if not rows:
+            return []
+        if connection.dialect.name != "sqlite":
+            if self._many_returns:
+                return list(connection.execute(self.clause, [dict(r) for r in rows]).all())
+            return [row for r in rows for row in connection.execute(self.clause, dict(r)).all()]
+        assert not self.lists, "each takes no list parameters"
+        cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+        found: list[Sequence[Any]] = []
+        values: dict[str, Any] = {}
+        try:
+            for row in rows:
+                values = _sqlite_values(row)
+                cursor.execute(self.sql, values)
+                found.extend(cursor.fetchall())
+        except connection.dialect.loaded_dbapi.Error as exc:
+            raise _as_sqlalchemy(connection, self.sql, values, exc) from exc
+        finally:
+            cursor.close()
+        return found
 
     def many(self, connection: Connection, rows: Sequence[Params]) -> None:
         """The statement once per row, as one executemany (no RETURNING)."""

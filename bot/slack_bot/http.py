@@ -7,12 +7,11 @@ window); a forged or stale request gets 401 and reaches nothing.
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 from typing import TYPE_CHECKING, Any
-from urllib.parse import parse_qs
 
+import orjson
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.request.async_request import AsyncBoltRequest
@@ -20,6 +19,7 @@ from slack_bolt.request.async_request import AsyncBoltRequest
 from bot.slack_bot.app import EVENTS_PATH, SlackFrontEnd, front_end_for
 from bot.slack_bot.config import SlackConfigError
 from bot.slack_bot.install_limit import InstallLimiter
+from bot.web.forms import form_fields
 
 if TYPE_CHECKING:
     from bot.runner import Runtime
@@ -67,16 +67,16 @@ def _slack_payload(body: bytes, content_type: str) -> dict[str, Any] | None:
     try:
         text = body.decode("utf-8")
         if content_type == _JSON:
-            parsed = json.loads(text)
+            parsed = orjson.loads(text)
             return parsed if _slack_shaped(parsed) else None
-        fields = parse_qs(text, keep_blank_values=True)
+        fields = form_fields(text)
         payloads = fields.get("payload")
         if payloads is None:
             # As bolt's own parser: the last value of a repeated field wins.
             return {key: values[-1] for key, values in fields.items()} or None
         if len(payloads) != 1:
             return None
-        payload = json.loads(payloads[0])
+        payload = orjson.loads(payloads[0])
         return payload if _slack_shaped(payload) else None
     except (UnicodeDecodeError, ValueError):
         return None

@@ -7,9 +7,8 @@ is counted per person, so one human with five Discord servers still counts once.
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Iterable, Sequence
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 from sqlalchemy import Connection, delete, insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -78,19 +77,15 @@ def resolve_many_sync(
     unseen = [identity for identity in wanted if identity not in found]
     if not unseen:
         return found
-    # One person per unseen identity (one multi-row INSERT), then their identities.
     moment = utcnow()
-    created_people = connection.execute(
-        _NEW_PERSON, [{"created_at": moment} for _ in unseen]
-    ).scalars()
-    person_ids = sorted(int(p) for p in created_people)
+    created = _NEW_PERSON.each(connection, [{"created_at": moment} for _ in unseen])
+    person_ids = sorted(int(row[0]) for row in created)
     rows = [
-        {"person_id": person_id, "kind": identity.kind, "key": identity.key}
+        {"person_id": person_id, "kind": identity.kind, "key": identity.key, "created_at": moment}
         for person_id, identity in zip(person_ids, unseen, strict=True)
     ]
-    claimed = connection.execute(_new_identity(connection.dialect.name), rows)
-    for row in claimed:
-        found[IdentityKey(row.kind, row.key)] = int(row.person_id)
+    for kind, key, person_id in _NEW_IDENTITY.each(connection, rows):
+        found[IdentityKey(kind, key)] = int(person_id)
     lost = [identity for identity in unseen if identity not in found]
     if lost:
         # Another process created these first: use theirs, drop the people made for them.
@@ -100,15 +95,24 @@ def resolve_many_sync(
     return found
 
 
-# Built once: executed with a list of rows, as one multi-row statement (insertmanyvalues).
-_NEW_PERSON = insert(Person).returning(Person.id, sort_by_parameter_order=True)
-
-
-@functools.cache
-def _new_identity(dialect: str) -> Any:
-    return insert_on_conflict(dialect, Identity, None, conflict=["kind", "key"]).returning(
+# One person per unseen identity, then their identities. Elsewhere each is one multi-row
+# INSERT (SQLAlchemy's insertmanyvalues, in parameter order); on SQLite one per row.
+_NEW_PERSON = Statement(
+    "INSERT INTO people (created_at) VALUES (:created_at) RETURNING id",
+    elsewhere=insert(Person).returning(Person.id, sort_by_parameter_order=True),
+)
+# Does nothing on conflict: another process created that identity first.
+_NEW_IDENTITY = Statement(
+    """
+    INSERT INTO identities (person_id, kind, key, created_at)
+    VALUES (:person_id, :kind, :key, :created_at)
+    ON CONFLICT (kind, key) DO NOTHING
+    RETURNING kind, key, person_id
+    """,
+    elsewhere=insert_on_conflict("postgresql", Identity, None, conflict=["kind", "key"]).returning(
         Identity.kind, Identity.key, Identity.person_id
-    )
+    ),
+)
 
 
 def _lookup(connection: Connection, wanted: list[IdentityKey]) -> dict[IdentityKey, int]:

@@ -6,12 +6,13 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, func, select
 from sqlalchemy.exc import IntegrityError
 
 from db.direct_sql import Statement
 from db.engine import Database
-from db.models import RateEvent, Vote, utcnow
+from db.models import Identity, Person, RateEvent, Vote, utcnow
+from db.queries.people import IdentityKey, resolve_many_sync
 from db.queries.votes import Voter, VoteRequest, cast_votes
 
 _EVENTS = Statement(
@@ -76,3 +77,57 @@ async def test_a_driver_error_reaches_callers_as_sqlalchemys(demo_database: Data
     whichever way the statement ran."""
     with pytest.raises(IntegrityError):
         await demo_database.run_write(_round_trip, [987_654_321])  # no such person
+
+
+def _resolve_twice(
+    connection: Connection, identities: list[IdentityKey]
+) -> tuple[dict[IdentityKey, int], dict[IdentityKey, int]]:
+    return resolve_many_sync(connection, identities), resolve_many_sync(connection, identities)
+
+
+async def test_new_people_are_created_one_per_identity_on_both_databases(
+    demo_database: Database,
+) -> None:
+    """Statement.each: one person per unseen identity, its identity stamped with a time the
+    ORM reads; a second look finds the same people and creates none."""
+    identities = [IdentityKey("discord", f"each-{i}") for i in range(5)]
+    first, again = await demo_database.run_write(_resolve_twice, [*identities, identities[0]])
+    assert first == again
+    assert sorted(first) == sorted(identities)
+    assert len(set(first.values())) == 5
+    async with demo_database.read() as session:
+        rows = (
+            await session.execute(
+                select(Identity.key, Identity.person_id, Identity.created_at).where(
+                    Identity.key.like("each-%")
+                )
+            )
+        ).all()
+        people = await session.scalar(
+            select(func.count()).select_from(Person).where(Person.id.in_(first.values()))
+        )
+    assert {(r.key, r.person_id) for r in rows} == {(i.key, p) for i, p in first.items()}
+    assert all(r.created_at is not None for r in rows) and people == 5
+
+
+def _add_each(connection: Connection, person_ids: list[int]) -> list[object]:
+    return list(
+        _ADD_RETURNING.each(connection, [{"person_id": p, "at": utcnow()} for p in person_ids])
+    )
+
+
+_ADD_RETURNING = Statement(
+    "INSERT INTO rate_events (person_id, scope, at) VALUES (:person_id, 'x', :at) RETURNING person_id"
+)
+
+
+async def test_each_returns_rows_in_order_and_reports_driver_errors(
+    demo_database: Database,
+) -> None:
+    persons = await demo_database.run_write(
+        _resolve_twice, [IdentityKey("discord", "each-a"), IdentityKey("discord", "each-b")]
+    )
+    ids = list(persons[0].values())
+    assert [tuple(r) for r in await demo_database.run_write(_add_each, ids)] == [(i,) for i in ids]
+    with pytest.raises(IntegrityError):
+        await demo_database.run_write(_add_each, [ids[0], 987_654_321])
