@@ -11,10 +11,10 @@ The claim is a lease: a process that dies mid-draw blocks nothing for longer tha
 ``lease_s``; the next vote on the card takes over.
 
 A click marks its card and tries the claim in the vote's own transaction
-(``VoteRequest.card_key``) and hands the claim here (``redraw``); ``changed`` marks and
-claims on its own. Marks and claims that arrive together share one transaction, as do
-the records of finished draws (db.batching): under load, a write per click was what the
-single SQLite writer queued on. Several votes on one card in a batch add up to one claim.
+(``VoteRequest.card_key``, ``db.queries.card_refresh.mark_and_claim``) and hands the
+claim here (``redraw``). The records of finished draws that arrive together share one
+transaction (db.batching): under load, a write per click was what the single SQLite
+writer queued on.
 """
 
 from __future__ import annotations
@@ -35,13 +35,6 @@ Draw = Callable[[], Awaitable[bool]]
 """Render the card from the database now and send it; False when it could not be sent."""
 
 
-@dataclass(frozen=True, eq=False)
-class _Change:
-    """One vote's mark on a card (distinct objects: many may share a batch)."""
-
-    card_key: str
-
-
 @dataclass(frozen=True)
 class _Drawn:
     card_key: str
@@ -53,18 +46,13 @@ class CardRefresher:
     """Platform-neutral: adapters supply the card key and a ``draw`` that edits the message."""
 
     def __init__(self, database: Database, *, lease_s: float = LEASE_S) -> None:
+        """``lease_s``: how long each recorded draw extends the claim while votes keep
+        coming (the vote's transaction takes the claim with the same default)."""
         self.database = database
         self.lease_s = lease_s
-        self._changes: Batcher[_Change, CardClaim | None] = Batcher(self._mark_and_claim, key=id)
         self._drawn: Batcher[_Drawn, int | None] = Batcher(
             self._record_drawn, key=lambda d: d.card_key
         )
-
-    async def changed(self, card_key: str, draw: Draw) -> None:
-        """A vote landed on ``card_key``: redraw now, or leave it to the current drawer."""
-        claim = await self._changes.submit(_Change(card_key))
-        if claim is not None:
-            await self.redraw(claim, draw)
 
     async def redraw(self, claim: CardClaim, draw: Draw, *, drawn: bool = False) -> None:
         """Holding ``claim``: draw until the card shows its newest version, then let go.
@@ -76,11 +64,6 @@ class CardRefresher:
     async def release(self, claim: CardClaim) -> None:
         """Give ``claim`` up undrawn: the next vote on the card redraws it."""
         await self._release(claim.card_key, claim.owner)
-
-    async def _mark_and_claim(self, changes: list[_Change]) -> list[CardClaim | None]:
-        """One transaction: every card's changes counted, free claims taken by one owner."""
-        keys = [change.card_key for change in changes]
-        return await self.database.run_write(queries.mark_and_claim, keys, self.lease_s)
 
     async def _record_drawn(self, drawn: list[_Drawn]) -> list[int | None]:
         return await self.database.run_write(_record_drawn, drawn, self.lease_s)

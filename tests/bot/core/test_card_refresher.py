@@ -4,11 +4,19 @@ from __future__ import annotations
 
 import asyncio
 
-from bot.core.card_refresher import CardRefresher
+from bot.core.card_refresher import CardRefresher, Draw
 from db.engine import Database
-from db.queries.card_refresh import bump_and_claim, card_state
+from db.queries.card_refresh import LEASE_S, bump_and_claim, card_state, mark_and_claim
 
 KEY = "test:card"
+
+
+async def changed(refresher: CardRefresher, draw: Draw) -> None:
+    """What a click does: its vote's transaction marks the card and tries the claim
+    (``VoteRequest.card_key``); the claim, if taken, is handed to the refresher."""
+    [claim] = await refresher.database.run_write(mark_and_claim, [KEY], LEASE_S)
+    if claim is not None:
+        await refresher.redraw(claim, draw)
 
 
 async def test_a_burst_ends_with_the_last_value_drawn_in_few_draws(database: Database) -> None:
@@ -25,7 +33,7 @@ async def test_a_burst_ends_with_the_last_value_drawn_in_few_draws(database: Dat
     async def vote() -> None:
         nonlocal truth
         truth += 1
-        await refresher.changed(KEY, draw)
+        await changed(refresher, draw)
 
     await asyncio.gather(*(vote() for _ in range(30)))
     assert shown[-1] == 30
@@ -46,10 +54,10 @@ async def test_a_crashed_owners_claim_runs_out(database: Database) -> None:
         return True
 
     refresher = CardRefresher(database, lease_s=5)
-    await refresher.changed(KEY, draw)
+    await changed(refresher, draw)
     assert drawn == []  # the (living, as far as anyone knows) owner still holds it
     await asyncio.sleep(0.3)
-    await refresher.changed(KEY, draw)
+    await changed(refresher, draw)
     assert drawn == ["x"]
 
 
@@ -59,7 +67,7 @@ async def test_a_failed_draw_gives_the_claim_back(database: Database) -> None:
     async def broken() -> bool:
         return False
 
-    await refresher.changed(KEY, broken)
+    await changed(refresher, broken)
     async with database.read() as session:
         state = await card_state(session, KEY)
     assert state is not None and state.owner is None and state.drawn == 0
