@@ -8,6 +8,7 @@ freshly started process (or another shard's process) is handled the same way.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from typing import Any, Literal, Protocol, cast
@@ -136,18 +137,32 @@ def _stateless(view: discord.ui.View) -> discord.ui.View:
 
 def compare_buttons(card: CompareCard) -> discord.ui.View:
     first, second = card.first, card.second
-    ref = CardRef(first.tool_id, second.tool_id)
-    view = discord.ui.View(timeout=None)
-    _tool_row(view, first.tool_id, first.name, ref, 0)
-    _tool_row(view, second.tool_id, second.name, ref, 1)
-    _page_link(view, card.page_url, "Open full comparison", 2)
-    return _stateless(view)
+    return _compare_buttons(first.tool_id, first.name, second.tool_id, second.name, card.page_url)
 
 
 def tool_buttons(card: ToolCard) -> discord.ui.View:
+    return _tool_buttons(card.tool_id, card.name, card.page_url)
+
+
+# The buttons depend on the tools, not on the counts: a vote redraws the card with the
+# same view (shared, as the rendered cards are: a stopped view is only serialized).
+@functools.lru_cache(maxsize=256)
+def _compare_buttons(
+    first_id: int, first_name: str, second_id: int, second_name: str, page_url: str
+) -> discord.ui.View:
+    ref = CardRef(first_id, second_id)
     view = discord.ui.View(timeout=None)
-    _tool_row(view, card.tool_id, card.name, CardRef(card.tool_id), 0)
-    _page_link(view, card.page_url, "Open full page", 0)
+    _tool_row(view, first_id, first_name, ref, 0)
+    _tool_row(view, second_id, second_name, ref, 1)
+    _page_link(view, page_url, "Open full comparison", 2)
+    return _stateless(view)
+
+
+@functools.lru_cache(maxsize=256)
+def _tool_buttons(tool_id: int, name: str, page_url: str) -> discord.ui.View:
+    view = discord.ui.View(timeout=None)
+    _tool_row(view, tool_id, name, CardRef(tool_id), 0)
+    _page_link(view, page_url, "Open full page", 0)
     return _stateless(view)
 
 
