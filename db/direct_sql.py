@@ -1,15 +1,18 @@
-"""Hot-path statements that skip SQLAlchemy's execution machinery on SQLite.
+"""Hot-path statements that skip SQLAlchemy's execution machinery.
 
 A small statement on SQLite takes about 30 µs in the driver and about 110 µs more in
 SQLAlchemy's execution context (compiled-cache look-up, parameter processing, result
-set-up), so a vote's five statements cost several times the work SQLite does. On
-SQLite these run on the DBAPI cursor of the connection the transaction already holds;
-on PostgreSQL, where a round trip costs more than that machinery, through SQLAlchemy
-as ``text()``. The SQL is written once, for both.
+set-up), so a vote's five statements cost several times the work SQLite does. These
+run on the DBAPI cursor of the connection the transaction already holds: sqlite3's,
+or SQLAlchemy's asyncpg adapter's, which keeps asyncpg's prepared statements and the
+transaction SQLAlchemy began. The SQL is written once, for both.
 
-Parameters are named (``:name``). A list value is a list for ``IN :name`` (rendered as
-SQLAlchemy renders an expanding parameter). Datetimes are stored in SQLAlchemy's SQLite
-format, so rows written here and through the ORM compare as equals.
+Parameters are named (``:name``). A list value is a list for ``IN :name``: on SQLite
+rendered as SQLAlchemy renders an expanding parameter, on PostgreSQL sent as one array
+(``= ANY($n)``), so the statement text, and its prepared statement, stay the same
+whatever the list's length. Datetimes are stored in SQLAlchemy's SQLite format, so rows
+written here and through the ORM compare as equals. Other databases, and statements
+given ``elsewhere``, go through SQLAlchemy.
 """
 
 from __future__ import annotations
@@ -25,6 +28,8 @@ from sqlalchemy.exc import DBAPIError, StatementError
 Params = Mapping[str, Any]
 # SQLAlchemy's SQLite DATETIME storage format (UTC; the zone is not stored).
 _SQLITE_DATETIME = "%Y-%m-%d %H:%M:%S.%f"
+# A named parameter (not a PostgreSQL ``::type`` cast).
+_NAME = re.compile(r"(?<![:\w]):([A-Za-z_]\w*)\b")
 
 
 class Statement:
@@ -49,13 +54,35 @@ class Statement:
         self.clause = clause
         self._many_returns = elsewhere is not None
         self._patterns = {name: re.compile(rf":{name}\b") for name in self.lists}
+        # PostgreSQL through asyncpg: $1, $2... in order of first use; lists as arrays.
+        pg = sql
+        for name in self.lists:
+            pg = re.sub(rf"\bIN\s+:{name}\b", f"= ANY(:{name})", pg)
+        self._pg_names: list[str] = []
+        self._pg_sql = _NAME.sub(self._pg_number, pg)
+
+    def _pg_number(self, found: re.Match[str]) -> str:
+        name = found.group(1)
+        if name not in self._pg_names:
+            self._pg_names.append(name)
+        return f"${self._pg_names.index(name) + 1}"
+
+    def _driver(self, connection: Connection) -> str | None:
+        """Which driver path serves ``connection`` (None: SQLAlchemy)."""
+        dialect = connection.dialect
+        if dialect.name == "sqlite":
+            return "sqlite"
+        if dialect.name == "postgresql" and dialect.driver == "asyncpg" and not self._many_returns:
+            return "postgresql"
+        return None
 
     def rows(self, connection: Connection, params: Params | None = None) -> list[Sequence[Any]]:
         """Every row of the result (RETURNING or SELECT)."""
         params = params or {}
-        if connection.dialect.name != "sqlite":
+        driver = self._driver(connection)
+        if driver is None:
             return list(connection.execute(self.clause, dict(params)).all())
-        sql, values = self._for_sqlite(params)
+        sql, values = self._for(driver, params)
         cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
         try:
             cursor.execute(sql, values)
@@ -79,18 +106,19 @@ class Statement:
         """
         if not rows:
             return []
-        if connection.dialect.name != "sqlite":
+        driver = self._driver(connection)
+        if driver is None:
             if self._many_returns:
                 return list(connection.execute(self.clause, [dict(r) for r in rows]).all())
             return [row for r in rows for row in connection.execute(self.clause, dict(r)).all()]
         assert not self.lists, "each takes no list parameters"
         cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
         found: list[Sequence[Any]] = []
-        values: dict[str, Any] = {}
+        values: Any = None
         try:
             for row in rows:
-                values = _sqlite_values(row)
-                cursor.execute(self.sql, values)
+                sql, values = self._for(driver, row)
+                cursor.execute(sql, values)
                 found.extend(cursor.fetchall())
         except connection.dialect.loaded_dbapi.Error as exc:
             raise _as_sqlalchemy(connection, self.sql, values, exc) from exc
@@ -102,18 +130,27 @@ class Statement:
         """The statement once per row, as one executemany (no RETURNING)."""
         if not rows:
             return
-        if connection.dialect.name != "sqlite":
+        driver = self._driver(connection)
+        if driver is None:
             connection.execute(self.clause, [dict(r) for r in rows])
             return
         assert not self.lists, "executemany takes no list parameters"
         cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
-        values = [_sqlite_values(r) for r in rows]
+        sql = self.sql if driver == "sqlite" else self._pg_sql
+        values = [self._for(driver, r)[1] for r in rows]
         try:
-            cursor.executemany(self.sql, values)
+            cursor.executemany(sql, values)
         except connection.dialect.loaded_dbapi.Error as exc:
-            raise _as_sqlalchemy(connection, self.sql, values, exc) from exc
+            raise _as_sqlalchemy(connection, sql, values, exc) from exc
         finally:
             cursor.close()
+
+    def _for(self, driver: str, params: Params) -> tuple[str, Any]:
+        """The SQL and the values to hand ``driver``'s cursor."""
+        if driver == "sqlite":
+            return self._for_sqlite(params)
+        # asyncpg takes datetimes and lists (as arrays) as they are.
+        return self._pg_sql, tuple(params[name] for name in self._pg_names)
 
     def _for_sqlite(self, params: Params) -> tuple[str, dict[str, Any]]:
         values = _sqlite_values(params)

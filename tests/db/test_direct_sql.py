@@ -131,3 +131,14 @@ async def test_each_returns_rows_in_order_and_reports_driver_errors(
     assert [tuple(r) for r in await demo_database.run_write(_add_each, ids)] == [(i,) for i in ids]
     with pytest.raises(IntegrityError):
         await demo_database.run_write(_add_each, [ids[0], 987_654_321])
+
+
+def test_postgresql_sql_numbers_parameters_and_sends_lists_as_arrays() -> None:
+    """One prepared statement per SQL text: a repeated name is one parameter, a list is one
+    array whatever its length, and a ``::`` cast is not taken for a parameter."""
+    statement = Statement(
+        "SELECT :a::text, x FROM t WHERE x IN :ids AND y = :a AND z IN (1, 2)", lists=["ids"]
+    )
+    sql, values = statement._for("postgresql", {"ids": [3, 4, 5], "a": "q"})
+    assert sql == "SELECT $1::text, x FROM t WHERE x = ANY($2) AND y = $1 AND z IN (1, 2)"
+    assert values == ("q", [3, 4, 5])
