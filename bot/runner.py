@@ -120,7 +120,9 @@ def enabled_parts(settings: Settings, *, console: bool) -> dict[str, Part]:
     if console:
         parts["console"] = TaskPart("console", _console_part)
     if settings.discord.token:
-        parts["discord"] = TaskPart("discord", _discord_part)
+        from bot.discord_bot.part import DiscordPart
+
+        parts["discord"] = DiscordPart()
     if settings.slack.app_token:
         parts["slack"] = TaskPart("slack", _slack_socket_part)
     if settings.mail.bounce_smtp_port is not None:
@@ -170,12 +172,6 @@ def wants_console(settings: Settings, *, terminal: bool | None = None) -> bool:
     if terminal is None:
         terminal = sys.stdin.isatty()
     return terminal and not (settings.discord.token or slack_enabled(settings))
-
-
-async def _discord_part(runtime: Runtime) -> None:
-    from bot.discord_bot.part import discord_part
-
-    await discord_part(runtime)
 
 
 async def _slack_socket_part(runtime: Runtime) -> None:

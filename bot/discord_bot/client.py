@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Any
+from typing import Any, cast
 
 import discord
 from discord import app_commands
 
 from bot.core.card_refresher import CardRefresher, Draw
+from bot.core.in_flight import InFlight
 from bot.core.service import CommandService
 from bot.core.views import CompareCard, ErrorView, ToolCard, Verdict, VoteResult
 from bot.discord_bot.buttons import BookmarkButton, CardRef, VoteButton
@@ -64,7 +65,8 @@ class _Tree(app_commands.CommandTree[discord.Client]):
             else "Something went wrong on our side; nothing was changed. Try again."
         )
         try:
-            await send_personal(interaction, note(text))
+            async with cast(ShipOrSkipClient, self.client).in_flight:
+                await send_personal(interaction, note(text))
         except discord.HTTPException:
             log.warning("could not tell the user about a failed command")
 
@@ -98,6 +100,8 @@ class ShipOrSkipClient(discord.AutoShardedClient):
         self.settings = settings
         self.cards = CardRefresher(service.database)
         self.answer_within_s = answer_within_s
+        # Every interaction handler, so a stop lets them finish (bot.discord_bot.part).
+        self.in_flight = InFlight()
         self.tree = _Tree(self)
         for command in build_commands(self):
             self.tree.add_command(command)
@@ -112,6 +116,12 @@ class ShipOrSkipClient(discord.AutoShardedClient):
     # -- buttons --------------------------------------------------------------------------
 
     async def on_vote_click(
+        self, interaction: discord.Interaction, tool_id: int, verdict: Verdict, card: CardRef
+    ) -> None:
+        async with self.in_flight:
+            await self._vote_click(interaction, tool_id, verdict, card)
+
+    async def _vote_click(
         self, interaction: discord.Interaction, tool_id: int, verdict: Verdict, card: CardRef
     ) -> None:
         ctx = context_of(interaction)
@@ -189,6 +199,10 @@ class ShipOrSkipClient(discord.AutoShardedClient):
         return compare_message(both)
 
     async def on_bookmark_click(self, interaction: discord.Interaction, tool_id: int) -> None:
+        async with self.in_flight:
+            await self._bookmark_click(interaction, tool_id)
+
+    async def _bookmark_click(self, interaction: discord.Interaction, tool_id: int) -> None:
         ctx = context_of(interaction)
 
         async def work() -> Outgoing:

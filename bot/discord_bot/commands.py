@@ -68,7 +68,10 @@ def build_commands(bot: ShipOrSkipClient) -> list[SlashCommand]:
                 return out
 
             public = spec.visibility == "public"
-            await send_reply(interaction, rendered(), public=public, within_s=bot.answer_within_s)
+            async with bot.in_flight:
+                await send_reply(
+                    interaction, rendered(), public=public, within_s=bot.answer_within_s
+                )
 
         callback.__name__ = spec.name
         callback.__qualname__ = f"build_commands.<locals>.{spec.name}"

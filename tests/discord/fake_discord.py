@@ -157,6 +157,8 @@ class FakeDiscord:
         self.message_delay_s = 0.0
         # A slow round trip for edits of interaction messages (PATCH /webhooks/...).
         self.edit_delay_s = 0.0
+        # A slow round trip for followup messages (POST /webhooks/<app>/<token>).
+        self.followup_delay_s = 0.0
         self._waiters: list[tuple[Callable[[Call], bool], asyncio.Future[Call]]] = []
         self._runner: web.AppRunner | None = None
         self.port = 0
@@ -314,6 +316,8 @@ class FakeDiscord:
             await asyncio.sleep(self.message_delay_s)
         if self.edit_delay_s and request.method == "PATCH" and path.startswith("/webhooks/"):
             await asyncio.sleep(self.edit_delay_s)
+        if self.followup_delay_s and request.method == "POST" and path.startswith("/webhooks/"):
+            await asyncio.sleep(self.followup_delay_s)
         return self._answer(request.method, path.split("/")[1:], body)
 
     def _answer(self, method: str, parts: list[str], body: Any) -> web.StreamResponse:
