@@ -52,7 +52,8 @@ class Statement:
             if self.lists:
                 clause = clause.bindparams(*(bindparam(name, expanding=True) for name in lists))
         self.clause = clause
-        self._many_returns = elsewhere is not None
+        # A statement with its own form elsewhere runs that form, through SQLAlchemy.
+        self._has_elsewhere = elsewhere is not None
         self._patterns = {name: re.compile(rf":{name}\b") for name in self.lists}
         # PostgreSQL through asyncpg: $1, $2... in order of first use; lists as arrays.
         pg = sql
@@ -72,7 +73,7 @@ class Statement:
         dialect = connection.dialect
         if dialect.name == "sqlite":
             return "sqlite"
-        if dialect.name == "postgresql" and dialect.driver == "asyncpg" and not self._many_returns:
+        if dialect.name == "postgresql" and dialect.driver == "asyncpg" and not self._has_elsewhere:
             return "postgresql"
         return None
 
@@ -99,29 +100,28 @@ class Statement:
     def each(self, connection: Connection, rows: Sequence[Params]) -> list[Sequence[Any]]:
         """The statement once per row, in order, and every row each one returned.
 
-        For an INSERT ... RETURNING of many rows: on SQLite, one execute per row on one
-        cursor (a multi-row RETURNING comes back in no set order); elsewhere ``elsewhere``
-        as one executemany, which SQLAlchemy sends as one multi-row statement (a text()
-        statement returns no rows from an executemany: without ``elsewhere``, one per row).
+        For an INSERT ... RETURNING of many rows: on a driver's cursor, one execute per row
+        (SQLite returns a multi-row RETURNING in no set order); ``elsewhere``, when given,
+        as one executemany, which SQLAlchemy sends as one multi-row statement in order.
         """
         if not rows:
             return []
         driver = self._driver(connection)
         if driver is None:
-            if self._many_returns:
+            if self._has_elsewhere:
                 return list(connection.execute(self.clause, [dict(r) for r in rows]).all())
             return [row for r in rows for row in connection.execute(self.clause, dict(r)).all()]
         assert not self.lists, "each takes no list parameters"
         cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
         found: list[Sequence[Any]] = []
-        values: Any = None
+        sql, values = self.sql, None
         try:
             for row in rows:
                 sql, values = self._for(driver, row)
                 cursor.execute(sql, values)
                 found.extend(cursor.fetchall())
         except connection.dialect.loaded_dbapi.Error as exc:
-            raise _as_sqlalchemy(connection, self.sql, values, exc) from exc
+            raise _as_sqlalchemy(connection, sql, values, exc) from exc
         finally:
             cursor.close()
         return found
