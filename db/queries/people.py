@@ -10,13 +10,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import NamedTuple
 
-from sqlalchemy import Connection, delete, insert, select, text, update
+from sqlalchemy import Connection, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.direct_sql import Statement
 from db.engine import in_session
 from db.models import Identity, PeopleGeneration, Person, utcnow
-from db.queries.upsert import insert_on_conflict
 
 
 class IdentityKey(NamedTuple):
@@ -78,13 +77,29 @@ def resolve_many_sync(
     if not unseen:
         return found
     moment = utcnow()
-    created = _NEW_PERSON.each(connection, [{"created_at": moment} for _ in unseen])
+    if connection.dialect.name == "postgresql":
+        created = _NEW_PEOPLE_PG.rows(connection, {"n": len(unseen), "at": moment})
+    else:
+        created = _NEW_PERSON.each(connection, [{"created_at": moment} for _ in unseen])
+    # The new people are alike: which identity gets which id does not matter.
     person_ids = sorted(int(row[0]) for row in created)
-    rows = [
-        {"person_id": person_id, "kind": identity.kind, "key": identity.key, "created_at": moment}
-        for person_id, identity in zip(person_ids, unseen, strict=True)
-    ]
-    for kind, key, person_id in _NEW_IDENTITY.each(connection, rows):
+    if connection.dialect.name == "postgresql":
+        claimed = _NEW_IDENTITIES_PG.rows(
+            connection,
+            {
+                "ids": person_ids,
+                "kinds": [i.kind for i in unseen],
+                "keys": [i.key for i in unseen],
+                "at": moment,
+            },
+        )
+    else:
+        rows = [
+            {"person_id": person, "kind": identity.kind, "key": identity.key, "created_at": moment}
+            for person, identity in zip(person_ids, unseen, strict=True)
+        ]
+        claimed = _NEW_IDENTITY.each(connection, rows)
+    for kind, key, person_id in claimed:
         found[IdentityKey(kind, key)] = int(person_id)
     lost = [identity for identity in unseen if identity not in found]
     if lost:
@@ -95,23 +110,35 @@ def resolve_many_sync(
     return found
 
 
-# One person per unseen identity, then their identities. Elsewhere each is one multi-row
-# INSERT (SQLAlchemy's insertmanyvalues, in parameter order); on SQLite one per row.
-_NEW_PERSON = Statement(
-    "INSERT INTO people (created_at) VALUES (:created_at) RETURNING id",
-    elsewhere=insert(Person).returning(Person.id, sort_by_parameter_order=True),
-)
-# Does nothing on conflict: another process created that identity first.
+# One person per unseen identity, then their identities; an identity another process
+# created first is left alone (ON CONFLICT DO NOTHING) and read back by the caller.
+# SQLite: one row per statement on the driver (it has no round trip to save, and returns
+# a multi-row RETURNING in no set order). PostgreSQL: each one statement over arrays.
+_NEW_PERSON = Statement("INSERT INTO people (created_at) VALUES (:created_at) RETURNING id")
 _NEW_IDENTITY = Statement(
     """
     INSERT INTO identities (person_id, kind, key, created_at)
     VALUES (:person_id, :kind, :key, :created_at)
     ON CONFLICT (kind, key) DO NOTHING
     RETURNING kind, key, person_id
-    """,
-    elsewhere=insert_on_conflict("postgresql", Identity, None, conflict=["kind", "key"]).returning(
-        Identity.kind, Identity.key, Identity.person_id
-    ),
+    """
+)
+_NEW_PEOPLE_PG = Statement(
+    """
+    INSERT INTO people (created_at)
+    SELECT CAST(:at AS timestamptz) FROM generate_series(1, CAST(:n AS integer))
+    RETURNING id
+    """
+)
+_NEW_IDENTITIES_PG = Statement(
+    """
+    INSERT INTO identities (person_id, kind, key, created_at)
+    SELECT p, k, y, CAST(:at AS timestamptz)
+    FROM unnest(CAST(:ids AS integer[]), CAST(:kinds AS text[]), CAST(:keys AS text[]))
+        AS u(p, k, y)
+    ON CONFLICT (kind, key) DO NOTHING
+    RETURNING kind, key, person_id
+    """
 )
 
 
@@ -145,7 +172,7 @@ async def identities_of(session: AsyncSession, person_id: int) -> list[IdentityK
 # Advisory-lock namespace for "this person's votes and limits" (PostgreSQL); the second
 # key is the person id. Held to the end of the transaction, never written to disk.
 _PERSON_LOCKS = 5005
-_LOCK_PEOPLE = text(
+_LOCK_PEOPLE = Statement(
     "SELECT count(pg_advisory_xact_lock(:ns, k)) FROM unnest(CAST(:ids AS integer[])) AS k"
 )
 _GENERATION = Statement("SELECT value FROM people_generation WHERE id = 1")
@@ -164,7 +191,7 @@ def lock_people_sync(connection: Connection, person_ids: Iterable[int]) -> None:
     """
     if connection.dialect.name != "postgresql":
         return
-    connection.execute(_LOCK_PEOPLE, {"ns": _PERSON_LOCKS, "ids": sorted(set(person_ids))})
+    _LOCK_PEOPLE.rows(connection, {"ns": _PERSON_LOCKS, "ids": sorted(set(person_ids))})
 
 
 def generation(connection: Connection) -> int:

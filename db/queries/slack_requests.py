@@ -2,30 +2,28 @@
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Sequence
 from datetime import timedelta
-from typing import Any
 
 from sqlalchemy import Connection, delete
 
 from db.direct_sql import Statement
 from db.live_models import SlackRequestSeen
 from db.models import utcnow
-from db.queries.upsert import insert_on_conflict
-
-
-@functools.cache
-def _record_statement(dialect: str) -> Any:
-    """Built once per dialect; the keys are its parameters (one multi-row INSERT)."""
-    return insert_on_conflict(dialect, SlackRequestSeen, None, conflict=["request_key"]).returning(
-        SlackRequestSeen.request_key
-    )
-
 
 _RECORD_ONE = Statement(
     """
     INSERT INTO slack_requests_seen (request_key, seen_at) VALUES (:request_key, :seen_at)
+    ON CONFLICT (request_key) DO NOTHING RETURNING request_key
+    """
+)
+
+
+# The whole batch in one statement over an array, on the driver (db.direct_sql).
+_RECORD_MANY_PG = Statement(
+    """
+    INSERT INTO slack_requests_seen (request_key, seen_at)
+    SELECT k, CAST(:at AS timestamptz) FROM unnest(CAST(:keys AS text[])) AS k
     ON CONFLICT (request_key) DO NOTHING RETURNING request_key
     """
 )
@@ -47,11 +45,8 @@ def first_sightings(connection: Connection, request_keys: Sequence[str]) -> set[
             for key in request_keys
             if _RECORD_ONE.first(connection, {"request_key": key, "seen_at": moment})
         }
-    result = connection.execute(
-        _record_statement(connection.dialect.name),
-        [{"request_key": key, "seen_at": moment} for key in request_keys],
-    )
-    return {row.request_key for row in result}
+    rows = _RECORD_MANY_PG.rows(connection, {"keys": list(request_keys), "at": moment})
+    return {row[0] for row in rows}
 
 
 def forget_older_than(connection: Connection, age: timedelta) -> int:
