@@ -8,7 +8,8 @@ is counted per person, so one human with five Discord servers still counts once.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import NamedTuple
+from datetime import datetime
+from typing import Any, NamedTuple
 
 from sqlalchemy import Connection, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -76,29 +77,8 @@ def resolve_many_sync(
     unseen = [identity for identity in wanted if identity not in found]
     if not unseen:
         return found
-    moment = utcnow()
-    if connection.dialect.name == "postgresql":
-        created = _NEW_PEOPLE_PG.rows(connection, {"n": len(unseen), "at": moment})
-    else:
-        created = _NEW_PERSON.each(connection, [{"created_at": moment} for _ in unseen])
-    # The new people are alike: which identity gets which id does not matter.
-    person_ids = sorted(int(row[0]) for row in created)
-    if connection.dialect.name == "postgresql":
-        claimed = _NEW_IDENTITIES_PG.rows(
-            connection,
-            {
-                "ids": person_ids,
-                "kinds": [i.kind for i in unseen],
-                "keys": [i.key for i in unseen],
-                "at": moment,
-            },
-        )
-    else:
-        rows = [
-            {"person_id": person, "kind": identity.kind, "key": identity.key, "created_at": moment}
-            for person, identity in zip(person_ids, unseen, strict=True)
-        ]
-        claimed = _NEW_IDENTITY.each(connection, rows)
+    create = _create_pg if connection.dialect.name == "postgresql" else _create_each
+    claimed, person_ids = create(connection, unseen, utcnow())
     for kind, key, person_id in claimed:
         found[IdentityKey(kind, key)] = int(person_id)
     lost = [identity for identity in unseen if identity not in found]
@@ -108,6 +88,38 @@ def resolve_many_sync(
         connection.execute(delete(Person).where(Person.id.in_(set(person_ids) - used)))
         found.update(_lookup(connection, lost))
     return found
+
+
+Created = tuple[list[Sequence[Any]], list[int]]
+
+
+def _create_each(connection: Connection, unseen: list[IdentityKey], moment: datetime) -> Created:
+    """One row per statement on the driver: the (kind, key, person) rows inserted, and
+    every new person's id."""
+    created = _NEW_PERSON.each(connection, [{"created_at": moment} for _ in unseen])
+    # The new people are alike: which identity gets which id does not matter.
+    person_ids = sorted(int(row[0]) for row in created)
+    rows = [
+        {"person_id": person, "kind": identity.kind, "key": identity.key, "created_at": moment}
+        for person, identity in zip(person_ids, unseen, strict=True)
+    ]
+    return _NEW_IDENTITY.each(connection, rows), person_ids
+
+
+def _create_pg(connection: Connection, unseen: list[IdentityKey], moment: datetime) -> Created:
+    """``_create_each`` as two statements over arrays (two round trips, not two per row)."""
+    created = _NEW_PEOPLE_PG.rows(connection, {"n": len(unseen), "at": moment})
+    person_ids = sorted(int(row[0]) for row in created)
+    claimed = _NEW_IDENTITIES_PG.rows(
+        connection,
+        {
+            "ids": person_ids,
+            "kinds": [i.kind for i in unseen],
+            "keys": [i.key for i in unseen],
+            "at": moment,
+        },
+    )
+    return claimed, person_ids
 
 
 # One person per unseen identity, then their identities; an identity another process
