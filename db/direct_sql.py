@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import Connection, Executable, bindparam, text
 from sqlalchemy.exc import DBAPIError, StatementError
@@ -89,7 +89,7 @@ class Statement:
             cursor.execute(sql, values)
             return list(cursor.fetchall())
         except connection.dialect.loaded_dbapi.Error as exc:
-            raise _as_sqlalchemy(connection, sql, values, exc) from exc
+            raise _as_sqlalchemy(connection, cursor, sql, values, exc) from exc
         finally:
             cursor.close()
 
@@ -121,7 +121,7 @@ class Statement:
                 cursor.execute(sql, values)
                 found.extend(cursor.fetchall())
         except connection.dialect.loaded_dbapi.Error as exc:
-            raise _as_sqlalchemy(connection, sql, values, exc) from exc
+            raise _as_sqlalchemy(connection, cursor, sql, values, exc) from exc
         finally:
             cursor.close()
         return found
@@ -141,7 +141,7 @@ class Statement:
         try:
             cursor.executemany(sql, values)
         except connection.dialect.loaded_dbapi.Error as exc:
-            raise _as_sqlalchemy(connection, sql, values, exc) from exc
+            raise _as_sqlalchemy(connection, cursor, sql, values, exc) from exc
         finally:
             cursor.close()
 
@@ -165,12 +165,29 @@ class Statement:
         return sql, values
 
 
-def _as_sqlalchemy(connection: Connection, sql: str, params: Any, exc: Exception) -> StatementError:
+def _as_sqlalchemy(
+    connection: Connection, cursor: Any, sql: str, params: Any, exc: Exception
+) -> StatementError:
     """The driver's error as SQLAlchemy raises it (IntegrityError, OperationalError...), so
-    callers handle one family of exceptions whichever way the statement ran."""
-    return DBAPIError.instance(
-        sql, params, exc, connection.dialect.loaded_dbapi.Error, dialect=connection.dialect
+    callers handle one family of exceptions whichever way the statement ran.
+
+    A lost connection is marked as SQLAlchemy marks it (``connection_invalidated``, and the
+    connection invalidated so the pool drops it): callers answer "the database is not
+    answering" for it (bot.core.guard.database_down) rather than fail.
+    """
+    dialect = connection.dialect
+    lost = dialect.is_disconnect(cast(Any, exc), connection.connection.dbapi_connection, cursor)
+    error = DBAPIError.instance(
+        sql,
+        params,
+        exc,
+        dialect.loaded_dbapi.Error,
+        connection_invalidated=lost,
+        dialect=dialect,
     )
+    if lost:
+        connection.invalidate(error)
+    return error
 
 
 def _sqlite_values(params: Params) -> dict[str, Any]:
