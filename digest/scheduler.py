@@ -138,6 +138,11 @@ class DigestScheduler:
         job = self.scheduler.get_job(JOB_ID)
         return job.next_run_time if job else None
 
+    def next_weekly_time(self, now: datetime | None = None) -> datetime | None:
+        """The schedule's next slot after ``now``: not a missed run being caught up on."""
+        upcoming: datetime | None = self.trigger.get_next_fire_time(None, now or datetime.now(UTC))
+        return upcoming
+
     def shutdown(self) -> None:
         if self.scheduler.running:
             self.scheduler.shutdown(wait=False)
@@ -145,7 +150,7 @@ class DigestScheduler:
 
 async def run_forever(scheduler: DigestScheduler) -> None:
     scheduler.start()
-    log.info("weekly digest scheduled; next at %s", scheduler.next_run_time())
+    log.info("weekly digest scheduled; next at %s", scheduler.next_weekly_time())
     try:
         await asyncio.Event().wait()
     finally:

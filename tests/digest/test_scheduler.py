@@ -52,6 +52,10 @@ async def test_a_missed_run_fires_once_and_two_schedulers_send_once(
     try:
         missed = [s.start() for s in schedulers]
         assert all(m is not None and m <= now for m in missed)
+        # The time to announce is the next regular slot, a day on, not the one caught up.
+        weekly = schedulers[0].next_weekly_time()
+        assert weekly is not None and weekly > now and missed[0] is not None
+        assert weekly - missed[0] == timedelta(days=1)
         async with asyncio.timeout(20):
             await finished.wait()
         await asyncio.sleep(0.3)  # would a coalesced backlog fire again? it must not
