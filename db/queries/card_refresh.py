@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import Connection, bindparam, case, select, update
-from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.direct_sql import Statement
@@ -27,17 +26,13 @@ from db.models import utcnow
 LEASE_S = 60.0
 
 
-_BUMP_STATEMENT = postgresql.insert(CardRefresh)
+# Every parameter's type is its column's, so the one SQL text serves both drivers.
 _BUMP = Statement(
     """
     INSERT INTO card_refresh (card_key, version, drawn, updates, owner, lease_until)
     VALUES (:card_key, :version, :drawn, :updates, :owner, :lease_until)
     ON CONFLICT (card_key) DO UPDATE SET version = card_refresh.version + excluded.version
-    """,
-    elsewhere=_BUMP_STATEMENT.on_conflict_do_update(
-        index_elements=[CardRefresh.card_key],
-        set_={"version": CardRefresh.version + _BUMP_STATEMENT.excluded.version},
-    ),
+    """
 )
 
 
@@ -122,14 +117,6 @@ _CLAIM = Statement(
     RETURNING card_key, version
     """,
     lists=["keys"],
-    elsewhere=update(CardRefresh)
-    .where(
-        CardRefresh.card_key.in_(bindparam("keys", expanding=True)),
-        CardRefresh.version > CardRefresh.drawn,
-        (CardRefresh.owner.is_(None)) | (CardRefresh.lease_until < bindparam("now")),
-    )
-    .values(owner=bindparam("owner"), lease_until=bindparam("lease_until"))
-    .returning(CardRefresh.card_key, CardRefresh.version),
 )
 _CURRENT = CardRefresh.version == bindparam("drawn")
 _DRAWN = Statement(
