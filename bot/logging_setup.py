@@ -76,6 +76,15 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, ensure_ascii=False)
 
 
+# The loggers slack_sdk tests for DEBUG by their own level (see setup_logging).
+SLACK_SDK_LOGGERS = (
+    "slack_sdk",
+    "slack_sdk.web.async_base_client",
+    "slack_sdk.web.base_client",
+    "slack_sdk.socket_mode.aiohttp",
+)
+
+
 def setup_logging(level: str = "INFO", fmt: str = "text") -> None:
     handler = logging.StreamHandler()
     handler.addFilter(RedactingFilter())
@@ -89,5 +98,12 @@ def setup_logging(level: str = "INFO", fmt: str = "text") -> None:
     root.handlers[:] = [handler]
     root.setLevel(level)
     # Library chatter at INFO drowns our own lines.
+    quiet = max(logging.WARNING, root.level)
     for noisy in ("discord", "aiosqlite", "asyncio", "slack_bolt", "apscheduler", "alembic"):
-        logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))
+        logging.getLogger(noisy).setLevel(quiet)
+    # slack_sdk decides whether to build its debug lines from the logger's own level
+    # (``logger.level <= DEBUG``), not the effective one. Left unset (0), every Web API
+    # call formatted its whole request (blocks and all) into a line nobody logs: about
+    # a tenth of a Slack click's CPU. So these loggers get a level of their own.
+    for name in SLACK_SDK_LOGGERS:
+        logging.getLogger(name).setLevel(quiet)

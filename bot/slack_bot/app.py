@@ -134,8 +134,10 @@ def build_front_end(
         ),
         installation_store=store,
     )
-    register_commands(app, front)
+    # bolt tries listeners in the order they were added, at a cost each: the buttons
+    # come first, since live cards get more clicks than any one command after /compare.
     register_actions(app, front)
+    register_commands(app, front)
     register_events(app, front)
     register_unfurls(app, front)
     return front
