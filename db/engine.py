@@ -29,6 +29,7 @@ import asyncio
 import logging
 import sqlite3
 import threading
+import time
 from collections.abc import AsyncIterator, Callable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcontext
@@ -37,6 +38,7 @@ from typing import Any, Concatenate, ParamSpec, TypeVar, cast
 
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import InvalidatePoolError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -57,6 +59,8 @@ SQLITE_ASYNC_CONNECTIONS = 8
 # The writer thread checkpoints the WAL after this many commits on the loop's connection
 # (SQLite's own automatic checkpoint comes at about 1000 pages).
 CHECKPOINT_EVERY = 200
+# PostgreSQL: a pooled connection idle for longer is pinged before use (_ping_when_idle).
+PING_IDLE_S = 1.0
 P = ParamSpec("P")
 R = TypeVar("R")
 Work = Callable[Concatenate[Connection, P], R]
@@ -225,10 +229,13 @@ class Database:
                 pool_size=min(pool_size, SQLITE_ASYNC_CONNECTIONS), max_overflow=0, pool_timeout=30
             )
         elif not self.is_sqlite:
-            kwargs.update(pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+            # Pinged only when idle (see _ping_when_idle), not by pool_pre_ping.
+            kwargs.update(pool_size=pool_size, max_overflow=pool_size)
             if schema:
                 kwargs["connect_args"] = {"server_settings": {"search_path": schema}}
         self.engine: AsyncEngine = create_async_engine(url, **kwargs)
+        if not self.is_sqlite:
+            _ping_when_idle(self.engine)
         if self.is_sqlite:
             if not in_memory and parsed.database:
                 _private_sqlite_file(Path(parsed.database))
@@ -315,6 +322,38 @@ async def in_session(
         return work(sync_session.connection(), *args, **kwargs)
 
     return await session.run_sync(call)
+
+
+def _ping_when_idle(engine: AsyncEngine) -> None:
+    """PostgreSQL: a pooled connection that sat idle is pinged before it is used.
+
+    ``pool_pre_ping`` pings at every checkout, and asyncpg's ping is three round trips
+    (BEGIN, an empty query, ROLLBACK): more than a vote's own statements. A connection
+    back in the pool for less than ``PING_IDLE_S`` is used as it is; if the server went
+    away in that moment, the transaction fails as a lost connection ("try again"), and
+    SQLAlchemy then drops every older connection of the pool, as it does after a failed
+    ping.
+    """
+    sync_engine = engine.sync_engine
+    dialect = sync_engine.dialect
+
+    @event.listens_for(sync_engine, "checkin")
+    def _checked_in(_dbapi_connection: Any, record: Any) -> None:
+        record.info["idle_since"] = time.monotonic()
+
+    @event.listens_for(sync_engine, "checkout")
+    def _checkout(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        # A connection just opened has no "idle_since": ``info`` goes with it.
+        since = record.info.get("idle_since")
+        if since is None or time.monotonic() - since < PING_IDLE_S:
+            return
+        try:
+            dialect.do_ping(dbapi_connection)
+        except Exception as exc:
+            if not dialect.is_disconnect(cast(Any, exc), dbapi_connection, None):
+                raise
+            # The pool drops its older connections, opens a new one and tries again.
+            raise InvalidatePoolError(f"ping failed: {exc}") from exc
 
 
 def _private_sqlite_file(path: Path) -> None:

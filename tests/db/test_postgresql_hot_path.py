@@ -70,3 +70,53 @@ async def test_a_connection_lost_mid_statement_reads_as_the_database_down(pg: Da
     assert caught.value.connection_invalidated and database_down(caught.value)
     # The next transaction gets a live connection.
     assert await pg.run_read(generation) == 0
+
+
+async def _pool_pids(pg: Database, count: int) -> set[int]:
+    """Opens ``count`` pooled connections at once; their server process ids."""
+    connections = [await pg.engine.connect() for _ in range(count)]
+    try:
+        return {
+            int((await c.execute(text("SELECT pg_backend_pid()"))).scalar_one())
+            for c in connections
+        }
+    finally:
+        for connection in connections:
+            await connection.close()
+
+
+async def test_a_pooled_connection_the_server_dropped_while_idle_is_replaced(
+    pg: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A restart while the pool sits idle costs nobody an error: idle connections are
+    pinged before use, and a dead one is replaced (with the rest of the pool)."""
+    monkeypatch.setattr("db.engine.PING_IDLE_S", 0.05)
+    pids = await _pool_pids(pg, 3)
+    admin = await postgres.admin_connection()
+    try:
+        await admin.execute(
+            "SELECT pg_terminate_backend(pid) FROM unnest($1::int[]) AS pid", list(pids)
+        )
+    finally:
+        await admin.close()
+    await asyncio.sleep(0.2)
+    assert await pg.run_read(generation) == 0
+    assert await pg.run_write(resolve_many_sync, [OLD])
+    assert not (await _pool_pids(pg, 3)) & pids
+
+
+async def test_a_connection_back_in_the_pool_a_moment_ago_is_not_pinged(
+    pg: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """asyncpg's ping is three round trips; a busy pool skips it."""
+    pings: list[object] = []
+    dialect = pg.engine.sync_engine.dialect
+    ping = dialect.do_ping
+    monkeypatch.setattr(dialect, "do_ping", lambda c: pings.append(c) or ping(c))
+    monkeypatch.setattr("db.engine.PING_IDLE_S", 60.0)
+    for _ in range(5):
+        await pg.run_write(resolve_many_sync, [OLD])
+    assert pings == []
+    monkeypatch.setattr("db.engine.PING_IDLE_S", 0.0)
+    await pg.run_write(resolve_many_sync, [OLD])
+    assert len(pings) == 1
