@@ -246,6 +246,7 @@ class Database:
         )
         self._write_lock = asyncio.Lock() if self.is_sqlite else None
         self._write_engine = self.engine.execution_options(sqlite_immediate=True)
+        self._autocommit_engine = self.engine.execution_options(isolation_level="AUTOCOMMIT")
         self._sync = _SyncSqlite(url) if self.is_sqlite and not in_memory else None
         # Group commit: transactions asked for while the writer is busy run as one.
         self._write_groups: Batcher[Callable[[Connection], Any], Outcome] = Batcher(
@@ -275,6 +276,16 @@ class Database:
             return cast(R, value)
         lock: AbstractAsyncContextManager[Any] = self._write_lock or nullcontext()
         async with lock, self._write_engine.begin() as connection:
+            return await connection.run_sync(work, *args, **kwargs)
+
+    async def run_autocommit(self, work: Work[P, R], *args: P.args, **kwargs: P.kwargs) -> R:
+        """``work(connection, ...)`` whose statements each stand alone: each is committed as
+        it runs. On PostgreSQL that saves a write its BEGIN and COMMIT, two round trips of
+        three for a single statement. On SQLite, where a transaction costs no round trip,
+        it is ``run_write`` (and shares the group commit)."""
+        if self.is_sqlite:
+            return await self.run_write(work, *args, **kwargs)
+        async with self._autocommit_engine.connect() as connection:
             return await connection.run_sync(work, *args, **kwargs)
 
     async def _write_group(self, works: list[Callable[[Connection], Any]]) -> list[Outcome]:

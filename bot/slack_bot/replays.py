@@ -63,7 +63,11 @@ class Replays:
         purge = time.monotonic() - self._purged_at > PURGE_EVERY_S
         if purge:
             self._purged_at = time.monotonic()
-        new = await self.database.run_write(_record_keys, keys, purge)
+        if purge:
+            new = await self.database.run_write(_record_keys, keys, purge)
+        else:
+            # One statement: committed by itself (no BEGIN and COMMIT on PostgreSQL).
+            new = await self.database.run_autocommit(first_sightings, keys)
         return [key in new for key in keys]
 
 

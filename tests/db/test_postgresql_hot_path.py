@@ -12,7 +12,7 @@ import asyncio
 from collections.abc import AsyncIterator
 
 import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import Connection, func, select, text
 from sqlalchemy.exc import DBAPIError
 
 from bot.core.guard import database_down
@@ -120,3 +120,18 @@ async def test_a_connection_back_in_the_pool_a_moment_ago_is_not_pinged(
     monkeypatch.setattr("db.engine.PING_IDLE_S", 0.0)
     await pg.run_write(resolve_many_sync, [OLD])
     assert len(pings) == 1
+
+
+def _two_transaction_ids(connection: Connection) -> tuple[int, int]:
+    first = connection.execute(text("SELECT txid_current()")).scalar_one()
+    second = connection.execute(text("SELECT txid_current()")).scalar_one()
+    return int(first), int(second)
+
+
+async def test_run_autocommit_commits_each_statement_by_itself(pg: Database) -> None:
+    """No BEGIN and COMMIT around a standalone statement (two round trips of three)."""
+    first, second = await pg.run_autocommit(_two_transaction_ids)
+    assert first != second
+    # run_write, for contrast: one transaction.
+    first, second = await pg.run_write(_two_transaction_ids)
+    assert first == second
