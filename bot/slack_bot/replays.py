@@ -60,19 +60,16 @@ class Replays:
         return fresh
 
     async def _record(self, keys: list[str]) -> list[bool]:
-        purge = time.monotonic() - self._purged_at > PURGE_EVERY_S
-        if purge:
+        if time.monotonic() - self._purged_at > PURGE_EVERY_S:
             self._purged_at = time.monotonic()
-        if purge:
-            new = await self.database.run_write(_record_keys, keys, purge)
+            new = await self.database.run_write(_record_and_purge, keys)
         else:
             # One statement: committed by itself (no BEGIN and COMMIT on PostgreSQL).
             new = await self.database.run_autocommit(first_sightings, keys)
         return [key in new for key in keys]
 
 
-def _record_keys(connection: Connection, keys: list[str], purge: bool) -> set[str]:
+def _record_and_purge(connection: Connection, keys: list[str]) -> set[str]:
     new = first_sightings(connection, keys)
-    if purge:
-        forget_older_than(connection, KEEP)
+    forget_older_than(connection, KEEP)
     return new

@@ -4,10 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
+from datetime import timedelta
 from urllib.parse import parse_qs
 
-from bot.slack_bot.replays import Replays
+from sqlalchemy import update
+
+from bot.slack_bot.replays import KEEP, Replays
 from db.engine import Database
+from db.live_models import SlackRequestSeen
+from db.models import utcnow
 from tests.slack.signing import action_body
 
 
@@ -34,3 +40,19 @@ async def test_a_request_without_a_trigger_is_never_dropped(database: Database) 
     replays = Replays(database)
     assert await replays.first_time({"type": "event_callback"})
     assert await replays.first_time({"type": "event_callback"})
+
+
+async def test_keys_past_the_retry_window_are_purged_now_and_then(database: Database) -> None:
+    replays = Replays(database)
+    replays._purged_at = time.monotonic()  # no purge due yet
+    old, new = _click("old"), _click("new")
+    assert await replays.first_time(old)
+    async with database.write() as session:
+        await session.execute(
+            update(SlackRequestSeen).values(seen_at=utcnow() - KEEP - timedelta(minutes=1))
+        )
+    replays._purged_at = float("-inf")  # due now: the next batch purges
+    assert await replays.first_time(new)
+    assert not await replays.first_time(new)
+    # Forgotten: a signature that old has expired, so Slack's retries are long over.
+    assert await replays.first_time(old)
