@@ -3,13 +3,16 @@ same rows as the ORM does: datetimes compare equal, lists work in IN, both datab
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sqlalchemy import Connection, func, select
+from sqlalchemy.dialects import sqlite
 from sqlalchemy.exc import IntegrityError
 
-from db.direct_sql import Statement
+from db.direct_sql import Statement, _sqlite_datetime
 from db.engine import Database
 from db.models import Identity, Person, RateEvent, Vote, utcnow
 from db.queries.people import IdentityKey, resolve_many_sync
@@ -142,3 +145,13 @@ def test_postgresql_sql_numbers_parameters_and_sends_lists_as_arrays() -> None:
     sql, values = statement._for("postgresql", {"ids": [3, 4, 5], "a": "q"})
     assert sql == "SELECT $1::text, x FROM t WHERE x = ANY($2) AND y = $1 AND z IN (1, 2)"
     assert values == ("q", [3, 4, 5])
+
+
+@settings(max_examples=300)
+@given(st.datetimes(timezones=st.none() | st.timezones()))
+def test_datetimes_are_written_in_sqlalchemys_sqlite_format(moment: datetime) -> None:
+    """Rows written on the driver and through SQLAlchemy compare as equals (year 1 too,
+    which strftime wrote unpadded)."""
+    sqlalchemys = sqlite.DATETIME().bind_processor(sqlite.dialect())
+    assert sqlalchemys is not None
+    assert _sqlite_datetime(moment) == sqlalchemys(moment)
