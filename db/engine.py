@@ -46,6 +46,7 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 from sqlalchemy.pool import NullPool
+from sqlalchemy.util import greenlet_spawn
 
 from db.batching import Batcher
 from db.private_files import FILE_MODE, create_private
@@ -275,8 +276,10 @@ class Database:
                 raise value
             return cast(R, value)
         lock: AbstractAsyncContextManager[Any] = self._write_lock or nullcontext()
-        async with lock, self._write_engine.begin() as connection:
-            return await connection.run_sync(work, *args, **kwargs)
+        async with lock:
+            return await greenlet_spawn(
+                _in_transaction, self._write_engine.sync_engine, work, args, kwargs
+            )
 
     async def run_autocommit(self, work: Work[P, R], *args: P.args, **kwargs: P.kwargs) -> R:
         """``work(connection, ...)`` whose statements each stand alone: each is committed as
@@ -285,8 +288,9 @@ class Database:
         it is ``run_write`` (and shares the group commit)."""
         if self.is_sqlite:
             return await self.run_write(work, *args, **kwargs)
-        async with self._autocommit_engine.connect() as connection:
-            return await connection.run_sync(work, *args, **kwargs)
+        return await greenlet_spawn(
+            _on_connection, self._autocommit_engine.sync_engine, work, args, kwargs
+        )
 
     async def _write_group(self, works: list[Callable[[Connection], Any]]) -> list[Outcome]:
         assert self._sync is not None and self._write_lock is not None
@@ -308,13 +312,27 @@ class Database:
             except _NotOnTheLoop:
                 loop = asyncio.get_running_loop()
                 return await loop.run_in_executor(sync.readers, sync.read, call)
-        async with self.engine.connect() as connection:
-            return await connection.run_sync(work, *args, **kwargs)
+        return await greenlet_spawn(_on_connection, self.engine.sync_engine, work, args, kwargs)
 
     async def dispose(self) -> None:
         await self.engine.dispose()
         if self._sync is not None:
             await asyncio.to_thread(self._sync.close)
+
+
+# run_write / run_autocommit / run_read elsewhere than a SQLite file: the whole
+# transaction (checkout, BEGIN, work, COMMIT, checkin) as sync code in one greenlet.
+# ``async with engine.begin()`` plus ``run_sync`` spawned one for each step and cost a
+# quarter to a third more CPU per transaction on PostgreSQL.
+def _in_transaction(engine: Engine, work: Callable[..., R], args: Any, kwargs: Any) -> R:
+    with engine.begin() as connection:
+        return work(connection, *args, **kwargs)
+
+
+def _on_connection(engine: Engine, work: Callable[..., R], args: Any, kwargs: Any) -> R:
+    """Autocommit statements, or reads (rolled back when the connection closes)."""
+    with engine.connect() as connection:
+        return work(connection, *args, **kwargs)
 
 
 def _bound(work: Callable[..., R], args: Any, kwargs: Any) -> Callable[[Connection], R]:
