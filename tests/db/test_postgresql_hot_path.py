@@ -135,3 +135,31 @@ async def test_run_autocommit_commits_each_statement_by_itself(pg: Database) -> 
     # run_write, for contrast: one transaction.
     first, second = await pg.run_write(_two_transaction_ids)
     assert first == second
+
+
+def _slow_new_person(connection: Connection) -> None:
+    connection.execute(text("SELECT pg_sleep(0.5)"))
+    resolve_many_sync(connection, [IdentityKey("discord", "cancelled")])
+
+
+async def test_a_cancelled_transaction_is_rolled_back_and_its_connection_returned(
+    pg: Database,
+) -> None:
+    """A caller cancelled mid-transaction (a shutdown, a timed-out request): nothing of it
+    is committed and the pool gets its connection back, usable."""
+    await pg.run_write(resolve_many_sync, [OLD])  # the pool holds a connection now
+    pool = pg.engine.sync_engine.pool
+    writing = asyncio.ensure_future(pg.run_write(_slow_new_person))
+    await asyncio.sleep(0.2)
+    writing.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await writing
+    for _ in range(50):
+        if pool.checkedout() == 0:  # type: ignore[attr-defined]
+            break
+        await asyncio.sleep(0.05)
+    assert pool.checkedout() == 0  # type: ignore[attr-defined]
+    assert await pg.run_write(resolve_many_sync, [OLD])
+    async with pg.read() as session:
+        identities = await session.scalar(select(func.count()).select_from(Identity))
+    assert identities == 1
