@@ -23,6 +23,19 @@ _MARK = Statement(
     """
 )
 _NOW = Statement("SELECT version FROM tally_clock WHERE id = 1")
+# PostgreSQL: the bump and the marks in one statement (one round trip, not two).
+_BUMP_AND_MARK_PG = Statement(
+    """
+    WITH bumped AS (
+        UPDATE tally_clock SET version = version + 1 WHERE id = 1 RETURNING version
+    ), marked AS (
+        INSERT INTO tally_changes (tool_id, version)
+        SELECT t, (SELECT version FROM bumped) FROM unnest(CAST(:tools AS integer[])) AS t
+        ON CONFLICT (tool_id) DO UPDATE SET version = excluded.version
+    )
+    SELECT version FROM bumped
+    """
+)
 
 
 def bump(connection: Connection, tool_ids: Iterable[int]) -> int:
@@ -31,9 +44,12 @@ def bump(connection: Connection, tool_ids: Iterable[int]) -> int:
     The UPDATE takes the clock row's lock until commit, so on PostgreSQL vote writes
     get their versions in commit order and a reader never skips a change.
     """
+    tools = sorted(set(tool_ids))
+    if connection.dialect.name == "postgresql":
+        [[version]] = _BUMP_AND_MARK_PG.rows(connection, {"tools": tools})
+        return int(version)
     [[version]] = _BUMP.rows(connection)
-    marks = [{"tool_id": tool_id, "version": version} for tool_id in sorted(set(tool_ids))]
-    _MARK.many(connection, marks)
+    _MARK.many(connection, [{"tool_id": tool_id, "version": version} for tool_id in tools])
     return int(version)
 
 

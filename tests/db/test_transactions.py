@@ -46,6 +46,21 @@ async def test_a_write_commits_and_a_failed_one_leaves_nothing(demo_database: Da
     assert list(await database.run_read(tally_clock.changes_since, before)) == [first]
 
 
+async def test_a_bump_marks_each_tool_once_at_its_new_version(demo_database: Database) -> None:
+    database = demo_database
+    a, b, c = (await database.run_read(_tool_ids))[:3]
+    before = await database.run_read(tally_clock.now)
+    first = await database.run_write(tally_clock.bump, [b, a, b, c])
+    second = await database.run_write(tally_clock.bump, [c])
+    assert (first, second) == (before + 1, before + 2)
+    assert await database.run_read(tally_clock.changes_since, before) == {
+        a: first,
+        b: first,
+        c: second,
+    }
+    assert await database.run_read(tally_clock.changes_since, first) == {c: second}
+
+
 async def test_concurrent_writers_each_get_their_own_version(demo_database: Database) -> None:
     database = demo_database
     tools = await database.run_read(_tool_ids)
