@@ -1,7 +1,8 @@
 """Card redraw bookkeeping: a version per card, bumped by votes, and a leased claim to redraw.
 
 Every function runs inside the caller's write transaction; each is a single statement
-(or an upsert plus one update) so two processes on one database never both own a card.
+(on SQLite, marking is an upsert plus one update) so two processes on one database never
+both own a card.
 Plain functions of a Core connection (db.engine.Database.run_write), except the two
 async ones for code holding a session.
 """
