@@ -49,7 +49,8 @@ def bump_and_claim_many(
     connection: Connection, changes: Mapping[str, int], owner: str, lease_s: float
 ) -> dict[str, int]:
     """Add each card's number of changes to its version (one multi-row upsert), then take
-    the free claims for ``owner`` (one update); returns the claimed cards' versions."""
+    the free claims for ``owner`` (one update; on PostgreSQL both are one statement);
+    returns the claimed cards' versions."""
     if not changes:
         return {}
     if connection.dialect.name == "postgresql":
