@@ -235,12 +235,12 @@ class Database:
             if schema:
                 kwargs["connect_args"] = {"server_settings": {"search_path": schema}}
         self.engine: AsyncEngine = create_async_engine(url, **kwargs)
-        if not self.is_sqlite:
-            _ping_when_idle(self.engine)
         if self.is_sqlite:
             if not in_memory and parsed.database:
                 _private_sqlite_file(Path(parsed.database))
             _configure_sqlite(self.engine)
+        else:
+            _ping_when_idle(self.engine)
         self._reader = async_sessionmaker(self.engine, expire_on_commit=False)
         self._writer = async_sessionmaker(
             self.engine.execution_options(sqlite_immediate=True), expire_on_commit=False

@@ -1,10 +1,10 @@
 """Card redraw bookkeeping: a version per card, bumped by votes, and a leased claim to redraw.
 
-Every function runs inside the caller's write transaction; each is a single statement
-(on SQLite, marking is an upsert plus one update) so two processes on one database never
-both own a card.
-Plain functions of a Core connection (db.engine.Database.run_write), except the two
-async ones for code holding a session.
+Each function is a single statement (on SQLite, marking is an upsert plus one update), so
+two processes on one database never both own a card. Marking runs inside the vote's write
+transaction; recording a draw and releasing a claim stand alone
+(db.engine.Database.run_autocommit). Plain functions of a Core connection, except the
+two async ones for code holding a session.
 """
 
 from __future__ import annotations
