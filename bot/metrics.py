@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+import functools
+from typing import TypeVar
+
 from prometheus_client import Counter, Gauge, Histogram
+from prometheus_client.metrics import MetricWrapperBase
+
+M = TypeVar("M", bound=MetricWrapperBase)
 
 COMMANDS = Counter(
     "shiporskip_commands_total",
@@ -37,3 +43,12 @@ VOTE_SPIKE = Gauge(
     "1 when a tool's last-24h votes exceed 3x its daily baseline (at least 10), else 0.",
     ["tool"],
 )
+
+
+@functools.cache
+def labelled(metric: M, *values: str) -> M:
+    """``metric.labels(*values)``, looked up once: every command counts itself three
+    times, and ``labels`` validates and locks on each call. The label values are a
+    small fixed set (platforms, commands, outcomes), and nothing here ever removes a
+    child, so the cache cannot outgrow the metric or go stale."""
+    return metric.labels(*values)

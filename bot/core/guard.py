@@ -74,15 +74,15 @@ async def _measured(
         result: R | ErrorView = await handler(*args, **kwargs)
     except Exception as exc:
         if not database_down(exc):
-            metrics.COMMANDS.labels(platform, command, "exception").inc()
+            metrics.labelled(metrics.COMMANDS, platform, command, "exception").inc()
             raise
         log.warning("database unavailable during %s: %s", command, exc)
         result = UNAVAILABLE
-    metrics.COMMAND_SECONDS.labels(command).observe(time.perf_counter() - started)
+    metrics.labelled(metrics.COMMAND_SECONDS, command).observe(time.perf_counter() - started)
     outcome = result.code if isinstance(result, ErrorView) else "ok"
-    metrics.COMMANDS.labels(platform, command, outcome).inc()
+    metrics.labelled(metrics.COMMANDS, platform, command, outcome).inc()
     if isinstance(result, VoteResult) and result.outcome != "unchanged":
-        metrics.VOTES.labels(platform, result.outcome).inc()
+        metrics.labelled(metrics.VOTES, platform, result.outcome).inc()
     return result
 
 

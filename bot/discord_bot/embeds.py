@@ -19,6 +19,7 @@ from bot.core.views import (
     DigestPost,
     HelpView,
     PanelVerdict,
+    ScorecardRow,
     ScoreLine,
     ToolCard,
 )
@@ -64,9 +65,16 @@ def _tool_facts(card: ToolCard) -> tuple[FieldSpec, ...]:
     )
 
 
-def _tool_spec(card: ToolCard, *, with_description: bool = True) -> EmbedSpec:
+# A vote changes one number on one of a card's four embeds, and the card is redrawn
+# after every vote: each embed's spec is cached on what it shows, so a redraw rebuilds
+# only the voted tool's embed. Specs are frozen, so sharing them is safe.
+PART_CACHE = 1024
+
+
+@functools.lru_cache(maxsize=PART_CACHE)
+def _tool_spec(card: ToolCard) -> EmbedSpec:
     best_for = f"*{safe(card.best_for)}*" if card.best_for else ""
-    parts = [best_for, safe(card.description) if with_description else ""]
+    parts = [best_for, safe(card.description)]
     return EmbedSpec(
         title=safe(card.name),
         description="\n\n".join(p for p in parts if p),
@@ -82,26 +90,43 @@ def _score(line: ScoreLine | None) -> str:
     return f"{line.label}\n{safe(line.excerpt)}"
 
 
-def compare_specs(card: CompareCard) -> list[EmbedSpec]:
-    first, second = card.first, card.second
-    header = EmbedSpec(
-        title=safe(card.title),
-        description=f"{INTRO}\n\n**Decision:** {safe(card.decision)}",
-        color=_color(first.panel),
+@functools.lru_cache(maxsize=PART_CACHE)
+def _compare_header(title: str, decision: str, panel: PanelVerdict) -> EmbedSpec:
+    return EmbedSpec(
+        title=safe(title),
+        description=f"{INTRO}\n\n**Decision:** {safe(decision)}",
+        color=_color(panel),
     )
-    scorecard = EmbedSpec(
+
+
+@functools.lru_cache(maxsize=PART_CACHE)
+def _compare_scorecard(
+    first_name: str, second_name: str, rows: tuple[ScorecardRow, ...]
+) -> EmbedSpec:
+    return EmbedSpec(
         title="Reviewer scorecard",
         fields=tuple(
             FieldSpec(
                 safe(row.critic_name),
-                f"**{safe(first.name)}** · {_score(row.first)}\n\n"
-                f"**{safe(second.name)}** · {_score(row.second)}",
+                f"**{safe(first_name)}** · {_score(row.first)}\n\n"
+                f"**{safe(second_name)}** · {_score(row.second)}",
             )
-            for row in card.rows
+            for row in rows
         ),
         footer=CARD_FOOTER,
     )
-    return fit([header, _tool_spec(first), _tool_spec(second), scorecard])
+
+
+def compare_specs(card: CompareCard) -> list[EmbedSpec]:
+    first, second = card.first, card.second
+    return fit(
+        [
+            _compare_header(card.title, card.decision, first.panel),
+            _tool_spec(first),
+            _tool_spec(second),
+            _compare_scorecard(first.name, second.name, card.rows),
+        ]
+    )
 
 
 def tool_specs(card: ToolCard) -> list[EmbedSpec]:
@@ -178,3 +203,8 @@ def to_embed(spec: EmbedSpec) -> discord.Embed:
 
 def to_embeds(specs: list[EmbedSpec]) -> list[discord.Embed]:
     return [to_embed(spec) for spec in specs]
+
+
+# The embeds of cards, shared by every message that shows the same part (see PART_CACHE):
+# discord.py only serializes an Embed it is given, and nothing here changes one.
+card_embed = functools.lru_cache(maxsize=PART_CACHE)(to_embed)

@@ -39,12 +39,12 @@ Rendered = tuple[tuple[discord.Embed, ...], discord.ui.View]
 
 @functools.lru_cache(maxsize=CARD_CACHE)
 def _compare_rendered(card: CompareCard) -> Rendered:
-    return tuple(embeds.to_embeds(list(embeds.compare_specs(card)))), compare_buttons(card)
+    return tuple(map(embeds.card_embed, embeds.compare_specs(card))), compare_buttons(card)
 
 
 @functools.lru_cache(maxsize=CARD_CACHE)
 def _tool_rendered(card: ToolCard) -> Rendered:
-    return tuple(embeds.to_embeds(list(embeds.tool_specs(card)))), tool_buttons(card)
+    return tuple(map(embeds.card_embed, embeds.tool_specs(card))), tool_buttons(card)
 
 
 def compare_message(card: CompareCard) -> Outgoing:

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import aiohttp
+import orjson
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
 from slack_sdk.signature import Clock, SignatureVerifier
@@ -75,6 +76,12 @@ class SlackFrontEnd:
         return None if bot is None else bot.bot_token
 
 
+def json_text(value: Any) -> str:
+    """JSON for aiohttp's request bodies, encoded in C: a card's blocks for chat.update
+    are the bulk of a click's outgoing bytes, and the stdlib encoder is several times slower."""
+    return orjson.dumps(value).decode()
+
+
 def build_front_end(
     config: SlackConfig, service: CommandService, database: Database, clock: Clock | None = None
 ) -> SlackFrontEnd:
@@ -86,7 +93,7 @@ def build_front_end(
     )
     # One HTTP session for our own Web API calls and response_url answers. bolt's
     # client stays session-less: bolt deep-copies it for every lazy listener.
-    http = aiohttp.ClientSession()
+    http = aiohttp.ClientSession(json_serialize=json_text)
     store: EncryptedInstallationStore | None = None
     oauth: AsyncOAuthSettings | None = None
     if config.oauth:

@@ -16,6 +16,7 @@ from bot.core.views import (
     ErrorView,
     HelpView,
     Reply,
+    ScorecardRow,
     ScoreLine,
     ToolCard,
 )
@@ -88,14 +89,17 @@ def field(label: str, value: str) -> str:
 
 def tool_actions(tool: ToolCard, value: str) -> Block:
     """Ship, Skip and Bookmark buttons for one tool; ``value`` carries the tool ids."""
-    tool_id = tool.tool_id
+    return _actions(tool.tool_id, tool.name, value)
+
+
+def _actions(tool_id: int, name: str, value: str) -> Block:
     return {
         "type": "actions",
         "block_id": f"sos-actions-{tool_id}",
         "elements": [
-            button(f"Ship {tool.name}", f"{VOTE_ACTION}ship:{tool_id}", value, "primary"),
-            button(f"Skip {tool.name}", f"{VOTE_ACTION}skip:{tool_id}", value, "danger"),
-            button(f"Bookmark {tool.name}", f"{BOOKMARK_ACTION}add:{tool_id}", value),
+            button(f"Ship {name}", f"{VOTE_ACTION}ship:{tool_id}", value, "primary"),
+            button(f"Skip {name}", f"{VOTE_ACTION}skip:{tool_id}", value, "danger"),
+            button(f"Bookmark {name}", f"{BOOKMARK_ACTION}add:{tool_id}", value),
         ],
     }
 
@@ -129,37 +133,64 @@ def _score(tool_name: str, line: ScoreLine | None) -> str:
 def compare_message(card: CompareCard) -> Message:
     """The comparison card, with Ship, Skip and Bookmark buttons for both tools."""
     a, b = card.first, card.second
-    blocks: list[Block] = [
-        header(card.title),
-        section(fit(card.decision, L.MAX_SECTION_TEXT)),
-        divider(),
-        _tool_section(a),
-        _tool_section(b),
-        divider(),
-        section(bold("Reviewer scorecard")),
+    blocks = [
+        *_compare_head(card.title, card.decision),
+        _cached_tool_section(a),
+        _cached_tool_section(b),
+        *_compare_tail(a.tool_id, a.name, b.tool_id, b.name, card.rows, card.page_url),
     ]
+    return {"text": fit(card.title, L.MAX_FALLBACK_TEXT), "blocks": blocks[: L.MAX_BLOCKS]}
+
+
+# A vote changes the numbers in one tool's section, and the card is redrawn after every
+# vote: the other blocks are cached on what they show, so a redraw builds one section.
+# Cached blocks are shared between messages, so nothing may change them (they are only
+# serialized, as card_message's results are).
+PART_CACHE = 1024
+
+
+@functools.lru_cache(maxsize=PART_CACHE)
+def _cached_tool_section(tool: ToolCard) -> Block:
+    return _tool_section(tool)
+
+
+@functools.lru_cache(maxsize=PART_CACHE)
+def _compare_head(title: str, decision: str) -> tuple[Block, ...]:
+    return header(title), section(fit(decision, L.MAX_SECTION_TEXT)), divider()
+
+
+@functools.lru_cache(maxsize=PART_CACHE)
+def _compare_tail(
+    first_id: int,
+    first_name: str,
+    second_id: int,
+    second_name: str,
+    all_rows: tuple[ScorecardRow, ...],
+    page_url: str,
+) -> tuple[Block, ...]:
+    blocks: list[Block] = [divider(), section(bold("Reviewer scorecard"))]
     room = L.MAX_BLOCKS - _COMPARE_FIXED_BLOCKS
-    rows = card.rows if len(card.rows) <= room else card.rows[: room - 1]
+    rows = all_rows if len(all_rows) <= room else all_rows[: room - 1]
     for row in rows:
         blocks.append(
             section(
                 bold(fit(row.critic_name, 200)),
-                [_score(a.name, row.first), _score(b.name, row.second)],
+                [_score(first_name, row.first), _score(second_name, row.second)],
             )
         )
-    if len(rows) < len(card.rows):
-        blocks.append(context(escape(f"…and {len(card.rows) - len(rows)} more critics.")))
+    if len(rows) < len(all_rows):
+        blocks.append(context(escape(f"…and {len(all_rows) - len(rows)} more critics.")))
     blocks.append(
         context(
             "Vote with the buttons below; /vote and /bookmark work too.",
-            *_page(card.page_url, "Open full comparison"),
+            *_page(page_url, "Open full comparison"),
         )
     )
     # Each button's value is <its tool>:<first>:<second>, so a click can redraw the pair.
-    pair = f"{a.tool_id}:{b.tool_id}"
-    blocks.append(tool_actions(a, f"{a.tool_id}:{pair}"))
-    blocks.append(tool_actions(b, f"{b.tool_id}:{pair}"))
-    return {"text": fit(card.title, L.MAX_FALLBACK_TEXT), "blocks": blocks[: L.MAX_BLOCKS]}
+    pair = f"{first_id}:{second_id}"
+    blocks.append(_actions(first_id, first_name, f"{first_id}:{pair}"))
+    blocks.append(_actions(second_id, second_name, f"{second_id}:{pair}"))
+    return tuple(blocks)
 
 
 def _page(url: str, label: str) -> tuple[str, ...]:

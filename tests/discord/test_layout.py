@@ -16,7 +16,7 @@ from bot.core.views import (
     ScoreLine,
     ToolCard,
 )
-from bot.discord_bot import embeds, limits
+from bot.discord_bot import embeds, limits, replies
 from bot.discord_bot.buttons import CardRef, compare_buttons, vote_id
 from bot.discord_bot.limits import EmbedSpec, FieldSpec, fit, message_size
 from tests.discord.checks import assert_within_limits
@@ -118,3 +118,34 @@ def test_custom_ids_stay_under_100_chars_with_the_largest_ids() -> None:
     assert len(vote_id("skip", big, CardRef(big, big))) <= 100
     view = compare_buttons(_compare(10, ids=(big, big)))
     assert all(len(item.custom_id) <= 100 for item in view.children)  # type: ignore[attr-defined]
+
+
+def test_clipping_returns_a_fitting_spec_as_it_is_and_mends_any_other() -> None:
+    fitting = embeds.compare_specs(_compare(100))
+    assert all(limits._clip(spec) is spec for spec in fitting)
+    assert fit(fitting) == fitting
+    spec = fitting[1]
+    empty_field = replace(spec, fields=(FieldSpec("", "x"), *spec.fields[1:]))
+    long_title = replace(spec, title="t" * (limits.TITLE + 1))
+    long_value = replace(spec, fields=(FieldSpec("n", "v" * (limits.FIELD_VALUE + 1)),))
+    many_fields = replace(spec, fields=(FieldSpec("n", "v"),) * (limits.FIELDS + 1))
+    assert limits._clip(empty_field).fields[0].name == "—"
+    assert len(limits._clip(long_title).title) == limits.TITLE
+    assert len(limits._clip(long_value).fields[0].value) == limits.FIELD_VALUE
+    assert len(limits._clip(many_fields).fields) == limits.FIELDS
+
+
+def test_a_redrawn_card_shows_the_new_count_and_reuses_its_other_parts() -> None:
+    before = _compare(300)
+    shown = replies.compare_message(before).embeds
+    voted = replace(before.first, community=CommunityTally(7, 3))
+    after = replies.compare_message(replace(before, first=voted)).embeds
+    assert [old is new for old, new in zip(shown, after, strict=True)] == [True, False, True, True]
+    community = {f.name: f.value for f in after[1].fields}["Community"]
+    assert community == "70% ship · 10 votes (7 ship / 3 skip)"
+    for cached in (embeds._tool_spec, embeds._compare_header, embeds._compare_scorecard):
+        cached.cache_clear()
+    embeds.card_embed.cache_clear()
+    replies._compare_rendered.cache_clear()
+    fresh = replies.compare_message(replace(before, first=voted)).embeds
+    assert [e.to_dict() for e in fresh] == [e.to_dict() for e in after]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -147,3 +148,18 @@ async def test_longest_catalog_tools_render_within_limits(service: CommandServic
     tool_reply = await service.tool(ctx, "Humane AI Pin")
     assert isinstance(tool_reply, ToolCard)
     assert message_problems(blocks.tool_message(tool_reply)) == []
+
+
+def test_a_redrawn_card_shows_the_new_count_and_reuses_its_other_blocks() -> None:
+    before = card(4, 240)
+    shown = blocks.compare_message(before)["blocks"]
+    voted = replace(before.second, community=CommunityTally(7, 3))
+    after = blocks.compare_message(replace(before, second=voted))
+    changed = [
+        i for i, (old, new) in enumerate(zip(shown, after["blocks"], strict=True)) if old is not new
+    ]
+    assert [after["blocks"][i]["block_id"] for i in changed] == [f"{blocks.TOOL_BLOCK}2"]
+    assert any("70% ship · 10 votes (7 ship / 3 skip)" in t for t in texts(after))
+    for cached in (blocks._cached_tool_section, blocks._compare_head, blocks._compare_tail):
+        cached.cache_clear()
+    assert blocks.compare_message(replace(before, second=voted)) == after
