@@ -137,6 +137,13 @@ async def test_run_autocommit_commits_each_statement_by_itself(pg: Database) -> 
     assert first == second
 
 
+async def test_run_read_sends_no_begin_or_rollback(pg: Database) -> None:
+    """The tally board's reads (a look at the clock, a count) are two round trips, not four:
+    each statement is its own transaction, as in autocommit."""
+    first, second = await pg.run_read(_two_transaction_ids)
+    assert first != second
+
+
 def _slow_new_person(connection: Connection) -> None:
     connection.execute(text("SELECT pg_sleep(0.5)"))
     resolve_many_sync(connection, [IdentityKey("discord", "cancelled")])
