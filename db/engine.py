@@ -247,7 +247,14 @@ class Database:
         )
         self._write_lock = asyncio.Lock() if self.is_sqlite else None
         self._write_engine = self.engine.execution_options(sqlite_immediate=True)
-        self._autocommit_engine = self.engine.execution_options(isolation_level="AUTOCOMMIT")
+        # PostgreSQL: statements that stand alone skip BEGIN and COMMIT (run_autocommit,
+        # run_read). SQLite has no round trips to save; an in-memory database's reads
+        # keep the plain engine.
+        self._autocommit_engine = (
+            self.engine
+            if self.is_sqlite
+            else self.engine.execution_options(isolation_level="AUTOCOMMIT")
+        )
         self._sync = _SyncSqlite(url) if self.is_sqlite and not in_memory else None
         # Group commit: transactions asked for while the writer is busy run as one.
         self._write_groups: Batcher[Callable[[Connection], Any], Outcome] = Batcher(
