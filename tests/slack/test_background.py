@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from typing import Any
+
+from slack_bolt.context.ack.async_ack import AsyncAck
 
 from bot.slack_bot.background import BUSY, Background
 
@@ -40,26 +43,29 @@ async def test_a_full_queue_answers_busy_and_runs_nothing_more() -> None:
 
 
 async def test_an_answer_ready_in_time_is_the_ack_a_late_one_follows() -> None:
+    """bolt's own ack object: what it would send Slack is the HTTP response."""
     background = Background()
-    acks: list[dict[str, Any]] = []
     later: list[dict[str, Any]] = []
-
-    async def ack(**kwargs: Any) -> None:
-        acks.append(kwargs)
 
     async def send_later(_body: dict[str, Any], message: dict[str, Any]) -> None:
         later.append(message)
 
+    card = {"response_type": "in_channel", "text": "A vs B", "blocks": [{"type": "divider"}]}
+
     async def fast(_body: dict[str, Any], _context: Any) -> dict[str, Any]:
-        return {"text": "fast"}
+        return card
 
     async def slow(_body: dict[str, Any], _context: Any) -> dict[str, Any]:
         await asyncio.sleep(0.3)
         return {"text": "slow"}
 
-    await background.answer_in_ack(fast, send_later, within_s=0.1)(ack, {}, None)  # type: ignore[arg-type]
-    await background.answer_in_ack(slow, send_later, within_s=0.1)(ack, {}, None)  # type: ignore[arg-type]
-    assert acks == [{"text": "fast"}, {}]
+    fast_ack, slow_ack = AsyncAck(), AsyncAck()
+    await background.answer_in_ack(fast, send_later, within_s=0.1)(fast_ack, {}, None)  # type: ignore[arg-type]
+    await background.answer_in_ack(slow, send_later, within_s=0.1)(slow_ack, {}, None)  # type: ignore[arg-type]
+    assert fast_ack.response is not None and slow_ack.response is not None
+    assert json.loads(fast_ack.response.body) == card
+    assert fast_ack.response.headers["content-type"] == ["application/json;charset=utf-8"]
+    assert (slow_ack.response.status, slow_ack.response.body) == (200, "")
     assert later == []
     await background.drain()
     assert later == [{"text": "slow"}]

@@ -58,6 +58,9 @@ async def test_a_ready_card_travels_in_the_ack(running: RunningApp) -> None:
     for name, text in (("/compare", "cursor vs copilot"), ("/tool", "cursor")):
         response = await running.post(command_body(name, text, running.fake.response_url(name)))
         assert response.status == 200
+        # Slack reads a message (blocks, response_type) from an ack labelled JSON only;
+        # any other body would be posted as plain text.
+        assert response.content_type == "application/json"
         answer = json.loads(await response.text())
         assert answer["response_type"] == "in_channel"
         assert "Cursor" in json.dumps(answer["blocks"])

@@ -8,7 +8,7 @@ from typing import Any
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.slack_bot.app import json_text
+from bot.slack_bot.json_text import json_text
 
 JSON = st.recursive(
     st.none()
