@@ -68,7 +68,7 @@ def _tool_facts(card: ToolCard) -> tuple[FieldSpec, ...]:
 # A vote changes one number on one of a card's four embeds, and the card is redrawn
 # after every vote: each embed's spec is cached on what it shows, so a redraw rebuilds
 # only the voted tool's embed. Specs are frozen, so sharing them is safe.
-PART_CACHE = 256
+PART_CACHE = 64
 
 
 @functools.lru_cache(maxsize=PART_CACHE)

@@ -146,7 +146,7 @@ def compare_message(card: CompareCard) -> Message:
 # vote: the other blocks are cached on what they show, so a redraw builds one section.
 # Cached blocks are shared between messages, so nothing may change them (they are only
 # serialized, as card_message's results are).
-PART_CACHE = 256
+PART_CACHE = 64
 
 
 @functools.lru_cache(maxsize=PART_CACHE)
