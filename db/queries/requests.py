@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import Connection
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -56,10 +57,68 @@ _INSERT = Statement(
 
 
 async def record_compares(database: Database, entries: list[CompareLog]) -> list[None]:
-    """Store many compare requests in one transaction (see db.batching)."""
-    if entries:
-        await database.run_write(_record_batch, entries)
+    """Store many compare requests in one transaction (see db.batching).
+
+    On PostgreSQL the requests of people already known are stored by one autocommit
+    statement that looks their identities up itself: one round trip instead of four
+    (BEGIN, the look-up, the insert, COMMIT). Only newcomers take the transaction that
+    creates their person.
+    """
+    pending = entries
+    if pending and not database.is_sqlite:
+        unknown = await database.run_autocommit(_record_known_pg, pending, utcnow())
+        pending = [pending[n] for n in unknown]
+    if pending:
+        await database.run_write(_record_batch, pending)
     return [None] * len(entries)
+
+
+# PostgreSQL only: the batch as arrays (one prepared statement whatever its size). The
+# requests whose identity exists are inserted; the numbers of the others come back.
+_INSERT_KNOWN_PG = Statement(
+    """
+    WITH asked AS (
+        SELECT * FROM unnest(
+            :ns::int[], :kinds::text[], :keys::text[], :platforms::text[],
+            :workspaces::text[], :user_ids::text[], :first_queries::text[],
+            :first_tool_ids::int[], :second_queries::text[], :second_tool_ids::int[]
+        ) AS a(n, kind, key, platform, workspace, user_id, first_query, first_tool_id,
+               second_query, second_tool_id)
+    ), known AS (
+        SELECT asked.*, identities.person_id FROM asked
+        JOIN identities ON identities.kind = asked.kind AND identities.key = asked.key
+    ), stored AS (
+        INSERT INTO compare_requests (person_id, platform, workspace, user_id, first_query,
+            first_tool_id, second_query, second_tool_id, created_at)
+        SELECT person_id, platform, workspace, user_id, first_query, first_tool_id,
+            second_query, second_tool_id, :created_at::timestamptz FROM known ORDER BY n
+    )
+    SELECT n FROM asked WHERE n NOT IN (SELECT n FROM known) ORDER BY n
+    """
+)
+
+
+def _record_known_pg(
+    connection: Connection, entries: list[CompareLog], moment: datetime
+) -> list[int]:
+    identities = [e.voter.identity for e in entries]
+    rows = _INSERT_KNOWN_PG.rows(
+        connection,
+        {
+            "ns": list(range(len(entries))),
+            "kinds": [i.kind for i in identities],
+            "keys": [i.key for i in identities],
+            "platforms": [e.voter.platform for e in entries],
+            "workspaces": [e.voter.workspace for e in entries],
+            "user_ids": [e.voter.user_id for e in entries],
+            "first_queries": [e.first[0][:200] for e in entries],
+            "first_tool_ids": [e.first[1] for e in entries],
+            "second_queries": [e.second[0][:200] for e in entries],
+            "second_tool_ids": [e.second[1] for e in entries],
+            "created_at": moment,
+        },
+    )
+    return [int(row[0]) for row in rows]
 
 
 def _record_batch(connection: Connection, entries: list[CompareLog]) -> None:
