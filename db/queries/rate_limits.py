@@ -112,6 +112,14 @@ _RECORD = Statement(
 )
 
 
+def admits(used: Counter[int], person_id: int, rule: RateLimit) -> bool:
+    """Whether the person has room for one more action; taken from ``used`` if so."""
+    if used[person_id] >= rule.limit:
+        return False
+    used[person_id] += 1
+    return True
+
+
 def record(
     connection: Connection,
     scope: str,
@@ -124,12 +132,7 @@ def record(
     """Admit each action (in order) while its person has room; record the admitted ones."""
     if rule is None:
         return [True] * len(person_ids)
-    allowed: list[bool] = []
-    for person_id in person_ids:
-        ok = used[person_id] < rule.limit
-        if ok:
-            used[person_id] += 1
-        allowed.append(ok)
+    allowed = [admits(used, person_id, rule) for person_id in person_ids]
     admitted = [
         {"person_id": p, "scope": scope, "at": now}
         for p, ok in zip(person_ids, allowed, strict=True)

@@ -11,7 +11,7 @@ from bot.core.context import CommandContext
 from bot.core.service import CommandService
 from bot.core.views import ErrorView, VoteResult
 from db.engine import Database
-from db.models import Vote
+from db.models import RateEvent, Vote
 from db.queries.rate_limits import RateLimit
 
 
@@ -60,6 +60,8 @@ async def test_rate_limit_answers_politely_and_counts_once(demo_database: Databa
     assert len(limited) == 3 and all(r.code == "rate_limited" for r in limited)
     async with demo_database.read() as session:
         assert await session.scalar(select(func.count(Vote.id))) == 1
+        # Each admitted vote, changed or not, used one slot; the refused ones none.
+        assert await session.scalar(select(func.count(RateEvent.id))) == 3
 
 
 async def test_fifty_voters_changing_twenty_times_at_once(demo_database: Database):
