@@ -48,6 +48,7 @@ from typing import IO, Any
 import aiohttp
 
 from bot.core.tool_index import ToolIndex
+from tests import postgres
 from tests.bench.support import bench_database, percentile
 from tests.discord.fake_discord import (
     CHANNEL_ID,
@@ -638,10 +639,27 @@ async def _profiler(pid: int, label: str) -> asyncio.subprocess.Process | None:
     )
 
 
+async def settle_postgresql() -> None:
+    """Write out what the runs before left in PostgreSQL's buffers, before a search starts.
+
+    Right after the 200 + 200 a second runs, the one-process search's first step (50/s)
+    had a p99 of 98-229 ms in four runs on this machine's two cores; after a CHECKPOINT,
+    30 ms.
+    """
+    connection = await postgres.admin_connection()
+    try:
+        await connection.execute("CHECKPOINT")
+    finally:
+        await connection.close()
+
+
 async def saturation(database_url: str, tools: list[str], processes: int) -> tuple[int, str]:
     """The highest total rate (Discord + Slack) served with p99 < 100 ms and no errors.
 
-    Steps 50, 100, 150, 200... a second until a step misses; 0 when even 50/s does.
+    Steps 50, 100, 150, 200... a second until a step misses twice in a row; 0 when even
+    50/s does. A step's p99 rests on its few slowest answers (the 13th of 1,250 at
+    250/s), so one stall of this shared machine could end the search far below the
+    knee: a missed step is run again, and only a second miss ends the search.
     """
     best = 0
     log: list[str] = []
@@ -650,11 +668,14 @@ async def saturation(database_url: str, tools: list[str], processes: int) -> tup
         nonlocal best
         # 50 first: on a small shared machine even 100/s may be past the knee.
         for rate in range(50, 2_001, 50):
-            samples = await drive(harness, rate / 2, STEP_S)
-            p99 = samples.worst_p99()
-            log.append(f"{rate}/s: p99 {p99:.0f} ms, {samples.errors} errors")
-            print(f"  {processes} process(es) {log[-1]}", file=sys.stderr)
-            if p99 >= SATURATION_P99_MS or samples.errors:
+            for attempt in ("", " (again)"):
+                samples = await drive(harness, rate / 2, STEP_S)
+                p99 = samples.worst_p99()
+                log.append(f"{rate}/s{attempt}: p99 {p99:.0f} ms, {samples.errors} errors")
+                print(f"  {processes} process(es) {log[-1]}", file=sys.stderr)
+                if p99 < SATURATION_P99_MS and not samples.errors:
+                    break
+            else:
                 return
             best = rate
 
@@ -769,6 +790,7 @@ async def run(rows: list[dict[str, Any]]) -> None:
     if os.environ.get("BENCH_SATURATION", "1") == "0":
         return
     for processes in (1, 2):
+        await settle_postgresql()
         async with bench_database("postgresql") as database:
             tools = await _tools(database.url)
             best, steps = await saturation(database.url, tools, processes)
