@@ -104,6 +104,14 @@ def _actions(tool_id: int, name: str, value: str) -> Block:
     }
 
 
+# A vote changes the numbers in one tool's section, and the card is redrawn after every
+# vote: the other blocks are cached on what they show, so a redraw builds one section.
+# Cached blocks are shared between messages, so nothing may change them (they are only
+# serialized, as card_message's results are).
+PART_CACHE = 64
+
+
+@functools.lru_cache(maxsize=PART_CACHE)
 def _tool_section(tool: ToolCard) -> Block:
     title = link(tool.url, plain(tool.name, 200), strong=True) + " · " + fit(tool.category, 200)
     text = title + "\n" + fit(tool.best_for, L.MAX_SECTION_TEXT - len(title) - 1)
@@ -135,23 +143,11 @@ def compare_message(card: CompareCard) -> Message:
     a, b = card.first, card.second
     blocks = [
         *_compare_head(card.title, card.decision),
-        _cached_tool_section(a),
-        _cached_tool_section(b),
+        _tool_section(a),
+        _tool_section(b),
         *_compare_tail(a.tool_id, a.name, b.tool_id, b.name, card.rows, card.page_url),
     ]
     return {"text": fit(card.title, L.MAX_FALLBACK_TEXT), "blocks": blocks[: L.MAX_BLOCKS]}
-
-
-# A vote changes the numbers in one tool's section, and the card is redrawn after every
-# vote: the other blocks are cached on what they show, so a redraw builds one section.
-# Cached blocks are shared between messages, so nothing may change them (they are only
-# serialized, as card_message's results are).
-PART_CACHE = 64
-
-
-@functools.lru_cache(maxsize=PART_CACHE)
-def _cached_tool_section(tool: ToolCard) -> Block:
-    return _tool_section(tool)
 
 
 @functools.lru_cache(maxsize=PART_CACHE)

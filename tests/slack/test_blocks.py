@@ -160,6 +160,6 @@ def test_a_redrawn_card_shows_the_new_count_and_reuses_its_other_blocks() -> Non
     ]
     assert [after["blocks"][i]["block_id"] for i in changed] == [f"{blocks.TOOL_BLOCK}2"]
     assert any("70% ship · 10 votes (7 ship / 3 skip)" in t for t in texts(after))
-    for cached in (blocks._cached_tool_section, blocks._compare_head, blocks._compare_tail):
+    for cached in (blocks._tool_section, blocks._compare_head, blocks._compare_tail):
         cached.cache_clear()
     assert blocks.compare_message(replace(before, second=voted)) == after
