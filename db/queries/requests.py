@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Connection
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -79,9 +80,9 @@ _INSERT_KNOWN_PG = Statement(
     """
     WITH asked AS (
         SELECT * FROM unnest(
-            :ns::int[], :kinds::text[], :keys::text[], :platforms::text[],
-            :workspaces::text[], :user_ids::text[], :first_queries::text[],
-            :first_tool_ids::int[], :second_queries::text[], :second_tool_ids::int[]
+            :ns::int[], :kinds::text[], :keys::text[], :platform::text[],
+            :workspace::text[], :user_id::text[], :first_query::text[],
+            :first_tool_id::int[], :second_query::text[], :second_tool_id::int[]
         ) AS a(n, kind, key, platform, workspace, user_id, first_query, first_tool_id,
                second_query, second_tool_id)
     ), known AS (
@@ -98,27 +99,38 @@ _INSERT_KNOWN_PG = Statement(
 )
 
 
+def _columns(entry: CompareLog) -> dict[str, Any]:
+    """A request's own columns, as both paths store them (names cut to the column's size)."""
+    voter = entry.voter
+    return {
+        "platform": voter.platform,
+        "workspace": voter.workspace,
+        "user_id": voter.user_id,
+        "first_query": entry.first[0][:200],
+        "first_tool_id": entry.first[1],
+        "second_query": entry.second[0][:200],
+        "second_tool_id": entry.second[1],
+    }
+
+
 def _record_known_pg(
     connection: Connection, entries: list[CompareLog], moment: datetime
 ) -> list[int]:
     identities = [e.voter.identity for e in entries]
-    rows = _INSERT_KNOWN_PG.rows(
+    rows = [_columns(e) for e in entries]
+    # Each column as one array, under the column's name (a batch is never empty).
+    arrays = {name: [row[name] for row in rows] for name in rows[0]}
+    found = _INSERT_KNOWN_PG.rows(
         connection,
         {
             "ns": list(range(len(entries))),
             "kinds": [i.kind for i in identities],
             "keys": [i.key for i in identities],
-            "platforms": [e.voter.platform for e in entries],
-            "workspaces": [e.voter.workspace for e in entries],
-            "user_ids": [e.voter.user_id for e in entries],
-            "first_queries": [e.first[0][:200] for e in entries],
-            "first_tool_ids": [e.first[1] for e in entries],
-            "second_queries": [e.second[0][:200] for e in entries],
-            "second_tool_ids": [e.second[1] for e in entries],
+            **arrays,
             "created_at": moment,
         },
     )
-    return [int(row[0]) for row in rows]
+    return [int(row[0]) for row in found]
 
 
 def _record_batch(connection: Connection, entries: list[CompareLog]) -> None:
@@ -126,17 +138,7 @@ def _record_batch(connection: Connection, entries: list[CompareLog]) -> None:
     # One look-up for the whole batch.
     persons = resolve_many_sync(connection, (e.voter.identity for e in entries))
     rows = [
-        {
-            "person_id": persons[e.voter.identity],
-            "platform": e.voter.platform,
-            "workspace": e.voter.workspace,
-            "user_id": e.voter.user_id,
-            "first_query": e.first[0][:200],
-            "first_tool_id": e.first[1],
-            "second_query": e.second[0][:200],
-            "second_tool_id": e.second[1],
-            "created_at": moment,
-        }
+        {"person_id": persons[e.voter.identity], **_columns(e), "created_at": moment}
         for e in entries
     ]
     _INSERT.many(connection, rows)
