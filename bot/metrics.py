@@ -37,6 +37,11 @@ DIGEST_SEND_SECONDS = Histogram(
     "Time to deliver one digest issue to every subscriber.",
     buckets=(1, 5, 15, 30, 60, 120, 300, 900, 1800, 3600),
 )
+EVENT_LOOP = Gauge(
+    "shiporskip_event_loop_info",
+    "1 for the event loop this process runs on (uvloop or asyncio; EVENT_LOOP).",
+    ["loop"],
+)
 DB_POOL_IN_USE = Gauge("shiporskip_db_pool_in_use", "Database connections checked out now.")
 VOTE_SPIKE = Gauge(
     "shiporskip_vote_spike",

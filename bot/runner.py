@@ -17,6 +17,8 @@ from sqlalchemy.exc import SQLAlchemyError
 from bot.bootstrap import prepare_database
 from bot.core.ports import ChannelPoster
 from bot.core.service import CommandService
+from bot.event_loop import loop_name
+from bot.metrics import EVENT_LOOP
 from bot.settings import Settings, mail_problem, secret_key_problem
 from bot.slack_bot.config import SlackConfigError, load_slack_config, slack_enabled
 from bot.web.app import RouteInstaller, bound_port, build_web_app, serve
@@ -195,6 +197,9 @@ async def run(settings: Settings, *, demo: bool = True, terminal: bool | None = 
     """Start every enabled part; stop them all on SIGTERM/SIGINT or when one ends."""
     for problem in startup_problems(settings):
         raise SystemExit(problem)
+    loop = loop_name(asyncio.get_running_loop())
+    EVENT_LOOP.labels(loop).set(1)
+    log.info("event loop: %s", loop)
     try:
         database = await prepare_database(
             settings.database.url, catalog_path=settings.app.catalog_path, demo=demo

@@ -25,6 +25,8 @@ from pydantic import (
 )
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from bot.event_loop import EventLoopChoice
+
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./shiporskip.db"
 DEFAULT_SECRET_KEY = "dev-insecure-secret-key-change-me"
 MIN_SECRET_KEY_LENGTH = 32
@@ -74,6 +76,9 @@ class AppSettings(BaseSettings):
         "INFO", description="Log threshold."
     )
     log_format: Literal["text", "json"] = Field("text", description="text or json logs.")
+    event_loop: EventLoopChoice = Field(
+        "auto", description="auto (uvloop when installed), uvloop or asyncio (bot.event_loop)."
+    )
     trusted_proxy: IPvAnyAddress | None = Field(
         None,
         description="Reverse proxy whose X-Forwarded-For is believed (per-IP limits).",
@@ -102,6 +107,11 @@ class AppSettings(BaseSettings):
     @classmethod
     def _upper(cls, value: Any) -> Any:
         return value.upper() if isinstance(value, str) else value
+
+    @field_validator("event_loop", mode="before")
+    @classmethod
+    def _lower(cls, value: Any) -> Any:
+        return value.strip().lower() if isinstance(value, str) else value
 
 
 class DiscordSettings(BaseSettings):

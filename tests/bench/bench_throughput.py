@@ -12,8 +12,11 @@ An open-loop load generator (arrivals at a fixed rate, whatever the answers do) 
 Targets (issue 17) on one `shiporskip run` process, SQLite and PostgreSQL: Discord
 callback p99 < 50 ms, Slack ack p99 < 50 ms, Slack card p99 < 100 ms, no errors,
 RSS <= 150 MB, CPU per interaction at most 2x the floor's. The floor
-(tests/bench/floor_bot.py) is a bare discord.py + bolt bot answering a static card,
-driven by the same load; every row prints ours, the floor and the ratio.
+(tests/bench/floor_bot.py) is a bare discord.py + bolt bot answering a static card and
+sending the messages the product must (a click's card and its private confirmation),
+on asyncio's own loop, driven by the same load; every row prints ours, the floor and
+the ratio. FLOOR_CONFIRMS=0 drops the floor's confirmations; FLOOR_UVLOOP=1 puts it on
+uvloop, as ``shiporskip run`` is.
 
 Then the saturation rate (p99 < 100 ms, no errors) of one process and of two sharing one
 port (HTTP_REUSE_PORT=1, Discord shards split), stepping 100, 200, 300... a second.

@@ -6,6 +6,16 @@ over HTTP), both answering with one static card from memory: no database, no cor
 rendering. The throughput bench drives it with the same load as ``shiporskip run``, so
 every row can say how far above the bare libraries we are.
 
+It sends the messages the product must send, no fewer: a click is confirmed to the
+clicker privately (issues 4 and 13), so the floor's clicks send that confirmation too
+(a Discord followup, a Slack chat.postEphemeral) besides redrawing the card.
+FLOOR_CONFIRMS=0 leaves it out, for comparing with the answer-only floor of earlier
+sessions.
+
+It runs on asyncio's own loop, as the bare libraries do; ``shiporskip run`` runs on
+uvloop (bot.event_loop). FLOOR_UVLOOP=1 puts the floor on uvloop too, to see how much
+of the distance is our code rather than the loop.
+
 Run as ``python -m tests.bench.floor_bot``; configured from the environment the bench
 gives ``shiporskip run`` (DISCORD_TOKEN, DISCORD_API_URL, DISCORD_GATEWAY_URL,
 SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET, SLACK_API_URL, HTTP_PORT).
@@ -28,6 +38,7 @@ from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.discord_bot._discord_internals import set_api_base, set_gateway
+from bot.event_loop import run_on
 
 # One static card per platform, shaped like ours (an embed or blocks with vote buttons).
 DISCORD_CARD = discord.Embed(
@@ -67,6 +78,10 @@ SLACK_BLOCKS: list[dict[str, Any]] = [
 SLACK_TEXT = "Cursor vs GitHub Copilot"
 
 
+def confirms() -> bool:
+    return os.environ.get("FLOOR_CONFIRMS", "1") != "0"
+
+
 def build_discord(token: str) -> discord.AutoShardedClient:
     intents = discord.Intents.none()
     intents.guilds = True
@@ -93,6 +108,8 @@ def build_discord(token: str) -> discord.AutoShardedClient:
     async def on_interaction(interaction: discord.Interaction) -> None:
         if interaction.type is discord.InteractionType.component:
             await interaction.response.edit_message(embed=DISCORD_CARD, view=discord_buttons())
+            if confirms():
+                await interaction.followup.send("Counted: ship.", ephemeral=True)
 
     return client
 
@@ -115,9 +132,18 @@ def build_slack(http: aiohttp.ClientSession) -> AsyncApp:
     @app.action(re.compile(r"^sos:"))
     async def click(ack: AsyncAck, body: dict[str, Any]) -> None:
         await ack()
-        payload = {"replace_original": True, "text": SLACK_TEXT, "blocks": SLACK_BLOCKS}
-        async with http.post(body["response_url"], json=payload) as response:
-            await response.read()
+
+        async def redraw() -> None:
+            payload = {"replace_original": True, "text": SLACK_TEXT, "blocks": SLACK_BLOCKS}
+            async with http.post(body["response_url"], json=payload) as response:
+                await response.read()
+
+        async def confirm() -> None:
+            await app.client.chat_postEphemeral(
+                channel=body["channel"]["id"], user=body["user"]["id"], text="Counted: ship."
+            )
+
+        await asyncio.gather(redraw(), *([confirm()] if confirms() else []))
 
     return app
 
@@ -156,4 +182,4 @@ async def main() -> None:
 
 
 if __name__ == "__main__":
-    asyncio.run(main())
+    run_on("uvloop" if os.environ.get("FLOOR_UVLOOP") == "1" else "asyncio", main)

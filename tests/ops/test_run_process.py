@@ -35,6 +35,23 @@ def test_headless_run_serves_health_and_stops_on_sigterm(process_url: str, tmp_p
     assert "starting console" not in log
 
 
+@pytest.mark.parametrize(("setting", "loop"), [(None, "uvloop"), ("asyncio", "asyncio")])
+def test_run_says_which_event_loop_it_runs_on(tmp_path: Path, setting: str | None, loop: str):
+    """uvloop by default (bot.event_loop), asyncio's loop on request; either stops cleanly."""
+    env = {"EVENT_LOOP": setting} if setting else {}
+    bot = start_bot(tmp_path, f"sqlite+aiosqlite:///{tmp_path / 'loop.db'}", **env)
+    try:
+        status, text = bot.get("/metrics")
+        assert status == 200
+        assert f'shiporskip_event_loop_info{{loop="{loop}"}} 1.0' in text
+        other = "asyncio" if loop == "uvloop" else "uvloop"
+        assert f'loop="{other}"' not in text
+    finally:
+        code, took = bot.stop(signal.SIGTERM)
+    assert code == 0 and took < 10, bot.log()
+    assert f"event loop: {loop}" in bot.log()
+
+
 def test_sigint_also_stops_cleanly(tmp_path: Path):
     bot = start_bot(tmp_path, f"sqlite+aiosqlite:///{tmp_path / 'x.db'}")
     code, took = bot.stop(signal.SIGINT)
@@ -51,8 +68,9 @@ def test_sigint_also_stops_cleanly(tmp_path: Path):
         ),
         ({"OUTBOX_DIR": "/proc/version/outbox"}, "OUTBOX_DIR"),
         ({"HTTP_PORT": "-3"}, "HTTP_PORT"),
+        ({"EVENT_LOOP": "trio"}, "EVENT_LOOP"),
     ],
-    ids=["slack-without-secret", "unreachable-db", "unwritable-outbox", "bad-port"],
+    ids=["slack-without-secret", "unreachable-db", "unwritable-outbox", "bad-port", "bad-loop"],
 )
 def test_inconsistent_settings_refuse_to_start(tmp_path: Path, env: dict[str, str], message: str):
     environment = clean_env(
