@@ -17,10 +17,13 @@ import time
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import padding, rsa
-from dkim.canonicalization import Relaxed  # type: ignore[import-untyped]
+# cryptography and dkimpy are imported where a key is read or mail signed: every
+# `shiporskip` command loads this module (the CLI's `mail` commands), and the two are
+# about 10 MB of `run`'s memory, which most processes never sign with.
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric import rsa
 
 # Order matters only for readability: each header is signed once, where it appears.
 SIGNED_HEADERS: tuple[str, ...] = (
@@ -50,6 +53,9 @@ class SigningError(ValueError):
 
 def load_private_key(path: Path) -> rsa.RSAPrivateKey:
     """The RSA key in ``path`` (PEM, PKCS#1 or PKCS#8); SigningError when unusable."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
     try:
         key = serialization.load_pem_private_key(path.read_bytes(), password=None)
     except (OSError, ValueError, TypeError) as exc:
@@ -63,6 +69,9 @@ def load_private_key(path: Path) -> rsa.RSAPrivateKey:
 
 def generate_key_pem(bits: int = 2048) -> bytes:
     """A new RSA private key as PKCS#1 PEM, which every DKIM tool reads."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
     key = rsa.generate_private_key(public_exponent=65537, key_size=bits)
     return key.private_bytes(
         serialization.Encoding.PEM,
@@ -73,6 +82,8 @@ def generate_key_pem(bits: int = 2048) -> bytes:
 
 def public_key_record(key: rsa.RSAPrivateKey) -> str:
     """The TXT value to publish at <selector>._domainkey.<domain>."""
+    from cryptography.hazmat.primitives import serialization
+
     der = key.public_key().public_bytes(
         serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
     )
@@ -105,6 +116,9 @@ class DkimSigner:
         key: rsa.RSAPrivateKey,
         headers: Sequence[str] = SIGNED_HEADERS,
     ) -> None:
+        from cryptography.hazmat.primitives import hashes
+        from cryptography.hazmat.primitives.asymmetric import padding
+
         for label, value in (("domain", domain), ("selector", selector)):
             if not value or not re.fullmatch(r"[A-Za-z0-9._-]+", value):
                 raise SigningError(f"invalid DKIM {label} {value!r}")
@@ -190,6 +204,8 @@ class DkimSigner:
 
     def sign(self, message: bytes) -> bytes:
         """``message`` (CRLF line ends) with a DKIM-Signature header prepended."""
+        from dkim.canonicalization import Relaxed  # type: ignore[import-untyped]
+
         head, separator, body = message.partition(b"\r\n\r\n")
         if not separator:
             head, body = message.rstrip(b"\r\n"), b""

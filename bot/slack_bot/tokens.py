@@ -7,10 +7,12 @@ tries each key), and the next save stores them under the new key.
 from __future__ import annotations
 
 import base64
+from typing import TYPE_CHECKING
 
-from cryptography.fernet import Fernet, InvalidToken, MultiFernet
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+# cryptography is imported when a cipher is made: only OAuth installs (many workspaces)
+# store tokens, and the library is about 8 MB of `run`'s memory.
+if TYPE_CHECKING:
+    from cryptography.fernet import Fernet
 
 # A fixed label so the same SECRET_KEY yields different keys for different purposes.
 _INFO = b"shiporskip slack token encryption v1"
@@ -21,6 +23,8 @@ class TokenCipher:
     """Encrypts tokens before they reach the database and decrypts them on the way out."""
 
     def __init__(self, secret_key: str, previous_secret_key: str | None = None) -> None:
+        from cryptography.fernet import MultiFernet
+
         keys = [secret_key] + ([previous_secret_key] if previous_secret_key else [])
         # MultiFernet encrypts with the first key and decrypts with any.
         self._fernet = MultiFernet([_fernet(key) for key in keys])
@@ -37,6 +41,8 @@ class TokenCipher:
 
     def decrypt(self, stored: str | None) -> str | None:
         """The token; None if it was stored under another SECRET_KEY (reinstall needed)."""
+        from cryptography.fernet import InvalidToken
+
         if not stored or not stored.startswith(_PREFIX):
             return stored
         try:
@@ -46,6 +52,10 @@ class TokenCipher:
 
 
 def _fernet(secret_key: str) -> Fernet:
+    from cryptography.fernet import Fernet
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
     derived = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=_INFO).derive(
         secret_key.encode()
     )
