@@ -788,6 +788,10 @@ async def run(rows: list[dict[str, Any]]) -> None:
             if floor is None:
                 # No database in the floor: measured once, compared on both backends.
                 floor = await measure(database.url, tools, floor=True)
+            if backend == "postgresql":
+                # Setting the database up (and the SQLite run before) left PostgreSQL
+                # dirty buffers; written out now, not by a checkpoint mid-measurement.
+                await settle_postgresql()
             ours = await measure(database.url, tools, floor=False)
         rows.extend(rows_for(backend, ours, floor))
     if os.environ.get("BENCH_SATURATION", "1") == "0":
