@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -60,23 +61,31 @@ _INSERT = Statement(
 async def record_compares(database: Database, entries: list[CompareLog]) -> list[None]:
     """Store many compare requests in one transaction (see db.batching).
 
-    On PostgreSQL the requests of people already known are stored by one autocommit
-    statement that looks their identities up itself: one round trip instead of four
-    (BEGIN, the look-up, the insert, COMMIT). Only newcomers take the transaction that
-    creates their person.
+    On PostgreSQL the whole batch is one autocommit statement that looks the askers up
+    and creates the people it has never seen: one round trip, where a transaction took
+    seven for a batch with a newcomer (BEGIN, the look-up, the people, their identities,
+    the insert, COMMIT, after the known people's own statement). Only the requests of
+    newcomers another process created at the same moment take the transaction, which
+    finds the person that process made.
     """
     pending = entries
+    orphans: list[int] = []
     if pending and not database.is_sqlite:
-        unknown = await database.run_autocommit(_record_known_pg, pending, utcnow())
-        pending = [pending[n] for n in unknown]
+        lost, orphans = await database.run_autocommit(_record_pg, pending, utcnow())
+        pending = [pending[n] for n in lost]
     if pending:
-        await database.run_write(_record_batch, pending)
+        await database.run_write(_record_batch, pending, orphans)
     return [None] * len(entries)
 
 
-# PostgreSQL only: the batch as arrays (one prepared statement whatever its size). The
-# requests whose identity exists are inserted; the numbers of the others come back.
-_INSERT_KNOWN_PG = Statement(
+# PostgreSQL only: the batch as arrays (one prepared statement whatever its size).
+# Known askers are joined to their identity; each identity never seen gets a person
+# (one per identity, however often it asks in the batch; which new id goes to which
+# identity does not matter, they are alike) and the identity, unless another process
+# created it first (ON CONFLICT DO NOTHING waits for that process, then skips). Every
+# request whose asker is now known is stored. Comes back: ("lost", n) for a request
+# whose identity another process won, ("orphan", id) for the person made for it.
+_INSERT_PG = Statement(
     """
     WITH asked AS (
         SELECT * FROM unnest(
@@ -86,15 +95,41 @@ _INSERT_KNOWN_PG = Statement(
         ) AS a(n, kind, key, platform, workspace, user_id, first_query, first_tool_id,
                second_query, second_tool_id)
     ), known AS (
-        SELECT asked.*, identities.person_id FROM asked
+        SELECT asked.n, identities.person_id FROM asked
         JOIN identities ON identities.kind = asked.kind AND identities.key = asked.key
+    ), fresh AS (
+        SELECT kind, key, row_number() OVER (ORDER BY kind, key) AS r
+        FROM (SELECT DISTINCT kind, key FROM asked
+              WHERE n NOT IN (SELECT n FROM known)) AS unseen
+    ), made AS (
+        INSERT INTO people (created_at)
+        SELECT :created_at::timestamptz FROM fresh
+        RETURNING id
+    ), paired AS (
+        SELECT fresh.kind, fresh.key, numbered.id AS person_id FROM fresh
+        JOIN (SELECT id, row_number() OVER (ORDER BY id) AS r FROM made) AS numbered
+            ON numbered.r = fresh.r
+    ), claimed AS (
+        INSERT INTO identities (person_id, kind, key, created_at)
+        SELECT person_id, kind, key, :created_at::timestamptz FROM paired
+        ON CONFLICT (kind, key) DO NOTHING
+        RETURNING kind, key, person_id
+    ), owners AS (
+        SELECT n, person_id FROM known
+        UNION ALL
+        SELECT asked.n, claimed.person_id FROM asked
+        JOIN claimed ON claimed.kind = asked.kind AND claimed.key = asked.key
     ), stored AS (
         INSERT INTO compare_requests (person_id, platform, workspace, user_id, first_query,
             first_tool_id, second_query, second_tool_id, created_at)
-        SELECT person_id, platform, workspace, user_id, first_query, first_tool_id,
-            second_query, second_tool_id, :created_at::timestamptz FROM known ORDER BY n
+        SELECT owners.person_id, platform, workspace, user_id, first_query, first_tool_id,
+            second_query, second_tool_id, :created_at::timestamptz
+        FROM asked JOIN owners ON owners.n = asked.n ORDER BY asked.n
     )
-    SELECT n FROM asked WHERE n NOT IN (SELECT n FROM known) ORDER BY n
+    SELECT 'lost', n FROM asked WHERE n NOT IN (SELECT n FROM owners)
+    UNION ALL
+    SELECT 'orphan', person_id FROM paired
+    WHERE person_id NOT IN (SELECT person_id FROM claimed)
     """
 )
 
@@ -113,14 +148,15 @@ def _columns(entry: CompareLog) -> dict[str, Any]:
     }
 
 
-def _record_known_pg(
+def _record_pg(
     connection: Connection, entries: list[CompareLog], moment: datetime
-) -> list[int]:
+) -> tuple[list[int], list[int]]:
+    """The requests left to store (lost to another process) and the people to drop."""
     identities = [e.voter.identity for e in entries]
     rows = [_columns(e) for e in entries]
     # Each column as one array, under the column's name (a batch is never empty).
     arrays = {name: [row[name] for row in rows] for name in rows[0]}
-    found = _INSERT_KNOWN_PG.rows(
+    found = _INSERT_PG.rows(
         connection,
         {
             "ns": list(range(len(entries))),
@@ -130,11 +166,17 @@ def _record_known_pg(
             "created_at": moment,
         },
     )
-    return [int(row[0]) for row in found]
+    lost = sorted(int(n) for kind, n in found if kind == "lost")
+    return lost, [int(n) for kind, n in found if kind == "orphan"]
 
 
-def _record_batch(connection: Connection, entries: list[CompareLog]) -> None:
+def _record_batch(
+    connection: Connection, entries: list[CompareLog], orphans: Sequence[int] = ()
+) -> None:
     moment = utcnow()
+    if orphans:
+        # People made for identities another process created first: nobody uses them.
+        _FORGET_PEOPLE.many(connection, [{"id": person} for person in orphans])
     # One look-up for the whole batch.
     persons = resolve_many_sync(connection, (e.voter.identity for e in entries))
     rows = [
@@ -142,3 +184,6 @@ def _record_batch(connection: Connection, entries: list[CompareLog]) -> None:
         for e in entries
     ]
     _INSERT.many(connection, rows)
+
+
+_FORGET_PEOPLE = Statement("DELETE FROM people WHERE id = :id")

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select, text
 
 from db.engine import Database
-from db.models import CompareRequest, Tool
+from db.models import CompareRequest, Person, Tool
 from db.queries.people import resolve_many_sync
 from db.queries.requests import CompareLog, record_compares
 from db.queries.votes import Voter
@@ -66,3 +68,77 @@ async def test_on_postgresql_known_people_take_no_transaction(
     monkeypatch.setattr(database, "run_write", no_transaction)
     await record_compares(database, [_log("UOLD", "a"), _log("UOLD", "b")])
     assert [r[2] for r in await _stored(database)] == ["a", "b"]
+
+
+async def _people(database: Database) -> int:
+    async with database.read() as session:
+        return int(await session.scalar(select(func.count()).select_from(Person)) or 0)
+
+
+@pytest.mark.parametrize("db_target", ["postgresql"], indirect=True)
+async def test_on_postgresql_newcomers_take_no_transaction_either(
+    database: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One statement stores the batch: a newcomer asking twice gets one person."""
+    known = await database.run_write(resolve_many_sync, [_log("UOLD", "x").voter.identity])
+    people_before = await _people(database)
+
+    async def no_transaction(*_args: object, **_kwargs: object) -> None:
+        raise AssertionError("a transaction for a batch no other process raced")
+
+    monkeypatch.setattr(database, "run_write", no_transaction)
+    batch = [_log("UNEW", "a"), _log("UOLD", "b"), _log("UTWO", "c"), _log("UNEW", "d")]
+    await record_compares(database, batch)
+    rows = await _stored(database)
+    assert [(user, query) for _, user, query, _ in rows] == [
+        ("UNEW", "a"),
+        ("UOLD", "b"),
+        ("UTWO", "c"),
+        ("UNEW", "d"),
+    ]
+    persons = {user: {p for p, u, _, _ in rows if u == user} for user in ("UNEW", "UOLD", "UTWO")}
+    assert persons["UOLD"] == set(known.values())
+    assert len(persons["UNEW"]) == 1 and len(persons["UTWO"]) == 1
+    assert persons["UNEW"] != persons["UTWO"]
+    # Exactly one person per newcomer, each with the identity it was made for.
+    assert await _people(database) == people_before + 2
+    monkeypatch.undo()
+    again = await database.run_write(
+        resolve_many_sync, [_log("UNEW", "").voter.identity, _log("UTWO", "").voter.identity]
+    )
+    assert set(again.values()) == persons["UNEW"] | persons["UTWO"]
+
+
+@pytest.mark.parametrize("db_target", ["postgresql"], indirect=True)
+async def test_on_postgresql_a_newcomer_created_meanwhile_by_another_process(
+    database: Database,
+) -> None:
+    """The other process's person wins: the request is stored under it, ours is dropped."""
+    identity = _log("URACE", "").voter.identity
+    people_before = await _people(database)
+    async with database.engine.connect() as other:
+        # Another process is creating the same newcomer and has not committed yet.
+        made = await other.execute(
+            text("INSERT INTO people (created_at) VALUES (now()) RETURNING id")
+        )
+        theirs = int(made.scalar_one())
+        await other.execute(
+            text(
+                "INSERT INTO identities (person_id, kind, key, created_at) "
+                "VALUES (:p, :kind, :key, now())"
+            ),
+            {"p": theirs, "kind": identity.kind, "key": identity.key},
+        )
+        recording = asyncio.ensure_future(
+            record_compares(database, [_log("URACE", "raced"), _log("UCALM", "calm")])
+        )
+        await asyncio.sleep(0.5)
+        # PostgreSQL holds our insert of that identity until theirs commits or rolls back.
+        assert not recording.done()
+        await other.commit()
+    await recording
+    rows = {user: person for person, user, _, _ in await _stored(database)}
+    assert rows["URACE"] == theirs
+    assert rows["UCALM"] is not None and rows["UCALM"] != theirs
+    # Theirs and the calm newcomer's: the person made for URACE on our side is gone.
+    assert await _people(database) == people_before + 2
