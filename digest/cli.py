@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import csv
 import gc
 import sys
@@ -15,6 +14,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from bot.event_loop import EventLoopUnavailable, run_on
 from bot.settings import Settings
 from db.engine import Database
 from digest.weeks import Week, last_complete_week, parse_week
@@ -94,7 +94,12 @@ def _with_database(settings: Settings, work: Callable[[Database], Awaitable[T]])
         finally:
             await database.dispose()
 
-    return asyncio.run(main())
+    # A digest send is a long stream of SMTP writes: on uvloop, as `run` (bot.event_loop).
+    try:
+        return run_on(settings.app.event_loop, main)
+    except EventLoopUnavailable as exc:
+        err.print(f"[red]refused[/red] {exc}", markup=True, highlight=False)
+        raise typer.Exit(2) from None
 
 
 @digest_app.command("preview")

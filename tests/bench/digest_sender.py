@@ -5,7 +5,6 @@ Several of these share one issue the way several `shiporskip digest send` would.
 
 from __future__ import annotations
 
-import asyncio
 import gc
 import json
 import sys
@@ -13,6 +12,8 @@ import time
 from functools import partial
 from pathlib import Path
 
+from bot.event_loop import run_on
+from bot.settings import AppSettings
 from db.engine import Database
 from digest.delivery import send_issue
 from digest.issues import find_issue
@@ -74,4 +75,6 @@ async def main(url: str, week: str, port: int, dkim_key: str | None = None) -> N
 
 if __name__ == "__main__":
     key = sys.argv[4] if len(sys.argv) > 4 else None
-    asyncio.run(main(sys.argv[1], sys.argv[2], int(sys.argv[3]), key))
+    # On the loop `shiporskip digest send` runs on (EVENT_LOOP, default uvloop).
+    choice = AppSettings().event_loop
+    run_on(choice, partial(main, sys.argv[1], sys.argv[2], int(sys.argv[3]), key))

@@ -10,6 +10,7 @@ import csv
 import email
 import email.policy
 import io
+import sys
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from pathlib import Path
@@ -174,6 +175,23 @@ def test_build_once_then_send_to_every_confirmed_subscriber(operator: Operator) 
     again = operator("digest", "send", "--week", "2026-W21")
     assert again.stdout.startswith("2026-W21: 0 sent")
     assert len([m for m in operator.emails() if "List-Unsubscribe" in m]) == 2
+
+
+def test_digest_commands_run_on_the_loop_they_are_told(
+    operator: Operator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """EVENT_LOOP as for `run`: asyncio's loop on request; uvloop refused, clearly and
+    before anything is built, where it is not installed."""
+    operator.env["EVENT_LOOP"] = "asyncio"
+    built = operator("digest", "build", "--week", "2026-W21")
+    assert built.exit_code == 0 and built.stdout.startswith("2026-W21 built: "), built.output
+    # None in sys.modules makes the import fail, as on a machine without uvloop.
+    monkeypatch.setitem(sys.modules, "uvloop", None)
+    operator.env["EVENT_LOOP"] = "uvloop"
+    refused = operator("digest", "send", "--week", "2026-W21")
+    assert refused.exit_code == 2
+    assert "EVENT_LOOP=uvloop, but uvloop is not installed" in refused.output
+    assert operator.emails() == []
 
 
 @pytest.mark.parametrize("week", ["2026-W54", "last week", "2026-13"])
