@@ -1,4 +1,5 @@
-"""The event loop `shiporskip run` runs on: uvloop where it is installed, else asyncio's.
+"""The event loop `shiporskip run` and the `digest` commands run on: uvloop where it is
+installed, else asyncio's.
 
 Everything of an interaction runs on one loop: the gateway's frames, Slack's HTTP
 requests, the REST calls, the timers and the tasks in between. uvloop (libuv, in C)
