@@ -71,16 +71,12 @@ def _logging(settings: Settings, quiet: bool = False) -> None:
 @app.command()
 def run(no_demo: NoDemo = False) -> None:
     """Run everything the settings enable (console chat when no platform is configured)."""
-    from bot.event_loop import EventLoopUnavailable, run_on
+    from bot.event_loop import run_on
     from bot.runner import run as run_all
 
     settings = strong_settings_or_exit()
     _logging(settings)
-    try:
-        run_on(settings.app.event_loop, lambda: run_all(settings, demo=not no_demo))
-    except EventLoopUnavailable as exc:
-        err.print(f"[red]refused[/red] {exc}", markup=True, highlight=False)
-        raise typer.Exit(2) from None
+    run_on(settings.app.event_loop, lambda: run_all(settings, demo=not no_demo))
 
 
 @app.command()

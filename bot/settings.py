@@ -25,7 +25,7 @@ from pydantic import (
 )
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from bot.event_loop import EventLoopChoice
+from bot.event_loop import EventLoopChoice, EventLoopUnavailable, loop_factory
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./shiporskip.db"
 DEFAULT_SECRET_KEY = "dev-insecure-secret-key-change-me"
@@ -112,6 +112,16 @@ class AppSettings(BaseSettings):
     @classmethod
     def _lower(cls, value: Any) -> Any:
         return value.strip().lower() if isinstance(value, str) else value
+
+    @field_validator("event_loop")
+    @classmethod
+    def _installed(cls, value: EventLoopChoice) -> EventLoopChoice:
+        # Refused with the other settings, before any command starts a loop.
+        try:
+            loop_factory(value)
+        except EventLoopUnavailable as exc:
+            raise ValueError(str(exc)) from None
+        return value
 
 
 class DiscordSettings(BaseSettings):

@@ -14,7 +14,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from bot.event_loop import EventLoopUnavailable, run_on
+from bot.event_loop import run_on
 from bot.settings import Settings
 from db.engine import Database
 from digest.weeks import Week, last_complete_week, parse_week
@@ -95,11 +95,7 @@ def _with_database(settings: Settings, work: Callable[[Database], Awaitable[T]])
             await database.dispose()
 
     # A digest send is a long stream of SMTP writes: on uvloop, as `run` (bot.event_loop).
-    try:
-        return run_on(settings.app.event_loop, main)
-    except EventLoopUnavailable as exc:
-        err.print(f"[red]refused[/red] {exc}", markup=True, highlight=False)
-        raise typer.Exit(2) from None
+    return run_on(settings.app.event_loop, main)
 
 
 @digest_app.command("preview")

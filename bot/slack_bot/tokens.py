@@ -23,8 +23,9 @@ class TokenCipher:
     """Encrypts tokens before they reach the database and decrypts them on the way out."""
 
     def __init__(self, secret_key: str, previous_secret_key: str | None = None) -> None:
-        from cryptography.fernet import MultiFernet
+        from cryptography.fernet import InvalidToken, MultiFernet
 
+        self._invalid_token = InvalidToken
         keys = [secret_key] + ([previous_secret_key] if previous_secret_key else [])
         # MultiFernet encrypts with the first key and decrypts with any.
         self._fernet = MultiFernet([_fernet(key) for key in keys])
@@ -41,13 +42,11 @@ class TokenCipher:
 
     def decrypt(self, stored: str | None) -> str | None:
         """The token; None if it was stored under another SECRET_KEY (reinstall needed)."""
-        from cryptography.fernet import InvalidToken
-
         if not stored or not stored.startswith(_PREFIX):
             return stored
         try:
             return self._fernet.decrypt(stored[len(_PREFIX) :].encode()).decode()
-        except InvalidToken:
+        except self._invalid_token:
             return None
 
 

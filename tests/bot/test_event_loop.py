@@ -57,3 +57,14 @@ def test_an_unknown_loop_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("EVENT_LOOP", "trio")
     with pytest.raises(ValueError, match="event_loop"):
         AppSettings()
+
+
+def test_uvloop_where_it_is_missing_is_refused_with_the_settings(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setitem(sys.modules, "uvloop", None)
+    monkeypatch.setenv("EVENT_LOOP", "uvloop")
+    with pytest.raises(ValueError, match="uvloop is not installed"):
+        AppSettings()
+    monkeypatch.setenv("EVENT_LOOP", "auto")
+    assert AppSettings().event_loop == "auto"
